@@ -1,0 +1,2 @@
+/* placeholder until the accounting core lands */
+#include "gstmembudget.h"
