@@ -1,2 +1,861 @@
-/* placeholder until the accounting core lands */
+/* gst-membound: the accounting core
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * How a charge lives and dies
+ * ---------------------------
+ * Charging a buffer attaches a private GstMemChargeMeta to it. The meta points
+ * to a refcounted charge record {bytes, budgets}; the record holds one ref on
+ * every budget it charged. The meta's free function drops the record ref, and
+ * when the last ref goes the record's bytes are released from each budget.
+ *
+ * A meta without GST_META_FLAG_POOLED is removed both when its buffer is
+ * freed and when a buffer pool takes the buffer back (the pool's reset
+ * removes it), so both ends of a buffer's life release the charge -- weak
+ * refs or qdata would only see the free.
+ *
+ * The meta's transform function makes a copy share the record when the copy
+ * shares memory with the original (shallow copies, sub-buffers, make_writable):
+ * that memory is still alive, so the bytes stay charged until every sharer is
+ * gone. A copy with its own memory (deep copy, a transform element's fresh
+ * output buffer that copies metas) does not share: those bytes never passed
+ * the accounting point.
+ *
+ * A buffer passing several accounting points keeps one meta: the record lists
+ * every budget it charged (a few inline, the rest in an overflow array), and
+ * a budget already in the list is not charged twice, so a named budget counts
+ * a buffer's bytes once however many of its members the buffer crosses.
+ *
+ * Locking
+ * -------
+ * - live/peak/limit are 64-bit atomics; charge and release never lock unless
+ *   somebody waits (n_waiters > 0).
+ * - budget->lock guards the member list and is the mutex of budget->cond.
+ *   A waiter increments n_waiters, then re-checks under the lock before every
+ *   g_cond_wait; a releaser first updates live, then reads n_waiters and, if
+ *   non-zero, broadcasts under the lock. Both steps are sequentially
+ *   consistent, so either the waiter sees the new level or the releaser sees
+ *   the waiter: no lost wake-up.
+ * - a record's budget list is guarded by a bit lock in the record, because
+ *   two streaming threads may charge the same shared buffer (after a tee).
+ * - the named registry (name -> budget, no ref) is guarded by
+ *   registry_lock; a named budget's last unref happens under that lock so a
+ *   concurrent get_named never revives a dying budget.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
 #include "gstmembudget.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_mem_budget_debug);
+#define GST_CAT_DEFAULT gst_mem_budget_debug
+
+/* 64-bit counters without GLib's missing 64-bit atomics. */
+#define ATOMIC_LOAD(p) __atomic_load_n ((p), __ATOMIC_SEQ_CST)
+#define ATOMIC_STORE(p, v) __atomic_store_n ((p), (v), __ATOMIC_SEQ_CST)
+#define ATOMIC_ADD(p, v) __atomic_add_fetch ((p), (v), __ATOMIC_SEQ_CST)
+#define ATOMIC_SUB(p, v) __atomic_sub_fetch ((p), (v), __ATOMIC_SEQ_CST)
+
+typedef struct
+{
+  gconstpointer member;
+  guint64 limit;
+} BudgetMember;
+
+struct _GstMemBudget
+{
+  gint refcount;
+  gchar *name;                  /* NULL for a private budget */
+
+  gint64 live;                  /* atomic; signed so a stray release shows */
+  gint64 peak;                  /* atomic */
+  guint64 limit;                /* atomic; min non-zero member limit */
+  gint n_waiters;               /* atomic */
+
+  GMutex lock;
+  GCond cond;
+  GArray *members;              /* BudgetMember, under lock */
+};
+
+static GMutex registry_lock;
+static GHashTable *registry;    /* name -> GstMemBudget (no ref) */
+
+static void
+gst_mem_budget_init_debug (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (gst_mem_budget_debug, "membudget", 0,
+        "gst-membound accounting core");
+    g_once_init_leave (&done, 1);
+  }
+}
+
+G_DEFINE_BOXED_TYPE (GstMemBudget, gst_mem_budget, gst_mem_budget_ref,
+    gst_mem_budget_unref);
+
+static GstMemBudget *
+gst_mem_budget_alloc (const gchar * name)
+{
+  GstMemBudget *budget = g_new0 (GstMemBudget, 1);
+
+  gst_mem_budget_init_debug ();
+  budget->refcount = 1;
+  budget->name = g_strdup (name);
+  g_mutex_init (&budget->lock);
+  g_cond_init (&budget->cond);
+  budget->members = g_array_new (FALSE, FALSE, sizeof (BudgetMember));
+  return budget;
+}
+
+static void
+gst_mem_budget_free (GstMemBudget * budget)
+{
+  if (ATOMIC_LOAD (&budget->live) != 0)
+    GST_WARNING ("budget %s freed with %" G_GINT64_FORMAT " bytes live",
+        GST_STR_NULL (budget->name), ATOMIC_LOAD (&budget->live));
+  g_array_free (budget->members, TRUE);
+  g_cond_clear (&budget->cond);
+  g_mutex_clear (&budget->lock);
+  g_free (budget->name);
+  g_free (budget);
+}
+
+/**
+ * gst_mem_budget_new:
+ *
+ * Creates a private budget: unlimited, nothing live.
+ *
+ * Returns: (transfer full): a new #GstMemBudget
+ */
+GstMemBudget *
+gst_mem_budget_new (void)
+{
+  return gst_mem_budget_alloc (NULL);
+}
+
+/**
+ * gst_mem_budget_get_named:
+ * @name: the budget's name
+ *
+ * Every caller with the same @name gets the same budget for as long as at
+ * least one of them holds a ref; after the last unref, the name starts a
+ * fresh budget.
+ *
+ * Returns: (transfer full): the budget called @name
+ */
+GstMemBudget *
+gst_mem_budget_get_named (const gchar * name)
+{
+  GstMemBudget *budget;
+
+  g_return_val_if_fail (name != NULL && *name != '\0', NULL);
+
+  g_mutex_lock (&registry_lock);
+  if (!registry)
+    registry = g_hash_table_new (g_str_hash, g_str_equal);
+  budget = g_hash_table_lookup (registry, name);
+  if (budget) {
+    g_atomic_int_inc (&budget->refcount);
+  } else {
+    budget = gst_mem_budget_alloc (name);
+    g_hash_table_insert (registry, budget->name, budget);
+    GST_DEBUG ("created named budget %s", name);
+  }
+  g_mutex_unlock (&registry_lock);
+  return budget;
+}
+
+/**
+ * gst_mem_budget_ref:
+ * @budget: a #GstMemBudget
+ *
+ * Returns: (transfer full): @budget
+ */
+GstMemBudget *
+gst_mem_budget_ref (GstMemBudget * budget)
+{
+  g_return_val_if_fail (budget != NULL, NULL);
+  g_atomic_int_inc (&budget->refcount);
+  return budget;
+}
+
+/**
+ * gst_mem_budget_unref:
+ * @budget: (transfer full): a #GstMemBudget
+ */
+void
+gst_mem_budget_unref (GstMemBudget * budget)
+{
+  gboolean last;
+
+  g_return_if_fail (budget != NULL);
+
+  if (!budget->name) {
+    if (g_atomic_int_dec_and_test (&budget->refcount))
+      gst_mem_budget_free (budget);
+    return;
+  }
+
+  g_mutex_lock (&registry_lock);
+  last = g_atomic_int_dec_and_test (&budget->refcount);
+  if (last)
+    g_hash_table_remove (registry, budget->name);
+  g_mutex_unlock (&registry_lock);
+  if (last)
+    gst_mem_budget_free (budget);
+}
+
+/**
+ * gst_mem_budget_get_name:
+ * @budget: a #GstMemBudget
+ *
+ * Returns: (nullable): the name of a named budget, %NULL for a private one
+ */
+const gchar *
+gst_mem_budget_get_name (GstMemBudget * budget)
+{
+  g_return_val_if_fail (budget != NULL, NULL);
+  return budget->name;
+}
+
+/* Called with budget->lock. */
+static void
+gst_mem_budget_update_limit (GstMemBudget * budget)
+{
+  guint64 limit = 0;
+  guint i;
+
+  for (i = 0; i < budget->members->len; i++) {
+    guint64 l = g_array_index (budget->members, BudgetMember, i).limit;
+    if (l != 0 && (limit == 0 || l < limit))
+      limit = l;
+  }
+  ATOMIC_STORE (&budget->limit, limit);
+  /* A looser limit may let waiters through. */
+  g_cond_broadcast (&budget->cond);
+}
+
+/**
+ * gst_mem_budget_set_member_limit:
+ * @budget: a #GstMemBudget
+ * @member: any pointer identifying the member (usually the element)
+ * @limit: the member's limit in bytes, 0 for none
+ *
+ * Adds @member to @budget or changes its limit. The budget's limit is the
+ * smallest non-zero limit of its members.
+ */
+void
+gst_mem_budget_set_member_limit (GstMemBudget * budget, gconstpointer member,
+    guint64 limit)
+{
+  BudgetMember m = { member, limit };
+  guint i;
+
+  g_return_if_fail (budget != NULL);
+
+  g_mutex_lock (&budget->lock);
+  for (i = 0; i < budget->members->len; i++) {
+    BudgetMember *cur = &g_array_index (budget->members, BudgetMember, i);
+    if (cur->member == member) {
+      cur->limit = limit;
+      break;
+    }
+  }
+  if (i == budget->members->len)
+    g_array_append_val (budget->members, m);
+  gst_mem_budget_update_limit (budget);
+  g_mutex_unlock (&budget->lock);
+}
+
+/**
+ * gst_mem_budget_remove_member:
+ * @budget: a #GstMemBudget
+ * @member: a member added with gst_mem_budget_set_member_limit()
+ *
+ * Forgets @member and its limit.
+ */
+void
+gst_mem_budget_remove_member (GstMemBudget * budget, gconstpointer member)
+{
+  guint i;
+
+  g_return_if_fail (budget != NULL);
+
+  g_mutex_lock (&budget->lock);
+  for (i = 0; i < budget->members->len; i++) {
+    if (g_array_index (budget->members, BudgetMember, i).member == member) {
+      g_array_remove_index_fast (budget->members, i);
+      break;
+    }
+  }
+  gst_mem_budget_update_limit (budget);
+  g_mutex_unlock (&budget->lock);
+}
+
+/**
+ * gst_mem_budget_get_limit:
+ * @budget: a #GstMemBudget
+ *
+ * Returns: the limit in bytes, 0 if unlimited
+ */
+guint64
+gst_mem_budget_get_limit (GstMemBudget * budget)
+{
+  g_return_val_if_fail (budget != NULL, 0);
+  return ATOMIC_LOAD (&budget->limit);
+}
+
+/**
+ * gst_mem_budget_get_live_bytes:
+ * @budget: a #GstMemBudget
+ *
+ * Returns: the bytes charged and not yet released
+ */
+guint64
+gst_mem_budget_get_live_bytes (GstMemBudget * budget)
+{
+  gint64 live;
+
+  g_return_val_if_fail (budget != NULL, 0);
+  live = ATOMIC_LOAD (&budget->live);
+  return live > 0 ? (guint64) live : 0;
+}
+
+/**
+ * gst_mem_budget_get_peak_bytes:
+ * @budget: a #GstMemBudget
+ *
+ * Returns: the highest live byte count since creation or the last
+ *   gst_mem_budget_reset_peak()
+ */
+guint64
+gst_mem_budget_get_peak_bytes (GstMemBudget * budget)
+{
+  g_return_val_if_fail (budget != NULL, 0);
+  return (guint64) ATOMIC_LOAD (&budget->peak);
+}
+
+/**
+ * gst_mem_budget_reset_peak:
+ * @budget: a #GstMemBudget
+ *
+ * Sets the peak to the current live byte count.
+ */
+void
+gst_mem_budget_reset_peak (GstMemBudget * budget)
+{
+  g_return_if_fail (budget != NULL);
+  ATOMIC_STORE (&budget->peak, MAX (ATOMIC_LOAD (&budget->live), 0));
+}
+
+static void
+gst_mem_budget_raise_peak (GstMemBudget * budget, gint64 live)
+{
+  gint64 peak = ATOMIC_LOAD (&budget->peak);
+
+  while (live > peak && !__atomic_compare_exchange_n (&budget->peak, &peak,
+          live, TRUE, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+}
+
+/**
+ * gst_mem_budget_charge:
+ * @budget: a #GstMemBudget
+ * @bytes: bytes to add to the live count
+ *
+ * Charges bytes held outside buffers; pair with gst_mem_budget_release().
+ */
+void
+gst_mem_budget_charge (GstMemBudget * budget, guint64 bytes)
+{
+  g_return_if_fail (budget != NULL);
+  gst_mem_budget_raise_peak (budget, ATOMIC_ADD (&budget->live,
+          (gint64) bytes));
+}
+
+/* Takes @bytes off the live count without waking anybody. */
+static void
+gst_mem_budget_uncharge (GstMemBudget * budget, guint64 bytes)
+{
+  gint64 live = ATOMIC_SUB (&budget->live, (gint64) bytes);
+
+  if (G_UNLIKELY (live < 0))
+    GST_ERROR ("budget %s released more than it was charged (%"
+        G_GINT64_FORMAT " bytes live)", GST_STR_NULL (budget->name), live);
+}
+
+static void
+gst_mem_budget_wake_waiters (GstMemBudget * budget)
+{
+  if (g_atomic_int_get (&budget->n_waiters) > 0)
+    gst_mem_budget_wake (budget);
+}
+
+/**
+ * gst_mem_budget_release:
+ * @budget: a #GstMemBudget
+ * @bytes: bytes to take off the live count
+ *
+ * Releases a manual charge and wakes waiters.
+ */
+void
+gst_mem_budget_release (GstMemBudget * budget, guint64 bytes)
+{
+  g_return_if_fail (budget != NULL);
+
+  gst_mem_budget_uncharge (budget, bytes);
+  gst_mem_budget_wake_waiters (budget);
+}
+
+/* Called with budget->lock. */
+static gboolean
+gst_mem_budget_fits (GstMemBudget * budget, guint64 bytes)
+{
+  guint64 limit = ATOMIC_LOAD (&budget->limit);
+  gint64 live = ATOMIC_LOAD (&budget->live);
+
+  return limit == 0 || live <= 0 || (guint64) live + bytes <= limit;
+}
+
+/**
+ * gst_mem_budget_wait:
+ * @budget: a #GstMemBudget
+ * @bytes: the bytes the caller is about to charge
+ * @flushing: the caller's flag; non-zero aborts the wait
+ *
+ * Blocks until @bytes more fit under the limit, or nothing is live (so one
+ * buffer larger than the limit still passes), or *@flushing is non-zero.
+ * The flag is read atomically; whoever sets it must then call
+ * gst_mem_budget_wake().
+ *
+ * Returns: %TRUE when @bytes fit, %FALSE when aborted by *@flushing
+ */
+gboolean
+gst_mem_budget_wait (GstMemBudget * budget, guint64 bytes,
+    const gint * flushing)
+{
+  gboolean fits;
+
+  g_return_val_if_fail (budget != NULL, FALSE);
+
+  if (flushing && g_atomic_int_get (flushing))
+    return FALSE;
+  if (ATOMIC_LOAD (&budget->limit) == 0)
+    return TRUE;
+
+  g_mutex_lock (&budget->lock);
+  g_atomic_int_inc (&budget->n_waiters);
+  while (!(fits = gst_mem_budget_fits (budget, bytes))
+      && !(flushing && g_atomic_int_get (flushing))) {
+    GST_LOG ("budget %s: waiting for %" G_GUINT64_FORMAT " bytes (%"
+        G_GINT64_FORMAT " live, limit %" G_GUINT64_FORMAT ")",
+        GST_STR_NULL (budget->name), bytes, ATOMIC_LOAD (&budget->live),
+        ATOMIC_LOAD (&budget->limit));
+    g_cond_wait (&budget->cond, &budget->lock);
+  }
+  g_atomic_int_dec_and_test (&budget->n_waiters);
+  g_mutex_unlock (&budget->lock);
+
+  /* Flushing wins over fitting: the caller is shutting down. */
+  if (flushing && g_atomic_int_get (flushing))
+    return FALSE;
+  return fits;
+}
+
+/**
+ * gst_mem_budget_wake:
+ * @budget: a #GstMemBudget
+ *
+ * Makes every waiter re-check its condition and flag.
+ */
+void
+gst_mem_budget_wake (GstMemBudget * budget)
+{
+  g_return_if_fail (budget != NULL);
+
+  g_mutex_lock (&budget->lock);
+  g_cond_broadcast (&budget->cond);
+  g_mutex_unlock (&budget->lock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Charge records and the charge meta */
+
+#define CHARGE_INLINE_BUDGETS 6
+
+typedef struct
+{
+  gint refcount;
+  gint lock;                    /* g_bit_lock bit 0: guards the budget list */
+  guint64 bytes;
+  guint n_inline;
+  GstMemBudget *inline_budgets[CHARGE_INLINE_BUDGETS];
+  GPtrArray *more;              /* overflow budgets, each with a ref */
+} GstMemCharge;
+
+typedef struct
+{
+  GstMeta meta;
+  GstMemCharge *charge;
+} GstMemChargeMeta;
+
+static GType gst_mem_charge_meta_api_get_type (void);
+static const GstMetaInfo *gst_mem_charge_meta_get_info (void);
+
+static GstMemCharge *
+gst_mem_charge_new (guint64 bytes)
+{
+  GstMemCharge *charge = g_new (GstMemCharge, 1);
+
+  charge->refcount = 1;
+  charge->lock = 0;
+  charge->bytes = bytes;
+  charge->n_inline = 0;
+  charge->more = NULL;
+  return charge;
+}
+
+static GstMemCharge *
+gst_mem_charge_ref (GstMemCharge * charge)
+{
+  g_atomic_int_inc (&charge->refcount);
+  return charge;
+}
+
+/* Calls @func on every budget of the record; the caller owns the record
+ * (last ref, or the bit lock). */
+static void
+gst_mem_charge_foreach (GstMemCharge * charge, void (*func) (GstMemCharge *,
+        GstMemBudget *))
+{
+  guint i;
+
+  for (i = 0; i < charge->n_inline; i++)
+    func (charge, charge->inline_budgets[i]);
+  for (i = 0; charge->more && i < charge->more->len; i++)
+    func (charge, g_ptr_array_index (charge->more, i));
+}
+
+static void
+gst_mem_charge_uncharge_one (GstMemCharge * charge, GstMemBudget * budget)
+{
+  gst_mem_budget_uncharge (budget, charge->bytes);
+}
+
+static void
+gst_mem_charge_wake_one (GstMemCharge * charge, GstMemBudget * budget)
+{
+  gst_mem_budget_wake_waiters (budget);
+  gst_mem_budget_unref (budget);
+}
+
+static void
+gst_mem_charge_unref (GstMemCharge * charge)
+{
+  if (!g_atomic_int_dec_and_test (&charge->refcount))
+    return;
+
+  /* Every budget lets go before any waiter runs: a waiter woken by the
+   * first budget would otherwise pass a buffer while the later budgets
+   * still count this one, and their peaks would show both. */
+  gst_mem_charge_foreach (charge, gst_mem_charge_uncharge_one);
+  gst_mem_charge_foreach (charge, gst_mem_charge_wake_one);
+  if (charge->more)
+    g_ptr_array_free (charge->more, TRUE);
+  g_free (charge);
+}
+
+/* Returns TRUE if @budget was added (and must now be charged), FALSE if the
+ * record already charged it. */
+static gboolean
+gst_mem_charge_add_budget (GstMemCharge * charge, GstMemBudget * budget)
+{
+  gboolean added = TRUE;
+  guint i;
+
+  g_bit_lock (&charge->lock, 0);
+  for (i = 0; i < charge->n_inline && added; i++)
+    added = charge->inline_budgets[i] != budget;
+  if (added && charge->more) {
+    for (i = 0; i < charge->more->len && added; i++)
+      added = g_ptr_array_index (charge->more, i) != budget;
+  }
+  if (added) {
+    gst_mem_budget_ref (budget);
+    if (charge->n_inline < CHARGE_INLINE_BUDGETS) {
+      charge->inline_budgets[charge->n_inline++] = budget;
+    } else {
+      if (!charge->more)
+        charge->more = g_ptr_array_new ();
+      g_ptr_array_add (charge->more, budget);
+    }
+  }
+  g_bit_unlock (&charge->lock, 0);
+
+  if (added)
+    gst_mem_budget_charge (budget, charge->bytes);
+  return added;
+}
+
+static gboolean
+gst_mem_charge_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
+{
+  GstMemChargeMeta *cmeta = (GstMemChargeMeta *) meta;
+
+  /* Only our own code may attach it, always with a record. */
+  if (!params)
+    return FALSE;
+  cmeta->charge = gst_mem_charge_ref (params);
+  return TRUE;
+}
+
+static void
+gst_mem_charge_meta_free (GstMeta * meta, GstBuffer * buffer)
+{
+  GstMemChargeMeta *cmeta = (GstMemChargeMeta *) meta;
+
+  if (cmeta->charge)
+    gst_mem_charge_unref (cmeta->charge);
+  cmeta->charge = NULL;
+}
+
+static GstMemory *
+gst_mem_budget_memory_root (GstMemory * mem)
+{
+  while (mem->parent)
+    mem = mem->parent;
+  return mem;
+}
+
+/* Whether @a and @b hold (parts of) the same memory block. */
+static gboolean
+gst_mem_budget_buffers_share_memory (GstBuffer * a, GstBuffer * b)
+{
+  guint i, j, na = gst_buffer_n_memory (a), nb = gst_buffer_n_memory (b);
+
+  for (i = 0; i < na; i++) {
+    GstMemory *ra = gst_mem_budget_memory_root (gst_buffer_peek_memory (a, i));
+    for (j = 0; j < nb; j++) {
+      if (ra == gst_mem_budget_memory_root (gst_buffer_peek_memory (b, j)))
+        return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static GstMemChargeMeta *
+gst_mem_budget_find_meta (GstBuffer * buffer, GstMemCharge * charge)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
+              gst_mem_charge_meta_api_get_type ()))) {
+    if (!charge || ((GstMemChargeMeta *) meta)->charge == charge)
+      return (GstMemChargeMeta *) meta;
+  }
+  return NULL;
+}
+
+static gboolean
+gst_mem_charge_meta_transform (GstBuffer * dest, GstMeta * meta,
+    GstBuffer * buffer, GQuark type, gpointer data)
+{
+  GstMemChargeMeta *cmeta = (GstMemChargeMeta *) meta;
+
+  /* Scales, conversions and unknown transforms make new pixels. */
+  if (!GST_META_TRANSFORM_IS_COPY (type))
+    return TRUE;
+  if (!gst_mem_budget_buffers_share_memory (dest, buffer))
+    return TRUE;
+  if (gst_mem_budget_find_meta (dest, cmeta->charge))
+    return TRUE;
+  return gst_buffer_add_meta (dest, gst_mem_charge_meta_get_info (),
+      cmeta->charge) != NULL;
+}
+
+static GType
+gst_mem_charge_meta_api_get_type (void)
+{
+  static gsize type = 0;
+  /* No tags on purpose: a tag would make transform elements drop the meta
+   * before our transform function can decide by memory sharing. */
+  static const gchar *tags[] = { NULL };
+
+  if (g_once_init_enter (&type)) {
+    GType t = gst_meta_api_type_register ("GstMemChargeMetaAPI", tags);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static const GstMetaInfo *
+gst_mem_charge_meta_get_info (void)
+{
+  static const GstMetaInfo *info = NULL;
+
+  if (g_once_init_enter ((GstMetaInfo **) & info)) {
+    const GstMetaInfo *mi =
+        gst_meta_register (gst_mem_charge_meta_api_get_type (),
+        "GstMemChargeMeta", sizeof (GstMemChargeMeta),
+        gst_mem_charge_meta_init, gst_mem_charge_meta_free,
+        gst_mem_charge_meta_transform);
+    g_once_init_leave ((GstMetaInfo **) & info, (GstMetaInfo *) mi);
+  }
+  return info;
+}
+
+/* Charges @buffer in place. Returns the bytes charged to @budget (0 if it
+ * already was), or -1 if the buffer carries no charge and is not writable. */
+static gssize
+gst_mem_budget_charge_buffer (GstMemBudget * budget, GstBuffer * buffer)
+{
+  GstMemChargeMeta *meta = gst_mem_budget_find_meta (buffer, NULL);
+  GstMemCharge *charge;
+  gssize bytes;
+
+  if (meta) {
+    if (!gst_mem_charge_add_budget (meta->charge, budget))
+      return 0;
+    return (gssize) meta->charge->bytes;
+  }
+  if (!gst_buffer_is_writable (buffer))
+    return -1;
+
+  charge = gst_mem_charge_new (gst_buffer_get_size (buffer));
+  bytes = (gssize) charge->bytes;
+  gst_buffer_add_meta (buffer, gst_mem_charge_meta_get_info (), charge);
+  gst_mem_charge_add_budget (charge, budget);
+  gst_mem_charge_unref (charge);        /* the meta holds it now */
+  return bytes;
+}
+
+/**
+ * gst_mem_budget_track_buffer:
+ * @budget: a #GstMemBudget
+ * @buffer: (inout) (transfer full): the buffer to charge
+ *
+ * Charges the buffer's size to @budget until the buffer and every copy or
+ * sub-buffer sharing its memory (and so its charge) are freed or returned to
+ * their pool. A buffer that is not writable and carries no charge yet is
+ * replaced by a shallow copy (same memory) so that the charge can be
+ * attached; the original, held elsewhere, is not charged.
+ *
+ * A buffer that already carries a charge (from any budget) keeps it: its
+ * bytes are added to @budget once, with the size recorded at its first
+ * charge. A buffer already charged to @budget is not charged again.
+ *
+ * Returns: the bytes charged to @budget by this call
+ */
+gsize
+gst_mem_budget_track_buffer (GstMemBudget * budget, GstBuffer ** buffer)
+{
+  gssize bytes;
+
+  g_return_val_if_fail (budget != NULL, 0);
+  g_return_val_if_fail (buffer != NULL && GST_IS_BUFFER (*buffer), 0);
+
+  bytes = gst_mem_budget_charge_buffer (budget, *buffer);
+  if (bytes < 0) {
+    *buffer = gst_buffer_make_writable (*buffer);
+    bytes = gst_mem_budget_charge_buffer (budget, *buffer);
+  }
+  return bytes > 0 ? (gsize) bytes : 0;
+}
+
+/**
+ * gst_mem_budget_try_track_buffer:
+ * @budget: a #GstMemBudget
+ * @buffer: (transfer none): the buffer to charge
+ * @charged: (out) (optional): the bytes charged to @budget by this call
+ *
+ * Like gst_mem_budget_track_buffer() for callers that cannot replace the
+ * buffer (tracers): a buffer that is not writable and carries no charge yet
+ * is left alone.
+ *
+ * Returns: %FALSE if @buffer could not be charged
+ */
+gboolean
+gst_mem_budget_try_track_buffer (GstMemBudget * budget, GstBuffer * buffer,
+    gsize * charged)
+{
+  gssize bytes;
+
+  g_return_val_if_fail (budget != NULL, FALSE);
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), FALSE);
+
+  bytes = gst_mem_budget_charge_buffer (budget, buffer);
+  if (charged)
+    *charged = bytes > 0 ? (gsize) bytes : 0;
+  return bytes >= 0;
+}
+
+static gboolean
+gst_mem_budget_track_list_item (GstBuffer ** buffer, guint idx,
+    gpointer user_data)
+{
+  gpointer *data = user_data;
+
+  *(gsize *) data[1] += gst_mem_budget_track_buffer (data[0], buffer);
+  return TRUE;
+}
+
+/**
+ * gst_mem_budget_track_buffer_list:
+ * @budget: a #GstMemBudget
+ * @list: (inout) (transfer full): the buffers to charge
+ *
+ * Charges every buffer of @list as gst_mem_budget_track_buffer() does. The
+ * list is made writable first (a shallow copy if it is shared).
+ *
+ * Returns: the bytes charged to @budget by this call
+ */
+gsize
+gst_mem_budget_track_buffer_list (GstMemBudget * budget, GstBufferList ** list)
+{
+  gsize total = 0;
+  gpointer data[2] = { budget, &total };
+
+  g_return_val_if_fail (budget != NULL, 0);
+  g_return_val_if_fail (list != NULL && GST_IS_BUFFER_LIST (*list), 0);
+
+  *list = gst_buffer_list_make_writable (*list);
+  gst_buffer_list_foreach (*list, gst_mem_budget_track_list_item, data);
+  return total;
+}
+
+/**
+ * gst_mem_budget_buffer_is_charged:
+ * @budget: a #GstMemBudget
+ * @buffer: a #GstBuffer
+ *
+ * Returns: whether @buffer's bytes are currently charged to @budget
+ */
+gboolean
+gst_mem_budget_buffer_is_charged (GstMemBudget * budget, GstBuffer * buffer)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+  gboolean found = FALSE;
+
+  g_return_val_if_fail (budget != NULL, FALSE);
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), FALSE);
+
+  while (!found && (meta = gst_buffer_iterate_meta_filtered (buffer, &state,
+              gst_mem_charge_meta_api_get_type ()))) {
+    GstMemCharge *charge = ((GstMemChargeMeta *) meta)->charge;
+    guint i;
+
+    g_bit_lock (&charge->lock, 0);
+    for (i = 0; i < charge->n_inline && !found; i++)
+      found = charge->inline_budgets[i] == budget;
+    for (i = 0; charge->more && i < charge->more->len && !found; i++)
+      found = g_ptr_array_index (charge->more, i) == budget;
+    g_bit_unlock (&charge->lock, 0);
+  }
+  return found;
+}

@@ -6,15 +6,54 @@
 #define __GST_TILE_COMPOSE_H__
 
 #include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include "gsttilemeta.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_TILE_COMPOSE (gst_tile_compose_get_type ())
 G_DECLARE_FINAL_TYPE (GstTileCompose, gst_tile_compose, GST, TILE_COMPOSE, GstElement)
 
+/*
+ * Threads and locks: the streaming thread owns everything about the frame
+ * being composed (out_frame, next_*, in_info, out_info) and only ever touches
+ * it under the sink pad's stream lock (chain, serialized events).
+ *
+ * The object lock guards what other threads read or change: @pool (a
+ * FLUSH_START or a state change sets it flushing to wake a chain blocked in
+ * gst_buffer_pool_acquire_buffer() because downstream still holds every
+ * frame), @flushing, @max_frame_bytes and @held_bytes.
+ */
 struct _GstTileCompose
 {
   GstElement parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  /* properties */
+  guint64 max_frame_bytes;
+
+  /* object lock */
+  GstBufferPool *pool;
+  gboolean flushing;
+  guint64 held_bytes;
+
+  /* stream lock */
+  gchar *location;              /* latest GST_TAG_LOCATION, for messages */
+  gboolean have_in_info;
+  GstVideoInfo in_info;         /* one tile, from the sink caps */
+  gboolean have_out_info;
+  GstVideoInfo out_info;        /* one whole image, on the src caps */
+
+  gboolean composing;           /* out_frame is mapped and being filled */
+  GstVideoFrame out_frame;
+  guint64 image_index;
+  gchar *image_location;        /* the file the composed image came from */
+  guint image_width, image_height, n_columns, n_rows;
+  guint next_column, next_row;
+  guint next_x, row_y, row_height;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (tilecompose);

@@ -6,15 +6,104 @@
 #define __GST_TILE_SCALE_H__
 
 #include <gst/gst.h>
+#include <gst/video/video.h>
+
+#include "gsttilemeta.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_TILE_SCALE (gst_tile_scale_get_type ())
 G_DECLARE_FINAL_TYPE (GstTileScale, gst_tile_scale, GST, TILE_SCALE, GstElement)
 
+/* The input pixels one output pixel covers along one axis. Lengths are in
+ * units where an input pixel is `unit_in` long and an output pixel `unit_out`
+ * long, so every coverage is an exact integer. */
+typedef struct {
+  guint first;
+  guint last;
+  guint32 w_first;              /* coverage of input pixel @first */
+  guint32 w_last;               /* coverage of input pixel @last (if > first) */
+} GstTileScaleSpan;
+
+typedef struct {
+  guint n_in;
+  guint n_out;
+  guint32 unit_in;              /* n_out / gcd: coverage of a whole input pixel */
+  guint32 unit_out;             /* n_in / gcd: sum of the coverages of one output pixel */
+  GstTileScaleSpan *spans;      /* n_out entries */
+} GstTileScaleAxis;
+
+/**
+ * GstTileScale:
+ *
+ * Locking: @width, @height and @held_bytes are read and written under the
+ * object lock (application thread vs streaming thread); @pool is swapped
+ * under the object lock because flushing and state changes reach it from
+ * other threads to wake a streaming thread blocked in acquire. Everything
+ * else belongs to the streaming thread.
+ */
 struct _GstTileScale
 {
   GstElement parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  /* properties */
+  guint width;
+  guint height;
+  guint tile_height;
+  guint64 held_bytes;
+
+  /* negotiation */
+  GstVideoInfo in_info;
+  gboolean have_in_info;
+  gboolean in_caps_changed;     /* since the output caps were chosen */
+  GstVideoInfo out_info;
+  gboolean have_out_info;
+  guint neg_image_width;        /* input size and properties the output */
+  guint neg_image_height;       /* caps were negotiated for */
+  guint neg_width_prop;
+  guint neg_height_prop;
+  guint neg_tile_height;
+  guint out_width;              /* size of the scaled image */
+  guint out_height;
+  guint rows_per_buffer;        /* out_height, or the strip height */
+  GstTileGrid out_grid;         /* the strips, with tile-height */
+  GstBufferPool *pool;
+  GList *pending_events;        /* serialized events held until output caps */
+
+  /* scaling tables for the negotiated sizes */
+  GstTileScaleAxis ax;
+  GstTileScaleAxis ay;
+  guint channels;               /* samples per pixel */
+  guint sample_bytes;           /* 1 or 2 (big-endian) */
+  gboolean wide_columns;        /* column sums need 64 bits */
+  guint64 divisor;              /* ax.unit_out * ay.unit_out */
+  guint64 recip;                /* division by @divisor as multiply + shift */
+  guint recip_shift;
+
+  /* the image being scaled */
+  gboolean in_image;
+  guint64 image_index;
+  GstClockTime pts;
+  GstClockTime duration;
+  guint row_y;                  /* top of the current tile row */
+  guint row_height;
+  guint next_x;                 /* expected x of the next tile in the row */
+  guint out_base;               /* first output row not yet written */
+  GstBuffer *outbuf;            /* output rows buf_y ... being filled */
+  GstVideoFrame out_frame;
+  guint buf_y;
+  guint buffers_in_image;
+  guint64 *row_acc;             /* ring of row_acc_rows x n_out x channels */
+  guint row_acc_rows;
+  gsize row_acc_len;            /* allocated elements */
+  gpointer col_acc;             /* tile width x channels, 32 or 64 bit */
+  gsize col_acc_bytes;
+  guint64 plain_frame_index;    /* index for buffers without a tile meta */
+  guint64 orphan_index;         /* last index warned about for a missing start */
+  gboolean orphan_warned;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (tilescale);

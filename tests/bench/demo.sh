@@ -53,7 +53,7 @@ run "seqfilesrc ! pngtiledec ! tilescale ! vp8enc ! webmmux" gst-launch-1.0 -q \
   videoconvert ! vp8enc deadline=1 ! webmmux ! filesink location="$work/out/timelapse.webm"
 run "seqfilesrc ! pngtiledec ! tilescale ! pngtileenc" gst-launch-1.0 -q \
   seqfilesrc location="$work/seq/frame%03d.png" ! pngtiledec ! tilescale width=960 ! pngtileenc ! \
-  multifilesink next-file=key-frame location="$work/out/small%03d.png"
+  multifilesink next-file=key-unit-event location="$work/out/small%03d.png"
 
 echo "== Results in $work/out"
 ls -l "$work/out" | tail -n +2 | awk '{ printf "  %-20s %12s bytes\n", $9, $5 }'

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Decode: a photo-like 8000x8000 RGB PNG into fakesink, side by side:
+# pngtiledec, the stock pngdec fed whole files (multifilesrc, the anchor of
+# the ratios) and fed 4 KiB blocks (filesrc), and a bare libpng row loop
+# (pngrowloop, the floor). With BENCH_BIG=1 also a 32768x32768 RGB PNG,
+# pngtiledec against the row loop (pngdec cannot: the frame is 3 GiB).
+#   bash tests/bench/decode.sh BUILD_DIR WORK_DIR      (inside meson devenv)
+# BENCH_RUNS (default 3) runs per pipeline.
+# Targets: 8000^2 -- time <= 0.85 x the anchor, peak RSS <= 16 MiB;
+#          32768^2 -- peak RSS <= 24 MiB, time within 5 % of the row loop.
+set -euo pipefail
+here=$(dirname "$0")
+build=$1
+work=$2
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+mkpng=$build/tests/membound-mkpng
+rowloop=$build/tests/bench/pngrowloop
+
+# make_photo SIDE: a cached photo-like RGB PNG; prints its path.
+make_photo() {
+  local side=$1 f=$work/photo-$1.png
+  if [ ! -f "$f" ]; then
+    echo "== making $f" >&2
+    "$mkpng" --pattern photo "$side" "$side" "$f"
+  fi
+  echo "$f"
+}
+
+# describe FILE SIDE: compressed size against the raw RGB size.
+describe() {
+  local bytes
+  bytes=$(stat -c %s "$1")
+  awk -v b="$bytes" -v s="$2" 'BEGIN {
+    raw = s * s * 3
+    printf "== %dx%d photo-like RGB PNG: %.1f MiB, %.0f %% of the %.0f MiB decoded\n",
+      s, s, b / 1048576, 100 * b / raw, raw / 1048576 }'
+}
+
+# verdict LABEL ANCHOR MAX_TIME_RATIO MAX_RSS_MIB
+verdict() {
+  awk -v l="$1" -v t="${bench_time[$1]}" -v at="${bench_time[$2]}" \
+      -v r="${bench_rss[$1]}" -v mt="$3" -v mr="$4" 'BEGIN {
+    tr = at > 0 ? t / at : 0; rm = r / 1024
+    printf "   %s: time %.2f x (target <= %.2f) %s, peak RSS %.1f MiB (target <= %d) %s\n",
+      l, tr, mt, (tr <= mt ? "met" : "MISSED"), rm, mr, (rm <= mr ? "met" : "MISSED") }'
+}
+
+src=$(make_photo 8000)
+describe "$src" 8000
+tiledec="filesrc ! pngtiledec ! fakesink"
+anchor="multifilesrc ! pngdec ! fakesink (anchor)"
+measure "$tiledec" gst-launch-1.0 -q filesrc location="$src" ! pngtiledec ! fakesink
+measure "$anchor" gst-launch-1.0 -q multifilesrc location="$src" stop-index=0 ! \
+  pngdec ! fakesink
+measure "filesrc ! pngdec ! fakesink" gst-launch-1.0 -q filesrc location="$src" ! \
+  pngdec ! fakesink
+measure "libpng row loop (pngrowloop)" "$rowloop" "$src"
+verdict "$tiledec" "$anchor" 0.85 16
+report "$anchor"
+
+if [ "${BENCH_BIG:-0}" = 1 ]; then
+  echo
+  big=$(make_photo 32768)
+  describe "$big" 32768
+  big_tiledec="filesrc ! pngtiledec ! fakesink (32768^2)"
+  big_loop="libpng row loop (32768^2)"
+  measure "$big_tiledec" gst-launch-1.0 -q filesrc location="$big" ! pngtiledec ! fakesink
+  measure "$big_loop" "$rowloop" "$big"
+  verdict "$big_tiledec" "$big_loop" 1.05 24
+  report "$big_loop"
+fi

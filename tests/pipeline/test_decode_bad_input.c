@@ -1,0 +1,547 @@
+/* pngtiledec and bad input, in real pipelines with a bus and a timeout:
+ * every kind of damage is an error (or, with on-error=skip, a warning) that
+ * names the image and what to change; nothing hangs, nothing passes
+ * silently.
+ *
+ * Each case runs twice: filesrc straight into the decoder (pull mode, large
+ * reads) and through a queue (push mode, 4 KiB buffers). */
+#include <gst/check/gstcheck.h>
+#include <gst/video/video.h>
+#include <glib/gstdio.h>
+#include <png.h>
+#include <string.h>
+
+#include "gsttilemeta.h"
+#include "pngfixture.h"
+
+#define TIMEOUT (20 * GST_SECOND)
+
+static gchar *tmp_dir;
+
+static const gchar *const modes[] = { "", "queue ! " };
+
+typedef struct {
+  GstMessage *error;            /* first error, or NULL */
+  GPtrArray *warnings;          /* GstMessage */
+  gboolean eos;
+  gint64 elapsed_us;
+  GPtrArray *tiles;             /* deep copies of the decoder's output */
+  GPtrArray *caps;
+} RunResult;
+
+static void
+run_result_clear (RunResult * r)
+{
+  if (r->error)
+    gst_message_unref (r->error);
+  g_ptr_array_unref (r->warnings);
+  g_ptr_array_unref (r->tiles);
+  g_ptr_array_unref (r->caps);
+}
+
+static gchar *
+write_temp (const gchar * name, const guint8 * data, gsize size)
+{
+  gchar *path = g_build_filename (tmp_dir, name, NULL);
+  GError *err = NULL;
+
+  g_assert_true (g_file_set_contents (path, (const gchar *) data, size,
+          &err));
+  g_assert_no_error (err);
+  return path;
+}
+
+static GstPadProbeReturn
+keep_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  RunResult *r = data;
+
+  g_ptr_array_add (r->tiles,
+      gst_buffer_copy_deep (GST_PAD_PROBE_INFO_BUFFER (info)));
+  g_ptr_array_add (r->caps, gst_pad_get_current_caps (pad));
+  return GST_PAD_PROBE_OK;
+}
+
+/* Decodes @path with "pngtiledec @props" until EOS or an error. */
+static void
+run_decoder (const gchar * mode, const gchar * path, const gchar * props,
+    RunResult * r)
+{
+  gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! %s pngtiledec "
+      "name=dec %s ! fakesink", path, mode, props ? props : "");
+  GError *err = NULL;
+  GstElement *pipeline = gst_parse_launch (desc, &err);
+  GstElement *dec;
+  GstPad *src;
+  GstBus *bus;
+  gint64 start;
+
+  g_assert_no_error (err);
+  memset (r, 0, sizeof (*r));
+  r->warnings = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_message_unref);
+  r->tiles = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  r->caps = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_caps_unref);
+  dec = gst_bin_get_by_name (GST_BIN (pipeline), "dec");
+  src = gst_element_get_static_pad (dec, "src");
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, keep_probe, r, NULL);
+  gst_object_unref (src);
+  gst_object_unref (dec);
+
+  bus = gst_element_get_bus (pipeline);
+  start = g_get_monotonic_time ();
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (!r->error && !r->eos) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, TIMEOUT,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+
+    if (!msg)
+      g_error ("%s: neither EOS nor an error within the timeout", desc);
+    switch (GST_MESSAGE_TYPE (msg)) {
+      case GST_MESSAGE_ERROR:
+        r->error = msg;
+        break;
+      case GST_MESSAGE_WARNING:
+        g_ptr_array_add (r->warnings, msg);
+        break;
+      default:
+        r->eos = TRUE;
+        gst_message_unref (msg);
+        break;
+    }
+  }
+  r->elapsed_us = g_get_monotonic_time () - start;
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipeline);
+  g_free (desc);
+}
+
+/* The error (or warning) is a STREAM/DECODE one whose message contains
+ * every one of the NULL-terminated @needles. */
+static void
+assert_decode_message (GstMessage * msg, ...)
+{
+  GError *err = NULL;
+  gchar *debug = NULL, *text;
+  const gchar *needle;
+  va_list args;
+
+  g_assert_nonnull (msg);
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    gst_message_parse_error (msg, &err, &debug);
+  else
+    gst_message_parse_warning (msg, &err, &debug);
+  g_assert_true (g_error_matches (err, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_DECODE));
+  text = g_strdup_printf ("%s\n%s", err->message, debug ? debug : "");
+  va_start (args, msg);
+  while ((needle = va_arg (args, const gchar *)))
+    if (!strstr (err->message, needle))
+      g_error ("\"%s\" not in the message: %s", needle, text);
+  va_end (args);
+  g_free (text);
+  g_free (debug);
+  g_clear_error (&err);
+}
+
+static GBytes *
+make_png (guint w, guint h, gint color_type, gboolean interlaced, guint seed)
+{
+  PngFixtureSpec spec;
+
+  png_fixture_spec_init (&spec, w, h, color_type, 8);
+  spec.interlaced = interlaced;
+  spec.seed = seed;
+  return png_fixture_encode (&spec);
+}
+
+static guint32
+crc32_of (const guint8 * data, gsize len)
+{
+  guint32 crc = 0xffffffffu;
+  gsize i;
+  gint k;
+
+  for (i = 0; i < len; i++) {
+    crc ^= data[i];
+    for (k = 0; k < 8; k++)
+      crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
+  }
+  return crc ^ 0xffffffffu;
+}
+
+/* Offset of the first chunk of @type in a PNG. */
+static gsize
+find_chunk (const guint8 * data, gsize size, const gchar * type)
+{
+  gsize off = 8;
+
+  while (off + 12 <= size) {
+    if (memcmp (data + off + 4, type, 4) == 0)
+      return off;
+    off += 12 + GST_READ_UINT32_BE (data + off);
+  }
+  g_assert_not_reached ();
+}
+
+/* Flips bytes inside the first IDAT; with @fix_crc the chunk CRC is
+ * recomputed so that only the compressed data is wrong. */
+static GByteArray *
+corrupt_idat (GBytes * png, gboolean fix_crc)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  GByteArray *out = g_byte_array_new ();
+  gsize off = find_chunk (data, size, "IDAT"), i;
+  guint32 len = GST_READ_UINT32_BE (data + off);
+
+  g_byte_array_append (out, data, size);
+  for (i = 2; i < MIN (len, 40); i += 3)
+    out->data[off + 8 + i] ^= 0xa5;
+  if (fix_crc)
+    GST_WRITE_UINT32_BE (out->data + off + 8 + len,
+        crc32_of (out->data + off + 4, len + 4));
+  return out;
+}
+
+static void
+expect_error (const gchar * name, const guint8 * data, gsize size,
+    const gchar * props, const gchar * n1, const gchar * n2)
+{
+  gchar *path = write_temp (name, data, size);
+  guint m;
+
+  for (m = 0; m < G_N_ELEMENTS (modes); m++) {
+    RunResult r;
+
+    run_decoder (modes[m], path, props, &r);
+    assert_decode_message (r.error, n1, n2, NULL);
+    run_result_clear (&r);
+  }
+  g_free (path);
+}
+
+static void
+test_truncated_file_is_error_naming_image (void)
+{
+  GBytes *png = make_png (200, 150, PNG_COLOR_TYPE_RGB, FALSE, 1);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  gchar *path = write_temp ("truncated.png", data, size / 2);
+  guint m;
+
+  for (m = 0; m < G_N_ELEMENTS (modes); m++) {
+    RunResult r;
+
+    run_decoder (modes[m], path, NULL, &r);
+    assert_decode_message (r.error, "image 0", "IEND", NULL);
+    run_result_clear (&r);
+  }
+  /* in pull mode the decoder asks filesrc for the file name */
+  {
+    RunResult r;
+
+    run_decoder ("", path, NULL, &r);
+    assert_decode_message (r.error, "truncated.png", NULL);
+    run_result_clear (&r);
+  }
+  g_free (path);
+  g_bytes_unref (png);
+}
+
+static void
+test_truncated_second_image_names_index_1 (void)
+{
+  GBytes *png = make_png (64, 64, PNG_COLOR_TYPE_RGB, FALSE, 1);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  GByteArray *all = g_byte_array_new ();
+
+  g_byte_array_append (all, data, size);
+  g_byte_array_append (all, data, size - 30);
+  expect_error ("truncated-second.png", all->data, all->len, NULL, "image 1",
+      "IEND");
+  g_byte_array_unref (all);
+  g_bytes_unref (png);
+}
+
+static void
+test_corrupt_idat_is_error (void)
+{
+  GBytes *png = make_png (120, 90, PNG_COLOR_TYPE_RGB, FALSE, 2);
+  GByteArray *bad = corrupt_idat (png, TRUE);
+
+  expect_error ("corrupt-idat.png", bad->data, bad->len, NULL, "image 0",
+      NULL);
+  g_byte_array_unref (bad);
+  g_bytes_unref (png);
+}
+
+/* A wrong CRC on intact data: only the CRC check can catch it. */
+static GByteArray *
+corrupt_crc (GBytes * png)
+{
+  gsize size;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  GByteArray *out = g_byte_array_new ();
+  gsize off = find_chunk (data, size, "IDAT");
+
+  g_byte_array_append (out, data, size);
+  out->data[off + 8 + GST_READ_UINT32_BE (data + off)] ^= 0x01;
+  return out;
+}
+
+static void
+test_crc_error_is_error (void)
+{
+  GBytes *png = make_png (120, 90, PNG_COLOR_TYPE_RGB, FALSE, 2);
+  GByteArray *bad = corrupt_crc (png);
+
+  expect_error ("crc.png", bad->data, bad->len, NULL, "image 0", "CRC");
+  g_byte_array_unref (bad);
+  g_bytes_unref (png);
+}
+
+static void
+test_not_a_png_is_error (void)
+{
+  const gchar *text = "This is a text file, not a PNG image at all.\n";
+
+  expect_error ("not-a-png.png", (const guint8 *) text, strlen (text), NULL,
+      "image 0", "PNG");
+}
+
+/* A 10^12-pixel header followed by a little junk: refused at the IHDR,
+ * before any image memory, quickly. */
+static void
+test_bomb_header_refused_at_once (void)
+{
+  guint8 head[8 + 25];
+  GByteArray *all = g_byte_array_new ();
+  guint8 junk[4096];
+  gchar *path;
+  guint m;
+
+  memcpy (head, "\x89PNG\r\n\x1a\n", 8);
+  GST_WRITE_UINT32_BE (head + 8, 13);
+  memcpy (head + 12, "IHDR", 4);
+  GST_WRITE_UINT32_BE (head + 16, 1000000);
+  GST_WRITE_UINT32_BE (head + 20, 1000000);
+  head[24] = 8;                 /* depth */
+  head[25] = 2;                 /* RGB */
+  head[26] = head[27] = head[28] = 0;
+  GST_WRITE_UINT32_BE (head + 29, crc32_of (head + 12, 17));
+  g_byte_array_append (all, head, sizeof (head));
+  memset (junk, 0x11, sizeof (junk));
+  g_byte_array_append (all, junk, sizeof (junk));
+  path = write_temp ("bomb.png", all->data, all->len);
+
+  for (m = 0; m < G_N_ELEMENTS (modes); m++) {
+    RunResult r;
+
+    run_decoder (modes[m], path, NULL, &r);
+    assert_decode_message (r.error, "image 0", "max-pixels", NULL);
+    g_assert_cmpint (r.elapsed_us, <, 3 * G_USEC_PER_SEC);
+    g_assert_cmpuint (r.tiles->len, ==, 0);
+    run_result_clear (&r);
+  }
+  g_free (path);
+  g_byte_array_unref (all);
+}
+
+static void
+test_max_pixels_is_configurable (void)
+{
+  GBytes *png = make_png (100, 100, PNG_COLOR_TYPE_RGB, FALSE, 3);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  gchar *path = write_temp ("small.png", data, size);
+  RunResult r;
+
+  run_decoder ("", path, "max-pixels=9999", &r);
+  assert_decode_message (r.error, "image 0", "max-pixels=9999", NULL);
+  run_result_clear (&r);
+  run_decoder ("", path, "max-pixels=10000", &r);
+  g_assert_null (r.error);
+  g_assert_true (r.eos);
+  run_result_clear (&r);
+  g_free (path);
+  g_bytes_unref (png);
+}
+
+static void
+test_interlaced_above_limit_names_property (void)
+{
+  GBytes *png = make_png (200, 200, PNG_COLOR_TYPE_RGB, TRUE, 4);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (png, &size);
+
+  expect_error ("adam7.png", data, size, "max-interlaced-bytes=1000",
+      "image 0", "max-interlaced-bytes");
+  expect_error ("adam7.png", data, size, "max-interlaced-bytes=0",
+      "image 0", "max-interlaced-bytes");
+  g_bytes_unref (png);
+}
+
+/* Compares the tiles of @index (full-width strips) with the reference. */
+static void
+assert_image_decoded (RunResult * r, guint64 index, GBytes * png)
+{
+  PngFixtureImage ref;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  guint i, rows = 0;
+  gboolean last = FALSE;
+
+  g_assert_true (png_fixture_reference_decode (data, size, &ref, NULL));
+  for (i = 0; i < r->tiles->len; i++) {
+    GstBuffer *buf = g_ptr_array_index (r->tiles, i);
+    GstTileMeta *m = gst_buffer_get_tile_meta (buf);
+    GstVideoInfo info;
+    GstMapInfo map;
+    guint y;
+
+    g_assert_nonnull (m);
+    if (m->image_index != index)
+      continue;
+    g_assert_true (gst_video_info_from_caps (&info,
+            g_ptr_array_index (r->caps, i)));
+    g_assert_cmpuint (m->n_columns, ==, 1);
+    g_assert_true (gst_buffer_map (buf, &map, GST_MAP_READ));
+    for (y = 0; y < m->height; y++)
+      g_assert_cmpint (memcmp (map.data + y * GST_VIDEO_INFO_PLANE_STRIDE
+              (&info, 0), ref.pixels + (m->y + y) * ref.stride, ref.stride),
+          ==, 0);
+    gst_buffer_unmap (buf, &map);
+    rows += m->height;
+    last = gst_tile_meta_is_last (m);
+  }
+  g_assert_cmpuint (rows, ==, ref.height);
+  g_assert_true (last);
+  png_fixture_image_clear (&ref);
+}
+
+static void
+test_skip_drops_only_the_corrupt_image (void)
+{
+  GBytes *a = make_png (64, 48, PNG_COLOR_TYPE_RGB, FALSE, 5);
+  GBytes *b = make_png (80, 40, PNG_COLOR_TYPE_RGB_ALPHA, FALSE, 6);
+  GBytes *c = make_png (64, 48, PNG_COLOR_TYPE_GRAY, FALSE, 7);
+  GByteArray *bad = corrupt_idat (b, FALSE);
+  GByteArray *all = g_byte_array_new ();
+  gchar *path;
+  gsize sa, sc;
+  const guint8 *da = g_bytes_get_data (a, &sa);
+  const guint8 *dc = g_bytes_get_data (c, &sc);
+  guint m, i;
+
+  g_byte_array_append (all, da, sa);
+  g_byte_array_append (all, bad->data, bad->len);
+  g_byte_array_append (all, dc, sc);
+  path = write_temp ("three.png", all->data, all->len);
+
+  for (m = 0; m < G_N_ELEMENTS (modes); m++) {
+    RunResult r;
+
+    run_decoder (modes[m], path, "on-error=skip tile-height=8", &r);
+    g_assert_null (r.error);
+    g_assert_true (r.eos);
+    g_assert_cmpuint (r.warnings->len, ==, 1);
+    assert_decode_message (g_ptr_array_index (r.warnings, 0), "image 1",
+        NULL);
+    assert_image_decoded (&r, 0, a);
+    assert_image_decoded (&r, 2, c);
+    for (i = 0; i < r.tiles->len; i++) {
+      GstTileMeta *meta = gst_buffer_get_tile_meta (g_ptr_array_index (r.tiles,
+              i));
+
+      g_assert_true (meta->image_index != 1 || !gst_tile_meta_is_last (meta));
+    }
+    run_result_clear (&r);
+  }
+  g_free (path);
+  g_byte_array_unref (all);
+  g_byte_array_unref (bad);
+  g_bytes_unref (a);
+  g_bytes_unref (b);
+  g_bytes_unref (c);
+}
+
+static void
+test_skip_still_warns_on_truncated_end (void)
+{
+  GBytes *png = make_png (64, 64, PNG_COLOR_TYPE_RGB, FALSE, 1);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  gchar *path = write_temp ("skip-truncated.png", data, size - 40);
+  guint m;
+
+  for (m = 0; m < G_N_ELEMENTS (modes); m++) {
+    RunResult r;
+
+    run_decoder (modes[m], path, "on-error=skip", &r);
+    g_assert_null (r.error);
+    g_assert_cmpuint (r.warnings->len, ==, 1);
+    assert_decode_message (g_ptr_array_index (r.warnings, 0), "image 0",
+        "IEND", NULL);
+    run_result_clear (&r);
+  }
+  g_free (path);
+  g_bytes_unref (png);
+}
+
+static void
+remove_tmp_dir (void)
+{
+  GDir *dir = g_dir_open (tmp_dir, 0, NULL);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    gchar *path = g_build_filename (tmp_dir, name, NULL);
+
+    g_unlink (path);
+    g_free (path);
+  }
+  if (dir)
+    g_dir_close (dir);
+  g_rmdir (tmp_dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  GError *err = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  gst_check_init (&argc, &argv);
+  tmp_dir = g_dir_make_tmp ("membound-bad-input-XXXXXX", &err);
+  g_assert_no_error (err);
+
+  g_test_add_func ("/decode-bad-input/truncated-file-is-error-naming-image",
+      test_truncated_file_is_error_naming_image);
+  g_test_add_func ("/decode-bad-input/truncated-second-image-names-index-1",
+      test_truncated_second_image_names_index_1);
+  g_test_add_func ("/decode-bad-input/corrupt-idat-is-error",
+      test_corrupt_idat_is_error);
+  g_test_add_func ("/decode-bad-input/crc-error-is-error",
+      test_crc_error_is_error);
+  g_test_add_func ("/decode-bad-input/not-a-png-is-error",
+      test_not_a_png_is_error);
+  g_test_add_func ("/decode-bad-input/bomb-header-refused-at-once",
+      test_bomb_header_refused_at_once);
+  g_test_add_func ("/decode-bad-input/max-pixels-is-configurable",
+      test_max_pixels_is_configurable);
+  g_test_add_func ("/decode-bad-input/interlaced-above-limit-names-property",
+      test_interlaced_above_limit_names_property);
+  g_test_add_func ("/decode-bad-input/skip-drops-only-the-corrupt-image",
+      test_skip_drops_only_the_corrupt_image);
+  g_test_add_func ("/decode-bad-input/skip-still-warns-on-truncated-end",
+      test_skip_still_warns_on_truncated_end);
+  ret = g_test_run ();
+  remove_tmp_dir ();
+  g_free (tmp_dir);
+  return ret;
+}

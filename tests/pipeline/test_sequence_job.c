@@ -1,0 +1,380 @@
+/* A whole sequence job: seqfilesrc ! pngtiledec [! tilescale] over
+ * 3000x2000 RGB frames (18 MB each decoded) runs in far less memory than
+ * one decoded frame, its peak memory does not grow with the number of
+ * files, and every frame comes out. Each job runs in a fresh child process
+ * (this binary re-executed) so that its peak RSS is its own. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <png.h>
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+#include <gst/video/video.h>
+
+#include "gsttilemeta.h"
+#include "pngfixture.h"
+
+#define FRAME_W 3000
+#define FRAME_H 2000
+#define N_FRAMES 9
+#define FEW_FRAMES 3
+#define SCALE_W 320
+#define DECODED_FRAME_KIB (FRAME_W * FRAME_H * 3 / 1024)
+/* a job that has not finished in this time hangs */
+#define CHILD_TIMEOUT_S 120
+
+static gchar *frames_dir;
+
+/* ------------------------------------------------------------------ */
+/* The child: run one job, check the frame count, exit 0 on success    */
+
+typedef struct
+{
+  guint width, height;          /* of the images to count */
+  guint images;                 /* complete images (last tile seen) */
+  guint buffers;
+  guint bad;                    /* buffers of the wrong size or geometry */
+} Count;
+
+static void
+count_tiles (GstElement * sink, GstBuffer * buf, GstPad * pad, Count * c)
+{
+  GstTileMeta *meta = gst_buffer_get_tile_meta (buf);
+
+  c->buffers++;
+  if (!meta || meta->image_width != c->width
+      || meta->image_height != c->height) {
+    c->bad++;
+    return;
+  }
+  if (gst_tile_meta_is_last (meta))
+    c->images++;
+}
+
+static void
+count_frames (GstElement * sink, GstBuffer * buf, GstPad * pad, Count * c)
+{
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  GstVideoInfo info;
+
+  c->buffers++;
+  if (!caps || !gst_video_info_from_caps (&info, caps)
+      || GST_VIDEO_INFO_WIDTH (&info) != SCALE_W
+      || gst_buffer_get_size (buf) < GST_VIDEO_INFO_SIZE (&info))
+    c->bad++;
+  else
+    c->images++;
+  if (caps)
+    gst_caps_unref (caps);
+}
+
+static int
+child_main (const gchar * job, guint n_files, const gchar * dir)
+{
+  gchar *launch, *location;
+  GstElement *pipeline, *sink;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+  Count c = { FRAME_W, FRAME_H, 0 };
+  gboolean scale = g_str_equal (job, "scale");
+  gboolean idle = n_files == 0;
+
+  alarm (CHILD_TIMEOUT_S);
+  gst_init (NULL, NULL);
+  location = g_build_filename (dir, "frame%03d.png", NULL);
+  launch = g_strdup_printf ("seqfilesrc location=\"%s\" stop-index=%d ! "
+      "pngtiledec %s ! fakesink name=sink sync=false signal-handoffs=true",
+      location, MAX (n_files, 1) - 1, scale ? "! tilescale width="
+      G_STRINGIFY (SCALE_W) : "");
+  pipeline = gst_parse_launch (launch, &err);
+  if (!pipeline) {
+    g_printerr ("%s: %s\n", launch, err->message);
+    return 2;
+  }
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_signal_connect (sink, "handoff", scale ? G_CALLBACK (count_frames) :
+      G_CALLBACK (count_tiles), &c);
+  if (idle) {
+    /* the same code loaded and set up, no data: the baseline */
+    gst_element_set_state (pipeline, GST_STATE_READY);
+    gst_element_set_state (pipeline, GST_STATE_NULL);
+    return 0;
+  }
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  bus = gst_element_get_bus (pipeline);
+  msg = gst_bus_timed_pop_filtered (bus, (CHILD_TIMEOUT_S - 5) * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (!msg || GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    if (msg) {
+      gst_message_parse_error (msg, &err, NULL);
+      g_printerr ("%s: error: %s\n", launch, err->message);
+    } else {
+      g_printerr ("%s: timed out\n", launch);
+    }
+    return 3;
+  }
+  gst_message_unref (msg);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  if (c.images != n_files || c.bad != 0) {
+    g_printerr ("%s: %u images (expected %u), %u bad buffers of %u\n",
+        launch, c.images, n_files, c.bad, c.buffers);
+    return 4;
+  }
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  g_free (launch);
+  g_free (location);
+  return 0;
+}
+
+/* Runs a job in a fresh process (0 files: only load the pipeline);
+ * returns its peak RSS in KiB. */
+static glong
+run_child_job (const gchar * job, guint n_files)
+{
+  gchar n[16];
+  struct rusage ru;
+  pid_t pid;
+  gint status;
+
+  g_snprintf (n, sizeof n, "%u", n_files);
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0) {
+    execl ("/proc/self/exe", "test_sequence_job", "--sequence-child", job, n,
+        frames_dir, (char *) NULL);
+    _exit (127);
+  }
+  while (wait4 (pid, &status, 0, &ru) < 0)
+    g_assert_cmpint (errno, ==, EINTR);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    g_error ("%s job over %u files failed (%s %d)", job, n_files,
+        WIFEXITED (status) ? "exit" : "signal", WIFEXITED (status) ?
+        WEXITSTATUS (status) : WTERMSIG (status));
+  if (n_files == 0)
+    g_test_message ("%s job loaded, no data: peak RSS %ld KiB", job,
+        ru.ru_maxrss);
+  else
+    g_test_message ("%s job, %u files of %ux%u: peak RSS %ld KiB", job,
+        n_files, FRAME_W, FRAME_H, ru.ru_maxrss);
+  return ru.ru_maxrss;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tests                                                               */
+
+static gboolean
+have_element (const gchar * name)
+{
+  GstElementFactory *f = gst_element_factory_find (name);
+
+  if (!f) {
+    gchar *why = g_strdup_printf ("element %s is not available", name);
+    g_test_skip (why);
+    g_free (why);
+    return FALSE;
+  }
+  gst_object_unref (f);
+  return TRUE;
+}
+
+/* The bound: whatever the process needs with the same pipeline loaded
+ * but no data, plus a quarter of one decoded frame -- a whole-frame decoder,
+ * or a source holding a whole file, cannot get under it. Flat: a job over
+ * three times the files peaks within 2 MiB of the short one. */
+static void
+assert_job_memory_bounded (const gchar * job)
+{
+  glong base, few, many;
+
+  base = run_child_job (job, 0);
+  few = run_child_job (job, FEW_FRAMES);
+  many = run_child_job (job, N_FRAMES);
+  g_assert_cmpint (few - base, <, DECODED_FRAME_KIB / 4);
+  g_assert_cmpint (many - base, <, DECODED_FRAME_KIB / 4);
+  g_assert_cmpint (many, <, DECODED_FRAME_KIB);
+  g_assert_cmpint (many - few, <, 2048);
+}
+
+static void
+test_decode_job_memory_is_flat_and_below_one_frame (void)
+{
+  if (!have_element ("pngtiledec"))
+    return;
+  assert_job_memory_bounded ("decode");
+}
+
+static void
+test_scale_job_memory_is_flat_and_below_one_frame (void)
+{
+  if (!have_element ("pngtiledec") || !have_element ("tilescale"))
+    return;
+  assert_job_memory_bounded ("scale");
+}
+
+/* A corrupt frame in the middle with on-error=skip everywhere: the other
+ * frames come out, and the decoder's warning names the file that
+ * seqfilesrc announced in its location tag. */
+static void
+test_corrupt_frame_is_skipped_and_named (void)
+{
+  gchar *dir, *location, *launch, *bad_path = NULL;
+  GstElement *pipeline, *sink;
+  GstBus *bus;
+  GstMessage *msg;
+  Count c = { 300, 200, 0 };
+  gboolean named = FALSE;
+  guint i, warnings = 0;
+  GError *err = NULL;
+
+  if (!have_element ("pngtiledec"))
+    return;
+  dir = g_dir_make_tmp ("seqjob-bad-XXXXXX", &err);
+  g_assert_no_error (err);
+  for (i = 0; i < 4; i++) {
+    PngFixtureSpec spec;
+    gchar *name = g_strdup_printf ("frame%03u.png", i);
+    gchar *path = g_build_filename (dir, name, NULL);
+    GBytes *png;
+    gsize size;
+    const gchar *data;
+
+    png_fixture_spec_init (&spec, 300, 200, PNG_COLOR_TYPE_RGB, 8);
+    spec.seed = i + 1;
+    png = png_fixture_encode (&spec);
+    data = g_bytes_get_data (png, &size);
+    /* frame 2 loses its second half: a truncated PNG */
+    g_file_set_contents (path, data, i == 2 ? size / 2 : size, &err);
+    g_assert_no_error (err);
+    if (i == 2)
+      bad_path = g_strdup (path);
+    g_bytes_unref (png);
+    g_free (path);
+    g_free (name);
+  }
+
+  location = g_build_filename (dir, "frame%03d.png", NULL);
+  launch = g_strdup_printf ("seqfilesrc location=\"%s\" ! pngtiledec "
+      "on-error=skip ! fakesink name=sink sync=false signal-handoffs=true",
+      location);
+  pipeline = gst_parse_launch (launch, &err);
+  g_assert_no_error (err);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_signal_connect (sink, "handoff", G_CALLBACK (count_tiles), &c);
+  bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while (TRUE) {
+    msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
+    g_assert_nonnull (msg);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      gchar *debug = NULL;
+
+      gst_message_parse_warning (msg, &err, &debug);
+      named |= strstr (err->message, bad_path) != NULL
+          || (debug && strstr (debug, bad_path) != NULL);
+      g_clear_error (&err);
+      g_free (debug);
+      warnings++;
+      gst_message_unref (msg);
+      continue;
+    }
+    g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
+    gst_message_unref (msg);
+    break;
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+
+  g_assert_cmpuint (c.images, ==, 3);
+  g_assert_cmpuint (c.bad, ==, 0);
+  g_assert_cmpuint (warnings, >=, 1);
+  g_assert_true (named);
+
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  g_free (launch);
+  g_free (location);
+  g_free (bad_path);
+  for (i = 0; i < 4; i++) {
+    gchar *name = g_strdup_printf ("frame%03u.png", i);
+    gchar *path = g_build_filename (dir, name, NULL);
+    g_remove (path);
+    g_free (path);
+    g_free (name);
+  }
+  g_rmdir (dir);
+  g_free (dir);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+make_frames (void)
+{
+  GError *err = NULL;
+  guint i;
+
+  frames_dir = g_dir_make_tmp ("seqjob-XXXXXX", &err);
+  g_assert_no_error (err);
+  for (i = 0; i < N_FRAMES; i++) {
+    PngFixtureSpec spec;
+    gchar *name = g_strdup_printf ("frame%03u.png", i);
+    gchar *path = g_build_filename (frames_dir, name, NULL);
+
+    png_fixture_spec_init (&spec, FRAME_W, FRAME_H, PNG_COLOR_TYPE_RGB, 8);
+    spec.pattern = PNG_FIXTURE_PATTERN_PHOTO;
+    spec.seed = i + 1;
+    /* fast to write; the decoder's memory does not depend on the level */
+    spec.compression_level = 1;
+    g_assert_true (png_fixture_write_file (&spec, path, &err));
+    g_assert_no_error (err);
+    g_free (path);
+    g_free (name);
+  }
+}
+
+static void
+remove_frames (void)
+{
+  guint i;
+
+  for (i = 0; i < N_FRAMES; i++) {
+    gchar *name = g_strdup_printf ("frame%03u.png", i);
+    gchar *path = g_build_filename (frames_dir, name, NULL);
+    g_remove (path);
+    g_free (path);
+    g_free (name);
+  }
+  g_rmdir (frames_dir);
+  g_free (frames_dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  int ret;
+
+  if (argc == 5 && g_str_equal (argv[1], "--sequence-child"))
+    return child_main (argv[2], atoi (argv[3]), argv[4]);
+
+  g_test_init (&argc, &argv, NULL);
+  gst_check_init (&argc, &argv);
+  g_test_add_func ("/sequence-job/decode-job-memory-is-flat-and-below-one-"
+      "frame", test_decode_job_memory_is_flat_and_below_one_frame);
+  g_test_add_func ("/sequence-job/scale-job-memory-is-flat-and-below-one-"
+      "frame", test_scale_job_memory_is_flat_and_below_one_frame);
+  g_test_add_func ("/sequence-job/corrupt-frame-is-skipped-and-named",
+      test_corrupt_frame_is_skipped_and_named);
+  make_frames ();
+  ret = g_test_run ();
+  remove_frames ();
+  return ret;
+}
