@@ -689,6 +689,23 @@ gst_bounded_queue_sink_event (GstPad * pad, GstObject * parent,
       GST_FLOW_NOT_LINKED;
 }
 
+/* An unanswered query leaving with its caller must not stay queued for a
+ * task restarted later (after not-linked). */
+static void
+gst_bounded_queue_locked_forget_query (GstBoundedQueue * self, GstQuery * query)
+{
+  guint i, n = gst_queue_array_get_length (self->items);
+
+  for (i = 0; i < n; i++) {
+    GstBoundedQueueItem *it = gst_queue_array_peek_nth_struct (self->items, i);
+
+    if (it->obj == GST_MINI_OBJECT_CAST (query)) {
+      gst_queue_array_drop_struct (self->items, i, NULL);
+      return;
+    }
+  }
+}
+
 /* Serialized queries (ALLOCATION, DRAIN, ...) are answered by the task, after
  * everything queued before them, while this thread waits. */
 static gboolean
@@ -709,11 +726,14 @@ gst_bounded_queue_sink_query (GstPad * pad, GstObject * parent,
     return FALSE;
   }
   gst_bounded_queue_locked_enqueue (self, GST_MINI_OBJECT_CAST (query), 0, 0);
-  while (self->srcresult == GST_FLOW_OK && self->last_handled_query != query)
+  while (self->last_handled_query != query &&
+      (self->srcresult == GST_FLOW_OK || self->query_in_flight == query))
     g_cond_wait (&self->query_handled, &self->lock);
   if (self->last_handled_query == query) {
     res = self->last_query_result;
     self->last_handled_query = NULL;
+  } else {
+    gst_bounded_queue_locked_forget_query (self, query);
   }
   g_mutex_unlock (&self->lock);
   return res;
@@ -752,9 +772,11 @@ gst_bounded_queue_push_item (GstBoundedQueue * self, GstMiniObject * obj)
     GstQuery *query = GST_QUERY_CAST (obj);
     gboolean res;
 
+    self->query_in_flight = query;
     g_mutex_unlock (&self->lock);
     res = gst_pad_peer_query (self->srcpad, query);
     g_mutex_lock (&self->lock);
+    self->query_in_flight = NULL;
     gst_bounded_queue_locked_answer_query (self, query, res);
     g_mutex_unlock (&self->lock);
     return GST_FLOW_OK;

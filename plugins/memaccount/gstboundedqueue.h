@@ -36,7 +36,9 @@ typedef enum
  * - The chain waits on @item_del while a max-size-* limit is reached; the loop
  *   signals it after dequeueing (only when @waiting_del is set).
  * - A serialized sink query waits on @query_handled until the loop has
- *   answered it (@last_handled_query).
+ *   answered it (@last_handled_query), and while the loop still works on
+ *   it (@query_in_flight) even when flushing, since the query is the
+ *   caller's to free.
  * - The chain waits, *without* @lock, in gst_mem_budget_wait() until the
  *   budget has room for its buffer; whoever releases a charged buffer (the
  *   last holder downstream, any thread) wakes it through the budget.
@@ -85,6 +87,7 @@ struct _GstBoundedQueue
   GstClockTimeDiff sink_time;   /* running time of the newest position */
   GstClockTimeDiff src_time;
 
+  GstQuery *query_in_flight;    /* being answered by the task */
   GstQuery *last_handled_query;
   gboolean last_query_result;
 

@@ -616,6 +616,31 @@ test_flush_empties_and_unblocks (void)
 }
 
 
+static void
+test_flush_releases_waiting_query (void)
+{
+  GstHarness *h = new_queue (NULL);
+  GstCaps *caps = gst_caps_from_string ("application/x-test");
+  GstQuery *query = gst_query_new_allocation (caps, TRUE);
+  Gate gate;
+  Pusher *p;
+
+  gate_close (&gate, h);
+  gst_harness_push (h, make_buffer (10, 0, 0, GST_MSECOND));
+  gate_wait_blocked (&gate);
+  p = pusher_start (h, NULL, NULL, query);
+  pusher_assert_blocked (p);
+  gst_harness_push_event (h, gst_event_new_flush_start ());
+  g_assert_true (pusher_wait (p, WAIT_US));
+  g_assert_false (p->res);
+  pusher_finish (p);
+  gst_query_unref (query);
+  gst_caps_unref (caps);
+  gst_harness_push_event (h, gst_event_new_flush_stop (TRUE));
+  gate_clear (&gate);
+  gst_harness_teardown (h);
+}
+
 static GstPadProbeReturn
 answer_flow (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
@@ -966,6 +991,8 @@ main (int argc, char **argv)
       test_eos_passes_and_new_stream_reopens);
   g_test_add_func ("/boundedqueue/flush_empties_and_unblocks",
       test_flush_empties_and_unblocks);
+  g_test_add_func ("/boundedqueue/flush_releases_waiting_query",
+      test_flush_releases_waiting_query);
   g_test_add_func ("/boundedqueue/downstream_error_reaches_upstream",
       test_downstream_error_reaches_upstream);
   g_test_add_func ("/boundedqueue/downstream_eos_still_lets_eos_through",
