@@ -44,7 +44,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_png_tile_dec_debug);
 
 /* Ancillary chunks are kept by libpng until the image ends; these cap what
  * a hostile file can make it allocate (one chunk, number of chunks). */
-#define CHUNK_MALLOC_MAX (8 * 1024 * 1024)
+#define CHUNK_MALLOC_MAX_MIB 8
+#define CHUNK_MALLOC_MAX (CHUNK_MALLOC_MAX_MIB * 1024 * 1024)
 #define CHUNK_CACHE_MAX 256
 
 /* Rough size of libpng's own state next to its row buffers: the inflate
@@ -492,6 +493,11 @@ gst_png_tile_dec_png_warning (png_structp png, png_const_charp msg)
   if (strstr (msg, "ADLER32") || strstr (msg, "Truncated compressed data")
       || strstr (msg, "Decompression error"))
     png_error (png, msg);
+  /* The push reader keeps a whole ancillary chunk in memory before it looks
+   * at it, and only warns about an oversized one: refuse it instead. */
+  if (strstr (msg, "chunk data is too large"))
+    png_error (png, "a chunk is larger than the " G_STRINGIFY
+        (CHUNK_MALLOC_MAX_MIB) " MiB allowed for metadata");
 }
 
 /* Stops libpng because of a flow return (flushing, not-negotiated, ...),

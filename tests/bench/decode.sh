@@ -49,6 +49,32 @@ verdict() {
       l, tr, mt, (tr <= mt ? "met" : "MISSED"), rm, mr, (rm <= mr ? "met" : "MISSED") }'
 }
 
+# cpu_ratio LABEL_A LABEL_B -- CMD_A... -- CMD_B...: runs A and B in turn
+# BENCH_RUNS times and prints their median CPU seconds (user + system) and
+# the ratio. CPU time hardly moves when other jobs share the machine; wall
+# time does.
+cpu_ratio() {
+  local la=$1 lb=$2 i t out
+  shift 3
+  local a=() b=()
+  while [ "$1" != -- ]; do a+=("$1"); shift; done
+  shift
+  b=("$@")
+  out=$(mktemp)
+  local ta=() tb=()
+  for ((i = 0; i < BENCH_RUNS; i++)); do
+    /usr/bin/time -f '%U %S' -o "$out" "${a[@]}" >/dev/null 2>&1 || true
+    ta+=("$(awk '{ print $1 + $2 }' "$out" | tail -n 1)")
+    /usr/bin/time -f '%U %S' -o "$out" "${b[@]}" >/dev/null 2>&1 || true
+    tb+=("$(awk '{ print $1 + $2 }' "$out" | tail -n 1)")
+  done
+  rm -f "$out"
+  awk -v la="$la" -v lb="$lb" -v a="$(printf '%s\n' "${ta[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')" \
+      -v b="$(printf '%s\n' "${tb[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')" 'BEGIN {
+    printf "   CPU time (user + system, runs alternated): %s %.2f s, %s %.2f s, ratio %.2f\n",
+      la, a, lb, b, (b > 0 ? a / b : 0) }'
+}
+
 src=$(make_photo 8000)
 describe "$src" 8000
 tiledec="filesrc ! pngtiledec ! fakesink"
@@ -60,6 +86,8 @@ measure "filesrc ! pngdec ! fakesink" gst-launch-1.0 -q filesrc location="$src" 
   pngdec ! fakesink
 measure "libpng row loop (pngrowloop)" "$rowloop" "$src"
 verdict "$tiledec" "$anchor" 0.85 16
+cpu_ratio pngtiledec pngdec -- gst-launch-1.0 -q filesrc location="$src" ! pngtiledec ! \
+  fakesink -- gst-launch-1.0 -q multifilesrc location="$src" stop-index=0 ! pngdec ! fakesink
 report "$anchor"
 
 if [ "${BENCH_BIG:-0}" = 1 ]; then
@@ -71,5 +99,7 @@ if [ "${BENCH_BIG:-0}" = 1 ]; then
   measure "$big_tiledec" gst-launch-1.0 -q filesrc location="$big" ! pngtiledec ! fakesink
   measure "$big_loop" "$rowloop" "$big"
   verdict "$big_tiledec" "$big_loop" 1.05 24
+  cpu_ratio pngtiledec "row loop" -- gst-launch-1.0 -q filesrc location="$big" ! \
+    pngtiledec ! fakesink -- "$rowloop" "$big"
   report "$big_loop"
 fi

@@ -351,6 +351,45 @@ test_bomb_header_refused_at_once (void)
   g_byte_array_unref (all);
 }
 
+/* A 64 MiB private chunk before the image data: libpng would keep all of it
+ * before looking at it; the decoder refuses it at its header. */
+static void
+test_huge_metadata_chunk_refused (void)
+{
+  GBytes *png = make_png (64, 64, PNG_COLOR_TYPE_RGB, FALSE, 8);
+  gsize size, idat;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  GByteArray *all = g_byte_array_new ();
+  guint32 len = 64 << 20;
+  guint8 header[8];
+  guint8 *body = g_malloc0 (len + 4);
+  gchar *path;
+  guint m;
+
+  idat = find_chunk (data, size, "IDAT");
+  g_byte_array_append (all, data, idat);
+  GST_WRITE_UINT32_BE (header, len);
+  memcpy (header + 4, "prVt", 4);
+  g_byte_array_append (all, header, 8);
+  g_byte_array_append (all, body, len + 4);
+  g_byte_array_append (all, data + idat, size - idat);
+  path = write_temp ("huge-chunk.png", all->data, all->len);
+  g_byte_array_unref (all);
+  g_free (body);
+
+  for (m = 0; m < G_N_ELEMENTS (modes); m++) {
+    RunResult r;
+
+    run_decoder (modes[m], path, NULL, &r);
+    assert_decode_message (r.error, "image 0", "MiB allowed for metadata",
+        NULL);
+    run_result_clear (&r);
+  }
+  g_unlink (path);
+  g_free (path);
+  g_bytes_unref (png);
+}
+
 static void
 test_max_pixels_is_configurable (void)
 {
@@ -532,6 +571,8 @@ main (int argc, char **argv)
       test_not_a_png_is_error);
   g_test_add_func ("/decode-bad-input/bomb-header-refused-at-once",
       test_bomb_header_refused_at_once);
+  g_test_add_func ("/decode-bad-input/huge-metadata-chunk-refused",
+      test_huge_metadata_chunk_refused);
   g_test_add_func ("/decode-bad-input/max-pixels-is-configurable",
       test_max_pixels_is_configurable);
   g_test_add_func ("/decode-bad-input/interlaced-above-limit-names-property",
