@@ -43,8 +43,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_png_tile_enc_debug);
 #define MIN_OUTPUT_BUFFER_SIZE 1024
 #define MAX_OUTPUT_BUFFER_SIZE (64 * 1024 * 1024)
 
-#define NO_IMAGE G_MAXUINT64
-
 enum
 {
   PROP_0,
@@ -105,24 +103,6 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_STATIC_CAPS ("image/png, width = (int) [ 1, 2147483647 ], "
         "height = (int) [ 1, 2147483647 ], "
         "framerate = (fraction) [ 0/1, MAX ]"));
-
-/* Where one input buffer sits in its image; a buffer without a tile meta is
- * described as the only tile of its own image. */
-typedef struct
-{
-  guint64 index;
-  guint image_width;
-  guint image_height;
-  guint x;
-  guint y;
-  guint width;
-  guint height;
-  guint column;
-  guint row;
-  guint n_columns;
-  guint n_rows;
-  gboolean first;
-} GstPngTileEncTile;
 
 G_DEFINE_TYPE (GstPngTileEnc, gst_png_tile_enc, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (pngtileenc, "pngtileenc", GST_RANK_NONE,
@@ -238,7 +218,7 @@ gst_png_tile_enc_init (GstPngTileEnc * self)
   self->compression_level = DEFAULT_COMPRESSION_LEVEL;
   self->filter = DEFAULT_FILTER;
   self->output_buffer_size = DEFAULT_OUTPUT_BUFFER_SIZE;
-  self->drop_index = NO_IMAGE;
+  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_GRID);
   self->downstream_flow = GST_FLOW_OK;
   gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
 }
@@ -339,14 +319,14 @@ gst_png_tile_enc_push_output (GstPngTileEnc * self)
   GST_BUFFER_PTS (buf) = self->pts;
   GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_DURATION (buf) = self->duration;
-  GST_BUFFER_OFFSET (buf) = self->image_index;
+  GST_BUFFER_OFFSET (buf) = self->tracker.image_index;
   GST_BUFFER_OFFSET_END (buf) = GST_BUFFER_OFFSET_NONE;
   if (self->out_pushed > 0)
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
   self->out_pushed++;
 
   GST_LOG_OBJECT (self, "pushing %" G_GSIZE_FORMAT " bytes of image %"
-      G_GUINT64_FORMAT, gst_buffer_get_size (buf), self->image_index);
+      G_GUINT64_FORMAT, gst_buffer_get_size (buf), self->tracker.image_index);
   return gst_pad_push (self->srcpad, buf);
 }
 
@@ -499,9 +479,9 @@ gst_png_tile_enc_png_start (GstPngTileEnc * self,
   png_set_compression_level (self->png, level);
   png_set_filter (self->png, PNG_FILTER_TYPE_BASE,
       gst_png_tile_enc_png_filter_mask (filter));
-  png_set_IHDR (self->png, self->png_info, self->image_width,
-      self->image_height, fmt->bit_depth, fmt->color_type, PNG_INTERLACE_NONE,
-      PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
+  png_set_IHDR (self->png, self->png_info, self->tracker.image_width,
+      self->tracker.image_height, fmt->bit_depth, fmt->color_type,
+      PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
   png_write_info (self->png, self->png_info);
   /* libpng needs the header written before it accepts write transforms. */
   gst_png_tile_enc_png_transforms (self, fmt);
@@ -548,6 +528,7 @@ gst_png_tile_enc_close_image (GstPngTileEnc * self)
   g_clear_pointer (&self->out_data, g_free);
   self->out_fill = 0;
   self->downstream_flow = GST_FLOW_OK;
+  gst_tile_tracker_end (&self->tracker);
   gst_png_tile_enc_update_held (self);
 }
 
@@ -555,21 +536,24 @@ gst_png_tile_enc_close_image (GstPngTileEnc * self)
 static GstFlowReturn
 gst_png_tile_enc_fail_image (GstPngTileEnc * self)
 {
+  const GstTileTracker *t = &self->tracker;
   GstFlowReturn ret = self->downstream_flow;
 
   if (ret == GST_FLOW_OK) {
+    gchar *file = gst_tile_tracker_describe_file (t->image_location);
+
     GST_ELEMENT_ERROR (self, STREAM, ENCODE,
         ("Could not encode image %" G_GUINT64_FORMAT "%s (%ux%u) as PNG",
-            self->image_index, self->image_source, self->image_width,
-            self->image_height),
+            t->image_index, file, t->image_width, t->image_height),
         ("libpng: %s", self->png_error ? self->png_error : "unknown error"));
+    g_free (file);
     ret = GST_FLOW_ERROR;
   } else {
     GST_DEBUG_OBJECT (self, "downstream returned %s during image %"
         G_GUINT64_FORMAT "; dropping its remaining tiles",
-        gst_flow_get_name (ret), self->image_index);
+        gst_flow_get_name (ret), self->tracker.image_index);
   }
-  self->drop_index = self->image_index;
+  gst_tile_tracker_drop_image (&self->tracker, self->tracker.image_index);
   gst_png_tile_enc_close_image (self);
   return ret;
 }
@@ -583,7 +567,7 @@ gst_png_tile_enc_finish_image (GstPngTileEnc * self)
     return gst_png_tile_enc_fail_image (self);
   ret = gst_png_tile_enc_push_output (self);
   GST_DEBUG_OBJECT (self, "image %" G_GUINT64_FORMAT " done in %u buffers",
-      self->image_index, self->out_pushed);
+      self->tracker.image_index, self->out_pushed);
   gst_png_tile_enc_close_image (self);
   return ret;
 }
@@ -607,8 +591,8 @@ gst_png_tile_enc_set_output_caps (GstPngTileEnc * self)
   GstCaps *caps;
 
   caps = gst_caps_new_simple ("image/png",
-      "width", G_TYPE_INT, (gint) self->image_width,
-      "height", G_TYPE_INT, (gint) self->image_height,
+      "width", G_TYPE_INT, (gint) self->tracker.image_width,
+      "height", G_TYPE_INT, (gint) self->tracker.image_height,
       "framerate", GST_TYPE_FRACTION, GST_VIDEO_INFO_FPS_N (&self->info),
       GST_VIDEO_INFO_FPS_D (&self->info), NULL);
   if (self->src_caps && gst_caps_is_equal (caps, self->src_caps)) {
@@ -623,7 +607,7 @@ gst_png_tile_enc_set_output_caps (GstPngTileEnc * self)
       return GST_FLOW_FLUSHING;
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
         ("downstream refused image/png caps for image %" G_GUINT64_FORMAT,
-            self->image_index));
+            self->tracker.image_index));
     return GST_FLOW_NOT_NEGOTIATED;
   }
   gst_caps_unref (caps);
@@ -658,7 +642,7 @@ gst_png_tile_enc_alloc_band (GstPngTileEnc * self, guint tile_height)
 {
   gsize size;
 
-  if (!g_size_checked_mul (&self->band_stride, self->image_width,
+  if (!g_size_checked_mul (&self->band_stride, self->tracker.image_width,
           self->pixel_stride)
       || !g_size_checked_mul (&size, self->band_stride, tile_height))
     return FALSE;
@@ -672,7 +656,7 @@ gst_png_tile_enc_alloc_band (GstPngTileEnc * self, guint tile_height)
 
 static GstFlowReturn
 gst_png_tile_enc_begin_image (GstPngTileEnc * self,
-    const GstPngTileEncTile * tile, GstBuffer * buf)
+    const GstTileMeta * tile, GstBuffer * buf)
 {
   const GstPngTileEncFormat *fmt =
       gst_png_tile_enc_find_format (GST_VIDEO_INFO_FORMAT (&self->info));
@@ -680,23 +664,15 @@ gst_png_tile_enc_begin_image (GstPngTileEnc * self,
   GstFlowReturn ret;
   gint level;
 
-  self->image_index = tile->index;
-  g_free (self->image_source);
-  self->image_source = self->location ?
-      g_strdup_printf (" (%s)", self->location) : g_strdup ("");
-  self->image_width = tile->image_width;
-  self->image_height = tile->image_height;
+  gst_tile_tracker_begin (&self->tracker, tile);
   self->image_format = fmt->format;
   self->pixel_stride = GST_VIDEO_INFO_COMP_PSTRIDE (&self->info, 0);
   self->pts = GST_BUFFER_PTS (buf);
   self->duration = GST_BUFFER_DURATION (buf);
-  self->n_columns = tile->n_columns;
-  self->n_rows = tile->n_rows;
-  self->next_column = self->next_row = self->next_x = 0;
   self->rows_written = 0;
-  self->band_y = self->band_height = 0;
+  self->band_height = 0;
   self->out_pushed = 0;
-  self->drop_index = NO_IMAGE;
+  gst_tile_tracker_forget_dropped (&self->tracker);
 
   GST_OBJECT_LOCK (self);
   level = self->compression_level;
@@ -705,7 +681,7 @@ gst_png_tile_enc_begin_image (GstPngTileEnc * self,
   GST_OBJECT_UNLOCK (self);
 
   GST_DEBUG_OBJECT (self, "image %" G_GUINT64_FORMAT ": %ux%u %s in %ux%u "
-      "tiles", tile->index, tile->image_width, tile->image_height,
+      "tiles", tile->image_index, tile->image_width, tile->image_height,
       gst_video_format_to_string (fmt->format), tile->n_columns, tile->n_rows);
 
   if (tile->image_width == 0 || tile->image_height == 0
@@ -713,7 +689,8 @@ gst_png_tile_enc_begin_image (GstPngTileEnc * self,
       || tile->image_height > PNG_UINT_31_MAX) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
         ("Image %" G_GUINT64_FORMAT " is %ux%u pixels, which PNG cannot store",
-            tile->index, tile->image_width, tile->image_height), (NULL));
+            tile->image_index, tile->image_width, tile->image_height),
+        (NULL));
     return GST_FLOW_ERROR;
   }
 
@@ -727,8 +704,8 @@ gst_png_tile_enc_begin_image (GstPngTileEnc * self,
           GST_VIDEO_INFO_HEIGHT (&self->info))) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Cannot allocate one tile row of image %" G_GUINT64_FORMAT
-            " (%u pixels wide, %d rows high)", tile->index, tile->image_width,
-            GST_VIDEO_INFO_HEIGHT (&self->info)),
+            " (%u pixels wide, %d rows high)", tile->image_index,
+            tile->image_width, GST_VIDEO_INFO_HEIGHT (&self->info)),
         ("Use a smaller tile-height upstream."));
     return GST_FLOW_ERROR;
   }
@@ -740,62 +717,48 @@ gst_png_tile_enc_begin_image (GstPngTileEnc * self,
 }
 
 /* Tiles must come in row-major order and tile the image exactly: anything
- * else cannot be written row by row. */
+ * else cannot be written row by row. A column that ends at the right edge
+ * early, or a wrong last-of-image flag, shows up as a misfit of the next
+ * tile (or as an incomplete image), so those are not faults here. */
 static gboolean
-gst_png_tile_enc_tile_fits (GstPngTileEnc * self,
-    const GstPngTileEncTile * t)
+gst_png_tile_enc_tile_fits (GstPngTileEnc * self, const GstTileMeta * t)
 {
-  guint expected_y = t->column == 0 ? self->rows_written : self->band_y;
-
-  if (t->n_columns == 0 || t->n_rows == 0)
-    return FALSE;
-  if (t->index != self->image_index || t->image_width != self->image_width
-      || t->image_height != self->image_height
-      || t->n_columns != self->n_columns || t->n_rows != self->n_rows)
-    return FALSE;
-  if (t->column != self->next_column || t->row != self->next_row
-      || t->x != self->next_x || t->y != expected_y)
-    return FALSE;
-  if (t->width == 0 || t->height == 0
-      || t->width > (guint) GST_VIDEO_INFO_WIDTH (&self->info)
-      || t->height > (guint) GST_VIDEO_INFO_HEIGHT (&self->info)
-      || t->width > self->image_width - t->x
-      || t->height > self->image_height - t->y)
-    return FALSE;
-  if (t->column > 0 && t->height != self->band_height)
-    return FALSE;
-  /* the last column must reach the right edge, or rows would have holes */
-  if (t->column == t->n_columns - 1 && t->x + t->width != self->image_width)
-    return FALSE;
-  if (t->row == t->n_rows - 1 && t->y + t->height != self->image_height)
-    return FALSE;
-  return TRUE;
+  return !(gst_tile_tracker_check (&self->tracker, t,
+          GST_VIDEO_INFO_WIDTH (&self->info),
+          GST_VIDEO_INFO_HEIGHT (&self->info)) &
+      (GST_TILE_TRACKER_FAULT_IMAGE | GST_TILE_TRACKER_FAULT_GRID |
+          GST_TILE_TRACKER_FAULT_ORDER | GST_TILE_TRACKER_FAULT_POSITION |
+          GST_TILE_TRACKER_FAULT_REGION | GST_TILE_TRACKER_FAULT_OUTSIDE |
+          GST_TILE_TRACKER_FAULT_ROW_HEIGHT | GST_TILE_TRACKER_FAULT_EDGE));
 }
 
 static GstFlowReturn
-gst_png_tile_enc_tile_misfit (GstPngTileEnc * self,
-    const GstPngTileEncTile * t)
+gst_png_tile_enc_tile_misfit (GstPngTileEnc * self, const GstTileMeta * t)
 {
+  const GstTileTracker *tr = &self->tracker;
+  gchar *file = gst_tile_tracker_describe_file (tr->image_location);
+
   GST_ELEMENT_ERROR (self, STREAM, FORMAT,
       ("Tile %u,%u of image %" G_GUINT64_FORMAT " does not fit the tile "
-          "grid%s", t->column, t->row, t->index, self->image_source),
+          "grid%s", t->column, t->row, t->image_index, file),
       ("expected tile %u,%u of image %" G_GUINT64_FORMAT " (%ux%u, %ux%u "
           "tiles) at x=%u; got a %ux%u tile at %u,%u of a %ux%u image in "
           "%ux%u tiles with %dx%d caps. Tiles must arrive in row-major order "
-          "and cover the image exactly.", self->next_column, self->next_row,
-          self->image_index, self->image_width, self->image_height,
-          self->n_columns, self->n_rows, self->next_x, t->width, t->height,
-          t->x, t->y, t->image_width, t->image_height, t->n_columns,
-          t->n_rows, GST_VIDEO_INFO_WIDTH (&self->info),
+          "and cover the image exactly.", tr->next_column, tr->next_row,
+          tr->image_index, tr->image_width, tr->image_height, tr->n_columns,
+          tr->n_rows, tr->next_x, t->width, t->height, t->x, t->y,
+          t->image_width, t->image_height, t->n_columns, t->n_rows,
+          GST_VIDEO_INFO_WIDTH (&self->info),
           GST_VIDEO_INFO_HEIGHT (&self->info)));
-  self->drop_index = self->image_index;
+  g_free (file);
+  gst_tile_tracker_drop_image (&self->tracker, tr->image_index);
   gst_png_tile_enc_close_image (self);
   return GST_FLOW_ERROR;
 }
 
 static void
 gst_png_tile_enc_copy_to_band (GstPngTileEnc * self, GstVideoFrame * frame,
-    const GstPngTileEncTile * t)
+    const GstTileMeta * t)
 {
   const guint8 *src = GST_VIDEO_FRAME_PLANE_DATA (frame, 0);
   gsize src_stride = GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0);
@@ -809,7 +772,7 @@ gst_png_tile_enc_copy_to_band (GstPngTileEnc * self, GstVideoFrame * frame,
 
 /* Adds one tile; writes rows as soon as a whole tile row is there. */
 static GstFlowReturn
-gst_png_tile_enc_add_tile (GstPngTileEnc * self, const GstPngTileEncTile * t,
+gst_png_tile_enc_add_tile (GstPngTileEnc * self, const GstTileMeta * t,
     GstBuffer * buf)
 {
   GstVideoFrame frame;
@@ -819,29 +782,31 @@ gst_png_tile_enc_add_tile (GstPngTileEnc * self, const GstPngTileEncTile * t,
     return gst_png_tile_enc_tile_misfit (self, t);
 
   if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ)) {
+    gchar *file =
+        gst_tile_tracker_describe_file (self->tracker.image_location);
+
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
         ("Tile %u,%u of image %" G_GUINT64_FORMAT " is too small for its "
-            "caps%s", t->column, t->row, t->index, self->image_source),
+            "caps%s", t->column, t->row, t->image_index, file),
         ("buffer of %" G_GSIZE_FORMAT " bytes, caps %dx%d %s",
             gst_buffer_get_size (buf), GST_VIDEO_INFO_WIDTH (&self->info),
             GST_VIDEO_INFO_HEIGHT (&self->info),
             GST_VIDEO_INFO_NAME (&self->info)));
-    self->drop_index = self->image_index;
+    g_free (file);
+    gst_tile_tracker_drop_image (&self->tracker, self->tracker.image_index);
     gst_png_tile_enc_close_image (self);
     return GST_FLOW_ERROR;
   }
 
-  if (t->column == 0) {
-    self->band_y = t->y;
+  if (t->column == 0)
     self->band_height = t->height;
-  }
-  if (self->n_columns == 1) {
+  if (self->tracker.n_columns == 1) {
     /* a strip is whole rows already: no copy */
     ok = gst_png_tile_enc_png_rows (self, GST_VIDEO_FRAME_PLANE_DATA (&frame,
             0), GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), t->height);
   } else {
     gst_png_tile_enc_copy_to_band (self, &frame, t);
-    if (t->column == self->n_columns - 1)
+    if (t->column == self->tracker.n_columns - 1)
       ok = gst_png_tile_enc_png_rows (self, self->band, self->band_stride,
           self->band_height);
   }
@@ -849,16 +814,9 @@ gst_png_tile_enc_add_tile (GstPngTileEnc * self, const GstPngTileEncTile * t,
   if (!ok)
     return gst_png_tile_enc_fail_image (self);
 
-  if (t->column == self->n_columns - 1) {
-    self->next_column = 0;
-    self->next_row++;
-    self->next_x = 0;
-  } else {
-    self->next_column++;
-    self->next_x = t->x + t->width;
-  }
+  gst_tile_tracker_advance (&self->tracker, t);
 
-  if (self->rows_written == self->image_height)
+  if (self->rows_written == self->tracker.image_height)
     return gst_png_tile_enc_finish_image (self);
   return GST_FLOW_OK;
 }
@@ -869,30 +827,33 @@ gst_png_tile_enc_add_tile (GstPngTileEnc * self, const GstPngTileEncTile * t,
 static GstFlowReturn
 gst_png_tile_enc_finish_incomplete (GstPngTileEnc * self, const gchar * why)
 {
+  const GstTileTracker *t = &self->tracker;
   guint missing_from = self->rows_written;
-  gsize row_bytes = (gsize) self->image_width * self->pixel_stride;
+  gsize row_bytes = (gsize) t->image_width * self->pixel_stride;
+  gchar *file = gst_tile_tracker_describe_file (t->image_location);
   guint r;
 
   GST_ELEMENT_WARNING (self, STREAM, FORMAT,
       ("Image %" G_GUINT64_FORMAT " is incomplete: %s before its last "
-          "tile%s", self->image_index, why, self->image_source),
+          "tile%s", t->image_index, why, file),
       ("got %u of %u tile rows complete and %u of %u tiles of the next; the "
           "missing pixels of the %ux%u image (from row %u, or from x=%u in "
           "that tile row) were written as zero so that the PNG stays valid",
-          self->next_row, self->n_rows, self->next_column, self->n_columns,
-          self->image_width, self->image_height, missing_from, self->next_x));
+          t->next_row, t->n_rows, t->next_column, t->n_columns,
+          t->image_width, t->image_height, missing_from, t->next_x));
+  g_free (file);
 
-  if (self->next_column > 0) {
+  if (t->next_column > 0) {
     for (r = 0; r < self->band_height; r++)
       memset (self->band + r * self->band_stride +
-          (gsize) self->next_x * self->pixel_stride, 0,
-          row_bytes - (gsize) self->next_x * self->pixel_stride);
+          (gsize) t->next_x * self->pixel_stride, 0,
+          row_bytes - (gsize) t->next_x * self->pixel_stride);
     if (!gst_png_tile_enc_png_rows (self, self->band, self->band_stride,
             self->band_height))
       return gst_png_tile_enc_fail_image (self);
   }
 
-  if (self->rows_written < self->image_height) {
+  if (self->rows_written < t->image_height) {
     if (!self->band) {
       self->band = g_try_malloc (row_bytes);
       if (!self->band) {
@@ -904,7 +865,7 @@ gst_png_tile_enc_finish_incomplete (GstPngTileEnc * self, const gchar * why)
     }
     memset (self->band, 0, row_bytes);
     if (!gst_png_tile_enc_png_rows (self, self->band, 0,
-            self->image_height - self->rows_written))
+            t->image_height - self->rows_written))
       return gst_png_tile_enc_fail_image (self);
   }
   return gst_png_tile_enc_finish_image (self);
@@ -912,59 +873,34 @@ gst_png_tile_enc_finish_incomplete (GstPngTileEnc * self, const gchar * why)
 
 /* --- input --- */
 
-static void
-gst_png_tile_enc_describe (GstPngTileEnc * self, GstBuffer * buf,
-    GstPngTileEncTile * t)
-{
-  GstTileMeta *meta = gst_buffer_get_tile_meta (buf);
-
-  if (meta) {
-    t->index = meta->image_index;
-    t->image_width = meta->image_width;
-    t->image_height = meta->image_height;
-    t->x = meta->x;
-    t->y = meta->y;
-    t->width = meta->width;
-    t->height = meta->height;
-    t->column = meta->column;
-    t->row = meta->row;
-    t->n_columns = meta->n_columns;
-    t->n_rows = meta->n_rows;
-    t->first = gst_tile_meta_is_first (meta);
-  } else {
-    t->index = self->untiled_count++;
-    t->image_width = t->width = GST_VIDEO_INFO_WIDTH (&self->info);
-    t->image_height = t->height = GST_VIDEO_INFO_HEIGHT (&self->info);
-    t->x = t->y = t->column = t->row = 0;
-    t->n_columns = t->n_rows = 1;
-    t->first = TRUE;
-  }
-}
-
 /* A tile of an image whose first tile we never saw: the image cannot be
  * written from the middle, so it is dropped, with one warning per image. */
 static void
-gst_png_tile_enc_drop_tile (GstPngTileEnc * self, const GstPngTileEncTile * t)
+gst_png_tile_enc_drop_tile (GstPngTileEnc * self, const GstTileMeta * t)
 {
-  if (t->index == self->drop_index) {
+  gchar *file;
+
+  if (gst_tile_tracker_is_dropped (&self->tracker, t->image_index)) {
     GST_LOG_OBJECT (self, "dropping tile %u,%u of image %" G_GUINT64_FORMAT,
-        t->column, t->row, t->index);
+        t->column, t->row, t->image_index);
     return;
   }
+  file = gst_tile_tracker_describe_file (self->tracker.location);
   GST_ELEMENT_WARNING (self, STREAM, FORMAT,
       ("Dropping image %" G_GUINT64_FORMAT ": its first tile never "
-          "arrived%s%s%s", t->index, self->location ? " (" : "",
-          self->location ? self->location : "", self->location ? ")" : ""),
+          "arrived%s", t->image_index, file),
       ("got tile %u,%u of %ux%u without tile 0,0", t->column, t->row,
           t->n_columns, t->n_rows));
-  self->drop_index = t->index;
+  g_free (file);
+  gst_tile_tracker_drop_image (&self->tracker, t->image_index);
 }
 
 static GstFlowReturn
 gst_png_tile_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
   GstPngTileEnc *self = GST_PNG_TILE_ENC (parent);
-  GstPngTileEncTile tile;
+  GstTileMeta untiled, *tile;
+  GstTileTrackerVerdict verdict;
   GstFlowReturn ret = GST_FLOW_OK;
 
   if (!self->have_info) {
@@ -974,23 +910,39 @@ gst_png_tile_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
-  gst_png_tile_enc_describe (self, buf, &tile);
-  if (self->png && (tile.first || tile.index != self->image_index)) {
+  /* a buffer without a tile meta is the only tile of its own image */
+  tile = gst_buffer_get_tile_meta (buf);
+  if (!tile) {
+    gst_tile_tracker_untiled_meta (&self->tracker, &self->info, &untiled);
+    tile = &untiled;
+  }
+
+  verdict = gst_tile_tracker_next (&self->tracker, tile);
+  if (verdict == GST_TILE_TRACKER_BEGIN_AFTER_INCOMPLETE
+      || verdict == GST_TILE_TRACKER_STRAY) {
+    /* the PNG already begun downstream is completed with zeros */
     ret = gst_png_tile_enc_finish_incomplete (self, "the next image began");
     if (ret != GST_FLOW_OK)
       goto out;
+    verdict = gst_tile_tracker_next (&self->tracker, tile);
   }
 
-  if (!self->png) {
-    if (!tile.first) {
-      gst_png_tile_enc_drop_tile (self, &tile);
+  switch (verdict) {
+    case GST_TILE_TRACKER_ORPHAN:
+      gst_png_tile_enc_drop_tile (self, tile);
       goto out;
-    }
-    ret = gst_png_tile_enc_begin_image (self, &tile, buf);
-    if (ret != GST_FLOW_OK)
-      goto out;
+    case GST_TILE_TRACKER_BEGIN:
+      ret = gst_png_tile_enc_begin_image (self, tile, buf);
+      if (ret != GST_FLOW_OK) {
+        /* whatever failed, no PNG was left open */
+        gst_tile_tracker_end (&self->tracker);
+        goto out;
+      }
+      break;
+    default:
+      break;
   }
-  ret = gst_png_tile_enc_add_tile (self, &tile, buf);
+  ret = gst_png_tile_enc_add_tile (self, tile, buf);
 
 out:
   gst_buffer_unref (buf);
@@ -1048,31 +1000,13 @@ static void
 gst_png_tile_enc_reset (GstPngTileEnc * self)
 {
   gst_png_tile_enc_close_image (self);
-  self->drop_index = NO_IMAGE;
-  self->untiled_count = 0;
+  gst_tile_tracker_clear (&self->tracker);
   self->images_started = 0;
-  g_clear_pointer (&self->location, g_free);
-  g_clear_pointer (&self->image_source, g_free);
   self->have_info = FALSE;
   gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
   gst_caps_replace (&self->src_caps, NULL);
   g_list_free_full (self->pending_events, (GDestroyNotify) gst_event_unref);
   self->pending_events = NULL;
-}
-
-/* seqfilesrc announces each file with a location tag before its data, so
- * messages about an image can name the file it came from. */
-static void
-gst_png_tile_enc_remember_location (GstPngTileEnc * self, GstEvent * event)
-{
-  GstTagList *tags;
-  gchar *location = NULL;
-
-  gst_event_parse_tag (event, &tags);
-  if (gst_tag_list_get_string (tags, GST_TAG_LOCATION, &location)) {
-    g_free (self->location);
-    self->location = location;
-  }
 }
 
 static gboolean
@@ -1084,8 +1018,8 @@ gst_png_tile_enc_sink_event (GstPad * pad, GstObject * parent,
   /* kept for the running time of the force-key-unit events */
   if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
     gst_event_copy_segment (event, &self->segment);
-  if (GST_EVENT_TYPE (event) == GST_EVENT_TAG)
-    gst_png_tile_enc_remember_location (self, event);
+  /* seqfilesrc names each file in a tag, so messages can name it too */
+  gst_tile_tracker_take_event (&self->tracker, event);
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:{
@@ -1105,7 +1039,7 @@ gst_png_tile_enc_sink_event (GstPad * pad, GstObject * parent,
     case GST_EVENT_FLUSH_STOP:
       /* whatever was sent of the current image is being discarded */
       gst_png_tile_enc_close_image (self);
-      self->drop_index = NO_IMAGE;
+      gst_tile_tracker_forget_dropped (&self->tracker);
       return gst_pad_push_event (self->srcpad, event);
     case GST_EVENT_STREAM_START:
     case GST_EVENT_FLUSH_START:
@@ -1128,10 +1062,7 @@ gst_png_tile_enc_sink_query (GstPad * pad, GstObject * parent,
       /* Tiles are read through GstVideoFrame and the tile meta, so any
        * stride and any crop (edge tiles) is fine; we keep no input buffer,
        * so we ask for no pool. Downstream speaks image/png and has no say. */
-      gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
-      gst_query_add_allocation_meta (query, GST_VIDEO_CROP_META_API_TYPE,
-          NULL);
-      gst_query_add_allocation_meta (query, GST_TILE_META_API_TYPE, NULL);
+      gst_tile_tracker_propose_allocation (query, TRUE);
       return TRUE;
     default:
       return gst_pad_query_default (pad, parent, query);

@@ -9,6 +9,8 @@
 #include <gst/video/video.h>
 #include <png.h>
 
+#include "gsttiletracker.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -59,9 +61,10 @@ struct _GstPngTileEnc
   /* input */
   GstVideoInfo info;
   gboolean have_info;
-  guint64 untiled_count;        /* images seen as buffers without a tile meta */
   GstSegment segment;
-  gchar *location;              /* latest GST_TAG_LOCATION from upstream */
+  /* file, open image, next tile, and an image whose remaining tiles are
+   * dropped; outside begin_image() an image is open exactly while png is */
+  GstTileTracker tracker;
 
   /* output negotiation: sticky events wait until the first image fixes the
    * output caps, because a segment must not precede caps */
@@ -74,19 +77,10 @@ struct _GstPngTileEnc
   gchar *png_error;
   gsize png_bytes;              /* allocated by libpng and zlib right now */
   GstFlowReturn downstream_flow;
-  guint64 image_index;
-  gchar *image_source;          /* " (location)" of this image, or "" */
-  guint image_width;
-  guint image_height;
   GstVideoFormat image_format;
   gsize pixel_stride;           /* input bytes per pixel */
   GstClockTime pts;
   GstClockTime duration;
-  guint n_columns;
-  guint n_rows;
-  guint next_column;
-  guint next_row;
-  guint next_x;
   guint rows_written;
 
   /* one tile row of the image, full width: tiles are copied in and released
@@ -94,7 +88,6 @@ struct _GstPngTileEnc
   guint8 *band;
   gsize band_stride;
   gsize band_alloc;
-  guint band_y;
   guint band_height;
 
   /* the output buffer being filled */
@@ -103,9 +96,6 @@ struct _GstPngTileEnc
   gsize out_fill;
   guint out_pushed;             /* buffers pushed for the current image */
   guint images_started;         /* count of the force-key-unit events */
-
-  /* an image whose remaining tiles are dropped (G_MAXUINT64: none) */
-  guint64 drop_index;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (pngtileenc);

@@ -138,6 +138,7 @@ gst_tile_compose_init (GstTileCompose * self)
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
   self->max_frame_bytes = DEFAULT_MAX_FRAME_BYTES;
+  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_GRID);
 }
 
 static void
@@ -146,8 +147,7 @@ gst_tile_compose_finalize (GObject * object)
   GstTileCompose *self = GST_TILE_COMPOSE (object);
 
   g_clear_object (&self->pool);
-  g_free (self->location);
-  g_free (self->image_location);
+  gst_tile_tracker_clear (&self->tracker);
   G_OBJECT_CLASS (gst_tile_compose_parent_class)->finalize (object);
 }
 
@@ -194,13 +194,6 @@ gst_tile_compose_get_property (GObject * object, guint prop_id,
 
 /* --- The frame being composed --- */
 
-/* " (file:///...)" when upstream named the file of an image, for messages. */
-static gchar *
-gst_tile_compose_file_suffix (const gchar * location)
-{
-  return location ? g_strdup_printf (" (%s)", location) : g_strdup ("");
-}
-
 static void
 gst_tile_compose_set_held (GstTileCompose * self, guint64 bytes)
 {
@@ -216,26 +209,27 @@ gst_tile_compose_drop_frame (GstTileCompose * self)
 {
   GstBuffer *buffer;
 
-  if (!self->composing)
+  if (!self->tracker.in_image)
     return;
   buffer = self->out_frame.buffer;
   gst_video_frame_unmap (&self->out_frame);
   gst_buffer_unref (buffer);
-  self->composing = FALSE;
+  gst_tile_tracker_end (&self->tracker);
   gst_tile_compose_set_held (self, 0);
 }
 
 static void
 gst_tile_compose_warn_incomplete (GstTileCompose * self, const gchar * why)
 {
-  gchar *file = gst_tile_compose_file_suffix (self->image_location);
+  const GstTileTracker *t = &self->tracker;
+  gchar *file = gst_tile_tracker_describe_file (t->image_location);
 
   GST_ELEMENT_WARNING (self, STREAM, FORMAT,
       ("Image %" G_GUINT64_FORMAT "%s is incomplete and was dropped.",
-          self->image_index, file),
+          t->image_index, file),
       ("%s while tile (%u, %u) of a %u x %u grid was awaited; the upstream "
-          "decoder probably skipped a damaged image", why, self->next_column, self->next_row,
-          self->n_columns, self->n_rows));
+          "decoder probably skipped a damaged image", why, t->next_column,
+          t->next_row, t->n_columns, t->n_rows));
   g_free (file);
   gst_tile_compose_drop_frame (self);
 }
@@ -272,13 +266,6 @@ gst_tile_compose_query_other_caps (GstPad * pad, GstPad * other,
   result = gst_caps_intersect_full (templ, peer, GST_CAPS_INTERSECT_FIRST);
   gst_caps_unref (templ);
   gst_caps_unref (peer);
-
-  if (filter) {
-    GstCaps *tmp = gst_caps_intersect_full (filter, result,
-        GST_CAPS_INTERSECT_FIRST);
-    gst_caps_unref (result);
-    result = tmp;
-  }
   return result;
 }
 
@@ -460,7 +447,8 @@ static GstFlowReturn
 gst_tile_compose_bad_tile (GstTileCompose * self, const GstTileMeta * meta,
     const gchar * what)
 {
-  gchar *file = gst_tile_compose_file_suffix (self->location);
+  const GstTileTracker *t = &self->tracker;
+  gchar *file = gst_tile_tracker_describe_file (t->location);
 
   GST_ELEMENT_ERROR (self, STREAM, FORMAT,
       ("Tile (%u, %u) of image %" G_GUINT64_FORMAT "%s does not fit: %s.",
@@ -469,8 +457,8 @@ gst_tile_compose_bad_tile (GstTileCompose * self, const GstTileMeta * meta,
           "%dx%d; expected tile (%u, %u) at %u,%u", meta->x, meta->y,
           meta->width, meta->height, meta->image_width, meta->image_height,
           meta->n_columns, meta->n_rows, GST_VIDEO_INFO_WIDTH (&self->in_info),
-          GST_VIDEO_INFO_HEIGHT (&self->in_info), self->next_column,
-          self->next_row, self->next_x, self->row_y));
+          GST_VIDEO_INFO_HEIGHT (&self->in_info), t->next_column,
+          t->next_row, t->next_x, t->row_y));
   g_free (file);
   return GST_FLOW_ERROR;
 }
@@ -519,38 +507,32 @@ gst_tile_compose_aligned (const GstVideoFormatInfo * finfo, guint x, guint y)
 static GstFlowReturn
 gst_tile_compose_check_tile (GstTileCompose * self, const GstTileMeta * meta)
 {
-  gboolean last_column, last_row;
+  GstTileTrackerFaults faults = gst_tile_tracker_check (&self->tracker, meta,
+      GST_VIDEO_INFO_WIDTH (&self->in_info),
+      GST_VIDEO_INFO_HEIGHT (&self->in_info));
 
-  if (meta->image_index != self->image_index
-      || meta->image_width != self->image_width
-      || meta->image_height != self->image_height
-      || meta->n_columns != self->n_columns || meta->n_rows != self->n_rows)
+  if (faults & (GST_TILE_TRACKER_FAULT_IMAGE | GST_TILE_TRACKER_FAULT_GRID))
     return gst_tile_compose_bad_tile (self, meta,
         "its image or grid differs from the image being composed");
-  if (meta->column != self->next_column || meta->row != self->next_row)
+  if (faults & GST_TILE_TRACKER_FAULT_ORDER)
     return gst_tile_compose_bad_tile (self, meta, "tiles are out of order");
-  if (meta->x != self->next_x || meta->y != self->row_y)
+  if (faults & GST_TILE_TRACKER_FAULT_POSITION)
     return gst_tile_compose_bad_tile (self, meta,
         "its position leaves a gap or an overlap");
-  if (meta->width == 0 || meta->height == 0
-      || meta->width > (guint) GST_VIDEO_INFO_WIDTH (&self->in_info)
-      || meta->height > (guint) GST_VIDEO_INFO_HEIGHT (&self->in_info))
+  if (faults & GST_TILE_TRACKER_FAULT_REGION)
     return gst_tile_compose_bad_tile (self, meta,
         "its valid region is empty or larger than the tile caps");
-  if (meta->width > self->image_width - meta->x
-      || meta->height > self->image_height - meta->y)
+  if (faults & GST_TILE_TRACKER_FAULT_OUTSIDE)
     return gst_tile_compose_bad_tile (self, meta, "it reaches past the image");
-  if (meta->column > 0 && meta->height != self->row_height)
+  if (faults & GST_TILE_TRACKER_FAULT_ROW_HEIGHT)
     return gst_tile_compose_bad_tile (self, meta,
         "its height differs from the other tiles of its row");
-
-  last_column = meta->column + 1 == meta->n_columns;
-  last_row = meta->row + 1 == meta->n_rows;
-  if (last_column != (meta->x + meta->width == self->image_width)
-      || (last_row && meta->y + meta->height != self->image_height))
+  /* a column that ends early would leave a hole in every row of the frame */
+  if (faults & (GST_TILE_TRACKER_FAULT_EDGE |
+          GST_TILE_TRACKER_FAULT_EARLY_EDGE))
     return gst_tile_compose_bad_tile (self, meta,
         "the grid does not end at the image edge");
-  if (gst_tile_meta_is_last (meta) != (last_column && last_row))
+  if (faults & GST_TILE_TRACKER_FAULT_LAST_FLAG)
     return gst_tile_compose_bad_tile (self, meta,
         "its last-of-image flag disagrees with the grid");
   if (!gst_tile_compose_aligned (self->in_info.finfo, meta->x, meta->y))
@@ -594,7 +576,7 @@ gst_tile_compose_frame_too_large (GstTileCompose * self,
 {
   const gchar *format = gst_video_format_to_string (GST_VIDEO_INFO_FORMAT
       (&self->in_info));
-  gchar *file = gst_tile_compose_file_suffix (self->location);
+  gchar *file = gst_tile_tracker_describe_file (self->tracker.location);
 
   if (bytes == 0) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -697,34 +679,9 @@ gst_tile_compose_begin_image (GstTileCompose * self, GstBuffer * tile,
   GST_BUFFER_OFFSET_END (frame) = GST_BUFFER_OFFSET_NONE;
   GST_BUFFER_FLAG_UNSET (frame, GST_BUFFER_FLAG_DELTA_UNIT);
 
-  self->composing = TRUE;
-  self->image_index = meta->image_index;
-  g_free (self->image_location);
-  self->image_location = g_strdup (self->location);
-  self->image_width = meta->image_width;
-  self->image_height = meta->image_height;
-  self->n_columns = meta->n_columns;
-  self->n_rows = meta->n_rows;
-  self->next_column = self->next_row = 0;
-  self->next_x = self->row_y = self->row_height = 0;
+  gst_tile_tracker_begin (&self->tracker, meta);
   gst_tile_compose_set_held (self, gst_buffer_get_size (frame));
   return GST_FLOW_OK;
-}
-
-static void
-gst_tile_compose_advance (GstTileCompose * self, const GstTileMeta * meta)
-{
-  if (meta->column == 0)
-    self->row_height = meta->height;
-  if (meta->column + 1 < self->n_columns) {
-    self->next_column++;
-    self->next_x += meta->width;
-  } else {
-    self->next_column = 0;
-    self->next_row++;
-    self->next_x = 0;
-    self->row_y += self->row_height;
-  }
 }
 
 static GstFlowReturn
@@ -733,10 +690,10 @@ gst_tile_compose_finish_image (GstTileCompose * self)
   GstBuffer *frame = self->out_frame.buffer;
 
   gst_video_frame_unmap (&self->out_frame);
-  self->composing = FALSE;
+  gst_tile_tracker_end (&self->tracker);
   gst_tile_compose_set_held (self, 0);
   GST_DEBUG_OBJECT (self, "image %" G_GUINT64_FORMAT " complete, pts %"
-      GST_TIME_FORMAT, self->image_index,
+      GST_TIME_FORMAT, self->tracker.image_index,
       GST_TIME_ARGS (GST_BUFFER_PTS (frame)));
   return gst_pad_push (self->srcpad, frame);
 }
@@ -761,7 +718,7 @@ gst_tile_compose_add_tile (GstTileCompose * self, GstBuffer * tile,
   }
   gst_tile_compose_copy_tile (self, &in_frame, meta);
   gst_video_frame_unmap (&in_frame);
-  gst_tile_compose_advance (self, meta);
+  gst_tile_tracker_advance (&self->tracker, meta);
 
   if (gst_tile_meta_is_last (meta))
     return gst_tile_compose_finish_image (self);
@@ -791,13 +748,21 @@ gst_tile_compose_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     return GST_FLOW_ERROR;
   }
 
-  if (gst_tile_meta_is_first (meta)) {
-    if (self->composing)
+  switch (gst_tile_tracker_next (&self->tracker, meta)) {
+    case GST_TILE_TRACKER_BEGIN_AFTER_INCOMPLETE:
       gst_tile_compose_warn_incomplete (self, "a new image began");
-    ret = gst_tile_compose_begin_image (self, buffer, meta);
-  } else if (!self->composing) {
-    ret = gst_tile_compose_bad_tile (self, meta,
-        "it is not the first tile of an image, and no image was begun");
+      /* fall through */
+    case GST_TILE_TRACKER_BEGIN:
+      ret = gst_tile_compose_begin_image (self, buffer, meta);
+      break;
+    case GST_TILE_TRACKER_ORPHAN:
+      ret = gst_tile_compose_bad_tile (self, meta,
+          "it is not the first tile of an image, and no image was begun");
+      break;
+    case GST_TILE_TRACKER_CONTINUE:
+    case GST_TILE_TRACKER_STRAY:
+      /* a tile of another image is an error, named by check_tile() */
+      break;
   }
   if (ret == GST_FLOW_OK)
     ret = gst_tile_compose_add_tile (self, buffer, meta);
@@ -834,19 +799,6 @@ gst_tile_compose_set_caps (GstTileCompose * self, GstCaps * caps)
   return TRUE;
 }
 
-static void
-gst_tile_compose_take_location (GstTileCompose * self, GstEvent * event)
-{
-  GstTagList *tags;
-  gchar *location = NULL;
-
-  gst_event_parse_tag (event, &tags);
-  if (gst_tag_list_get_string (tags, GST_TAG_LOCATION, &location)) {
-    g_free (self->location);
-    self->location = location;
-  }
-}
-
 static gboolean
 gst_tile_compose_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event)
@@ -872,14 +824,14 @@ gst_tile_compose_sink_event (GstPad * pad, GstObject * parent,
       gst_tile_compose_set_flushing (self, FALSE);
       break;
     case GST_EVENT_EOS:
-      if (self->composing)
+      if (self->tracker.in_image)
         gst_tile_compose_warn_incomplete (self, "the stream ended");
       if (!gst_pad_has_current_caps (self->srcpad))
         gst_pad_sticky_events_foreach (self->sinkpad,
             gst_tile_compose_forward_sticky, self);
       break;
     case GST_EVENT_TAG:
-      gst_tile_compose_take_location (self, event);
+      gst_tile_tracker_take_event (&self->tracker, event);
       /* fall through */
     default:
       /* Held back until the first frame's caps are out; the sink pad keeps
@@ -903,19 +855,15 @@ gst_tile_compose_sink_query (GstPad * pad, GstObject * parent,
 
   switch (GST_QUERY_TYPE (query)) {
     case GST_QUERY_CAPS:{
-      GstCaps *filter, *caps;
+      GstCaps *filter;
 
       gst_query_parse_caps (query, &filter);
-      caps = gst_tile_compose_query_other_caps (pad, self->srcpad, filter);
-      gst_query_set_caps_result (query, caps);
-      gst_caps_unref (caps);
+      gst_tile_tracker_set_caps_result (query,
+          gst_tile_compose_query_other_caps (pad, self->srcpad, filter));
       return TRUE;
     }
     case GST_QUERY_ALLOCATION:
-      /* Tiles are copied out at once, so upstream keeps its own pool; it
-       * may pad rows, and must keep the tile meta. */
-      gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
-      gst_query_add_allocation_meta (query, GST_TILE_META_API_TYPE, NULL);
+      gst_tile_tracker_propose_allocation (query, FALSE);
       return TRUE;
     default:
       return gst_pad_query_default (pad, parent, query);
@@ -929,12 +877,11 @@ gst_tile_compose_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
 
   switch (GST_QUERY_TYPE (query)) {
     case GST_QUERY_CAPS:{
-      GstCaps *filter, *caps;
+      GstCaps *filter;
 
       gst_query_parse_caps (query, &filter);
-      caps = gst_tile_compose_query_other_caps (pad, self->sinkpad, filter);
-      gst_query_set_caps_result (query, caps);
-      gst_caps_unref (caps);
+      gst_tile_tracker_set_caps_result (query,
+          gst_tile_compose_query_other_caps (pad, self->sinkpad, filter));
       return TRUE;
     }
     default:
@@ -949,7 +896,7 @@ gst_tile_compose_reset (GstTileCompose * self)
   gst_tile_compose_replace_pool (self, NULL);
   self->have_in_info = FALSE;
   self->have_out_info = FALSE;
-  g_clear_pointer (&self->location, g_free);
+  gst_tile_tracker_clear (&self->tracker);
 }
 
 static GstStateChangeReturn

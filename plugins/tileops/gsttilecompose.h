@@ -9,6 +9,7 @@
 #include <gst/video/video.h>
 
 #include "gsttilemeta.h"
+#include "gsttiletracker.h"
 
 G_BEGIN_DECLS
 
@@ -17,7 +18,7 @@ G_DECLARE_FINAL_TYPE (GstTileCompose, gst_tile_compose, GST, TILE_COMPOSE, GstEl
 
 /*
  * Threads and locks: the streaming thread owns everything about the frame
- * being composed (out_frame, next_*, in_info, out_info) and only ever touches
+ * being composed (out_frame, tracker, in_info, out_info) and only ever touches
  * it under the sink pad's stream lock (chain, serialized events).
  *
  * The object lock guards what other threads read or change: @pool (a
@@ -41,19 +42,14 @@ struct _GstTileCompose
   guint64 held_bytes;
 
   /* stream lock */
-  gchar *location;              /* latest GST_TAG_LOCATION, for messages */
+  GstTileTracker tracker;       /* file, image and next tile; an open image
+                                 * means out_frame is mapped and being filled */
   gboolean have_in_info;
   GstVideoInfo in_info;         /* one tile, from the sink caps */
   gboolean have_out_info;
   GstVideoInfo out_info;        /* one whole image, on the src caps */
 
-  gboolean composing;           /* out_frame is mapped and being filled */
   GstVideoFrame out_frame;
-  guint64 image_index;
-  gchar *image_location;        /* the file the composed image came from */
-  guint image_width, image_height, n_columns, n_rows;
-  guint next_column, next_row;
-  guint next_x, row_y, row_height;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (tilecompose);

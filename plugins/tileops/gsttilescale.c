@@ -324,15 +324,15 @@ gst_tile_scale_release_image (GstTileScale * self)
     gst_buffer_unref (self->outbuf);
     self->outbuf = NULL;
   }
-  self->in_image = FALSE;
+  gst_tile_tracker_end (&self->tracker);
   gst_tile_scale_update_held (self);
 }
 
 static void
 gst_tile_scale_drop_incomplete (GstTileScale * self, const gchar * why)
 {
-  guint64 index = self->image_index;
-  guint rows = self->row_y, total = self->ay.n_in;
+  guint64 index = self->tracker.image_index;
+  guint rows = self->tracker.row_y, total = self->ay.n_in;
 
   gst_tile_scale_release_image (self);
   GST_ELEMENT_WARNING (self, STREAM, DECODE,
@@ -388,8 +388,7 @@ gst_tile_scale_reset (GstTileScale * self)
   self->have_in_info = FALSE;
   self->have_out_info = FALSE;
   self->neg_image_width = self->neg_image_height = 0;
-  self->plain_frame_index = 0;
-  self->orphan_warned = FALSE;
+  gst_tile_tracker_clear (&self->tracker);
   gst_tile_scale_update_held (self);
 }
 
@@ -415,7 +414,7 @@ gst_tile_scale_free_size (GstCaps * caps)
  * pass through, the size is ours to choose. */
 static GstCaps *
 gst_tile_scale_query_other_side (GstTileScale * self, GstPad * other,
-    GstPad * pad, GstCaps * filter)
+    GstPad * pad)
 {
   GstCaps *templ = gst_pad_get_pad_template_caps (other);
   GstCaps *peer = gst_pad_peer_query_caps (other, templ);
@@ -428,13 +427,6 @@ gst_tile_scale_query_other_side (GstTileScale * self, GstPad * other,
   result = gst_caps_intersect (templ, peer);
   gst_caps_unref (templ);
   gst_caps_unref (peer);
-  if (filter) {
-    GstCaps *tmp = gst_caps_intersect_full (filter, result,
-        GST_CAPS_INTERSECT_FIRST);
-
-    gst_caps_unref (result);
-    result = tmp;
-  }
   return result;
 }
 
@@ -598,7 +590,7 @@ gst_tile_scale_choose_caps (GstTileScale * self, guint W, guint H,
   if (!wanted) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
         ("Output buffer for image %" G_GUINT64_FORMAT " (%ux%u) would be too "
-            "large", self->image_index, W, H),
+            "large", self->tracker.image_index, W, H),
         ("4 GiB or more per buffer; lower width/height, or set tile-height "
             "to send strips"));
     return NULL;
@@ -608,7 +600,7 @@ gst_tile_scale_choose_caps (GstTileScale * self, guint W, guint H,
   if (gst_caps_is_empty (peer)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("Downstream accepts no frame for image %" G_GUINT64_FORMAT
-            " (%ux%u)", self->image_index, W, H),
+            " (%ux%u)", self->tracker.image_index, W, H),
         ("wanted %" GST_PTR_FORMAT "; change the width/height/tile-height "
             "properties or the downstream caps", wanted));
     gst_caps_unref (wanted);
@@ -625,7 +617,7 @@ gst_tile_scale_choose_caps (GstTileScale * self, guint W, guint H,
   if (!gst_video_info_from_caps (&self->out_info, caps)) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("Cannot use the output caps for image %" G_GUINT64_FORMAT,
-            self->image_index),
+            self->tracker.image_index),
         ("%" GST_PTR_FORMAT " (4 GiB or more per buffer?); set width/height "
             "or tile-height", caps));
     gst_caps_unref (caps);
@@ -800,7 +792,7 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
   guint W = meta->image_width, H = meta->image_height;
   guint wprop, hprop, tile_height;
 
-  self->image_index = meta->image_index;
+  gst_tile_tracker_begin (&self->tracker, meta);
   if (W == 0 || H == 0 || meta->x != 0 || meta->y != 0) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
         ("First tile of image %" G_GUINT64_FORMAT " has a broken tile meta",
@@ -856,12 +848,8 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
     return GST_FLOW_ERROR;
   }
 
-  self->in_image = TRUE;
   self->pts = GST_BUFFER_PTS (buf);
   self->duration = GST_BUFFER_DURATION (buf);
-  self->row_y = 0;
-  self->row_height = meta->height;
-  self->next_x = 0;
   self->out_base = 0;
   self->buffers_in_image = 0;
   return GST_FLOW_OK;
@@ -871,18 +859,21 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
 static const gchar *
 gst_tile_scale_check_tile (GstTileScale * self, const GstTileMeta * meta)
 {
-  if (meta->image_width != self->ax.n_in || meta->image_height != self->ay.n_in)
+  /* The grid fields are not checked: strips and plain frames are followed
+   * by their pixel positions alone. */
+  GstTileTrackerFaults faults = gst_tile_tracker_check (&self->tracker, meta,
+      GST_VIDEO_INFO_WIDTH (&self->in_info),
+      GST_VIDEO_INFO_HEIGHT (&self->in_info));
+
+  if (faults & GST_TILE_TRACKER_FAULT_IMAGE)
     return "image size changed within the image";
-  if (meta->width == 0 || meta->height == 0
-      || meta->width > (guint) GST_VIDEO_INFO_WIDTH (&self->in_info)
-      || meta->height > (guint) GST_VIDEO_INFO_HEIGHT (&self->in_info))
+  if (faults & GST_TILE_TRACKER_FAULT_REGION)
     return "tile region does not fit the tile caps";
-  if (meta->x != self->next_x || meta->y != self->row_y)
+  if (faults & GST_TILE_TRACKER_FAULT_POSITION)
     return "tile out of row-major order";
-  if (meta->x + meta->width > self->ax.n_in
-      || meta->y + meta->height > self->ay.n_in)
+  if (faults & GST_TILE_TRACKER_FAULT_OUTSIDE)
     return "tile reaches outside the image";
-  if (meta->x != 0 && meta->height != self->row_height)
+  if (faults & GST_TILE_TRACKER_FAULT_ROW_HEIGHT)
     return "tiles of one row differ in height";
   return NULL;
 }
@@ -901,7 +892,7 @@ gst_tile_scale_acquire_output (GstTileScale * self, guint oy)
     if (ret == GST_FLOW_ERROR)
       GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
           ("Cannot allocate the output buffer for image %" G_GUINT64_FORMAT,
-              self->image_index),
+              self->tracker.image_index),
           ("%" G_GSIZE_FORMAT " bytes; lower width/height, or set "
               "tile-height to send strips", self->out_info.size));
     return ret;
@@ -912,7 +903,7 @@ gst_tile_scale_acquire_output (GstTileScale * self, guint oy)
     self->outbuf = NULL;
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE, (NULL),
         ("cannot map the output buffer for image %" G_GUINT64_FORMAT,
-            self->image_index));
+            self->tracker.image_index));
     return GST_FLOW_ERROR;
   }
   self->buf_y = oy;
@@ -940,19 +931,19 @@ gst_tile_scale_push_output (GstTileScale * self)
   gst_tile_scale_update_held (self);
 
   if (self->neg_tile_height)
-    gst_tile_grid_add_meta (&self->out_grid, out, self->image_index, 0,
+    gst_tile_grid_add_meta (&self->out_grid, out, self->tracker.image_index, 0,
         self->buf_y / self->rows_per_buffer);
   GST_BUFFER_PTS (out) = self->pts;
   GST_BUFFER_DTS (out) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_DURATION (out) = self->duration;
-  GST_BUFFER_OFFSET (out) = self->image_index;
+  GST_BUFFER_OFFSET (out) = self->tracker.image_index;
   GST_BUFFER_OFFSET_END (out) = GST_BUFFER_OFFSET_NONE;
   if (self->buffers_in_image++ == 0)
     GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_DELTA_UNIT);
   else
     GST_BUFFER_FLAG_SET (out, GST_BUFFER_FLAG_DELTA_UNIT);
   GST_LOG_OBJECT (self, "image %" G_GUINT64_FORMAT ": output rows %u-%u",
-      self->image_index, self->buf_y, self->buf_y + valid - 1);
+      self->tracker.image_index, self->buf_y, self->buf_y + valid - 1);
   return gst_pad_push (self->srcpad, out);
 }
 
@@ -1049,27 +1040,13 @@ gst_tile_scale_add_tile (GstTileScale * self, const GstTileMeta * meta,
 static void
 gst_tile_scale_drop_orphan (GstTileScale * self, const GstTileMeta * meta)
 {
-  if (self->orphan_warned && self->orphan_index == meta->image_index)
+  if (gst_tile_tracker_is_dropped (&self->tracker, meta->image_index))
     return;
-  self->orphan_warned = TRUE;
-  self->orphan_index = meta->image_index;
+  gst_tile_tracker_drop_image (&self->tracker, meta->image_index);
   GST_ELEMENT_WARNING (self, STREAM, DECODE,
       ("Image %" G_GUINT64_FORMAT " is incomplete and was dropped",
           meta->image_index),
       ("its tiles arrived without its first tile"));
-}
-
-/* An ordinary frame, without tile meta, is an image of one tile. */
-static void
-gst_tile_scale_plain_meta (GstTileScale * self, GstTileMeta * plain)
-{
-  memset (plain, 0, sizeof (*plain));
-  plain->image_index = self->plain_frame_index++;
-  plain->image_width = plain->width = GST_VIDEO_INFO_WIDTH (&self->in_info);
-  plain->image_height = plain->height = GST_VIDEO_INFO_HEIGHT (&self->in_info);
-  plain->n_columns = plain->n_rows = 1;
-  plain->flags = GST_TILE_META_FLAG_FIRST_OF_IMAGE |
-      GST_TILE_META_FLAG_LAST_OF_IMAGE;
 }
 
 /* Adds one tile of the current image and sends what it completed. */
@@ -1101,22 +1078,15 @@ gst_tile_scale_take_tile (GstTileScale * self, const GstTileMeta * meta,
     gst_tile_scale_release_image (self);
     return GST_FLOW_ERROR;
   }
-  if (meta->x == 0)
-    self->row_height = meta->height;
   ret = gst_tile_scale_add_tile (self, meta, &in);
   gst_video_frame_unmap (&in);
   if (ret != GST_FLOW_OK)
     return ret;
 
-  self->next_x = meta->x + meta->width;
-  if (self->next_x == self->ax.n_in) {
-    self->row_y += self->row_height;
-    self->next_x = 0;
-  }
-  if (self->row_y == self->ay.n_in) {
+  if (gst_tile_tracker_advance (&self->tracker, meta)) {
     GST_DEBUG_OBJECT (self, "image %" G_GUINT64_FORMAT " done",
-        self->image_index);
-    self->in_image = FALSE;
+        self->tracker.image_index);
+    gst_tile_tracker_end (&self->tracker);
   } else if (ret == GST_FLOW_OK && gst_tile_meta_is_last (meta)) {
     gst_tile_scale_drop_incomplete (self, "the last tile came early");
   }
@@ -1137,22 +1107,31 @@ gst_tile_scale_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     return GST_FLOW_NOT_NEGOTIATED;
   }
 
+  /* An ordinary frame, without tile meta, is an image of one tile. */
   meta = gst_buffer_get_tile_meta (buf);
   if (!meta) {
-    gst_tile_scale_plain_meta (self, &plain);
+    gst_tile_tracker_untiled_meta (&self->tracker, &self->in_info, &plain);
     meta = &plain;
   }
 
-  if (gst_tile_meta_is_first (meta)) {
-    if (self->in_image)
+  switch (gst_tile_tracker_next (&self->tracker, meta)) {
+    case GST_TILE_TRACKER_BEGIN_AFTER_INCOMPLETE:
       gst_tile_scale_drop_incomplete (self, "the next image began");
-    ret = gst_tile_scale_begin_image (self, meta, buf);
-  } else if (!self->in_image || meta->image_index != self->image_index) {
-    if (self->in_image)
+      /* fall through */
+    case GST_TILE_TRACKER_BEGIN:
+      ret = gst_tile_scale_begin_image (self, meta, buf);
+      if (ret != GST_FLOW_OK)
+        gst_tile_scale_release_image (self);
+      break;
+    case GST_TILE_TRACKER_STRAY:
       gst_tile_scale_drop_incomplete (self, "a tile of another image came");
-    gst_tile_scale_drop_orphan (self, meta);
-    gst_buffer_unref (buf);
-    return GST_FLOW_OK;
+      /* fall through */
+    case GST_TILE_TRACKER_ORPHAN:
+      gst_tile_scale_drop_orphan (self, meta);
+      gst_buffer_unref (buf);
+      return GST_FLOW_OK;
+    case GST_TILE_TRACKER_CONTINUE:
+      break;
   }
   if (ret == GST_FLOW_OK)
     ret = gst_tile_scale_take_tile (self, meta, buf);
@@ -1174,7 +1153,7 @@ gst_tile_scale_set_input_caps (GstTileScale * self, GstCaps * caps)
         ("cannot parse tile caps %" GST_PTR_FORMAT, caps));
     return FALSE;
   }
-  if (self->in_image && (GST_VIDEO_INFO_FORMAT (&info) !=
+  if (self->tracker.in_image && (GST_VIDEO_INFO_FORMAT (&info) !=
           GST_VIDEO_INFO_FORMAT (&self->in_info)
           || GST_VIDEO_INFO_WIDTH (&info) !=
           GST_VIDEO_INFO_WIDTH (&self->in_info)
@@ -1219,7 +1198,7 @@ gst_tile_scale_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       GST_OBJECT_UNLOCK (self);
       return gst_pad_event_default (pad, parent, event);
     case GST_EVENT_EOS:
-      if (self->in_image)
+      if (self->tracker.in_image)
         gst_tile_scale_drop_incomplete (self, "end of stream came");
       gst_tile_scale_push_pending_events (self);
       return gst_pad_event_default (pad, parent, event);
@@ -1242,19 +1221,13 @@ gst_tile_scale_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
   GstTileScale *self = GST_TILE_SCALE (parent);
 
   switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_CAPS:{
-      GstCaps *filter, *caps;
-
-      gst_query_parse_caps (query, &filter);
-      caps = gst_tile_scale_query_other_side (self, self->srcpad, pad, filter);
-      gst_query_set_caps_result (query, caps);
-      gst_caps_unref (caps);
+    case GST_QUERY_CAPS:
+      gst_tile_tracker_set_caps_result (query,
+          gst_tile_scale_query_other_side (self, self->srcpad, pad));
       return TRUE;
-    }
     case GST_QUERY_ALLOCATION:
       /* Tiles are tile-sized, downstream's frames are not: answer here. */
-      gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
-      gst_query_add_allocation_meta (query, GST_TILE_META_API_TYPE, NULL);
+      gst_tile_tracker_propose_allocation (query, FALSE);
       return TRUE;
     default:
       return gst_pad_query_default (pad, parent, query);
@@ -1267,16 +1240,10 @@ gst_tile_scale_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
   GstTileScale *self = GST_TILE_SCALE (parent);
 
   switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_CAPS:{
-      GstCaps *filter, *caps;
-
-      gst_query_parse_caps (query, &filter);
-      caps = gst_tile_scale_query_other_side (self, self->sinkpad, pad,
-          filter);
-      gst_query_set_caps_result (query, caps);
-      gst_caps_unref (caps);
+    case GST_QUERY_CAPS:
+      gst_tile_tracker_set_caps_result (query,
+          gst_tile_scale_query_other_side (self, self->sinkpad, pad));
       return TRUE;
-    }
     default:
       return gst_pad_query_default (pad, parent, query);
   }
@@ -1443,4 +1410,6 @@ gst_tile_scale_init (GstTileScale * self)
   gst_pad_set_query_function (self->srcpad,
       GST_DEBUG_FUNCPTR (gst_tile_scale_src_query));
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_POSITION);
 }

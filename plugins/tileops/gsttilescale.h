@@ -9,6 +9,7 @@
 #include <gst/video/video.h>
 
 #include "gsttilemeta.h"
+#include "gsttiletracker.h"
 
 G_BEGIN_DECLS
 
@@ -84,13 +85,9 @@ struct _GstTileScale
   guint recip_shift;
 
   /* the image being scaled */
-  gboolean in_image;
-  guint64 image_index;
+  GstTileTracker tracker;       /* open image, next tile, orphan warnings */
   GstClockTime pts;
   GstClockTime duration;
-  guint row_y;                  /* top of the current tile row */
-  guint row_height;
-  guint next_x;                 /* expected x of the next tile in the row */
   guint out_base;               /* first output row not yet written */
   GstBuffer *outbuf;            /* output rows buf_y ... being filled */
   GstVideoFrame out_frame;
@@ -101,9 +98,6 @@ struct _GstTileScale
   gsize row_acc_len;            /* allocated elements */
   gpointer col_acc;             /* tile width x channels, 32 or 64 bit */
   gsize col_acc_bytes;
-  guint64 plain_frame_index;    /* index for buffers without a tile meta */
-  guint64 orphan_index;         /* last index warned about for a missing start */
-  gboolean orphan_warned;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (tilescale);
