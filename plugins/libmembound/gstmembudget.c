@@ -40,7 +40,13 @@
  *   two streaming threads may charge the same shared buffer (after a tee).
  * - the named registry (name -> budget, no ref) is guarded by
  *   registry_lock; a named budget's last unref happens under that lock so a
- *   concurrent get_named never revives a dying budget.
+ *   concurrent get_named never revives a dying budget. Every other unref is
+ *   a compare-and-swap that never reaches zero, so releasing a buffer takes
+ *   no global lock.
+ * - released charge records are kept, up to a small cap, and reused by the
+ *   next charge (see "Spare records" below): charging and releasing a
+ *   buffer allocate nothing beyond the meta GStreamer itself allocates, and
+ *   take no lock.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -192,6 +198,7 @@ void
 gst_mem_budget_unref (GstMemBudget * budget)
 {
   gboolean last;
+  gint ref;
 
   g_return_if_fail (budget != NULL);
 
@@ -199,6 +206,18 @@ gst_mem_budget_unref (GstMemBudget * budget)
     if (g_atomic_int_dec_and_test (&budget->refcount))
       gst_mem_budget_free (budget);
     return;
+  }
+
+  /* Every charge record holds a ref, so this runs once per released buffer:
+   * only a drop to zero needs the registry, any other drop is a plain CAS.
+   * get_named only raises the count under registry_lock, and only the
+   * locked path below lowers it to zero, so a budget found in the registry
+   * is never one that is being freed. */
+  ref = g_atomic_int_get (&budget->refcount);
+  while (ref > 1) {
+    if (g_atomic_int_compare_and_exchange_full (&budget->refcount, ref,
+            ref - 1, &ref))
+      return;
   }
 
   g_mutex_lock (&registry_lock);
@@ -487,7 +506,9 @@ gst_mem_budget_wake (GstMemBudget * budget)
 
 #define CHARGE_INLINE_BUDGETS 6
 
-typedef struct
+typedef struct _GstMemCharge GstMemCharge;
+
+struct _GstMemCharge
 {
   gint refcount;
   gint lock;                    /* g_bit_lock bit 0: guards the budget list */
@@ -495,7 +516,8 @@ typedef struct
   guint n_inline;
   GstMemBudget *inline_budgets[CHARGE_INLINE_BUDGETS];
   GPtrArray *more;              /* overflow budgets, each with a ref */
-} GstMemCharge;
+  GstMemCharge *next_spare;     /* while released: the next spare record */
+};
 
 typedef struct
 {
@@ -506,17 +528,168 @@ typedef struct
 static GType gst_mem_charge_meta_api_get_type (void);
 static const GstMetaInfo *gst_mem_charge_meta_get_info (void);
 
-static GstMemCharge *
-gst_mem_charge_new (guint64 bytes)
+/* Spare records. A released record is kept for the next charge instead of
+ * going back to malloc: records are allocated on the charging thread and
+ * released on whichever thread frees the last sharer, and a cross-thread
+ * malloc/free pair per buffer costs more than the rest of the accounting.
+ * A shared queue of single records costs nearly as much (both threads
+ * write its ends for every buffer), so records move in batches:
+ * - a releasing thread puts the record on its own released list; once that
+ *   holds CHARGE_BATCH records, the list goes onto the shared stack (one
+ *   compare-and-swap per batch), or is freed when the stack already holds
+ *   CHARGE_MAX_SPARE records;
+ * - a charging thread takes records from its own ready list; when that is
+ *   empty it takes its own released list (a thread that both charges and
+ *   releases needs no atomics at all), else the whole shared stack at once
+ *   (one exchange).
+ * Taking all at once is what makes the stack safe without a lock: no thread
+ * ever pops a single node, so no node can be reused under a popper's feet
+ * (no ABA). A thread's lists are freed when the thread ends. Records kept:
+ * at most CHARGE_MAX_SPARE on the stack, plus per thread fewer than
+ * CHARGE_BATCH released and at most what it last took ready. */
+#define CHARGE_BATCH 32
+#define CHARGE_MAX_SPARE 256
+
+typedef struct
 {
-  GstMemCharge *charge = g_new (GstMemCharge, 1);
+  GstMemCharge *ready;
+  GstMemCharge *released;
+  GstMemCharge *released_tail;
+  guint n_released;
+} ChargeSpares;
+
+static GstMemCharge *shared_spares;     /* atomic; the shared stack */
+static gint n_shared_spares;    /* atomic; >= the records on the stack */
+
+static void
+gst_mem_charge_free_list (GstMemCharge * head)
+{
+  while (head) {
+    GstMemCharge *next = head->next_spare;
+    g_free (head);
+    head = next;
+  }
+}
+
+static __thread ChargeSpares *thread_spares;
+
+/* Runs on the ending thread. A buffer released later in the thread's
+ * teardown finds no lists and starts new ones, which are freed in turn. */
+static void
+gst_mem_charge_spares_free (gpointer data)
+{
+  ChargeSpares *spares = data;
+
+  if (thread_spares == spares)
+    thread_spares = NULL;
+  gst_mem_charge_free_list (spares->ready);
+  gst_mem_charge_free_list (spares->released);
+  g_free (spares);
+}
+
+/* The GPrivate only frees a thread's lists when it ends; the lookup on
+ * every charge and release goes through the cheaper compiler TLS. */
+static GPrivate thread_spares_owner =
+G_PRIVATE_INIT (gst_mem_charge_spares_free);
+
+static ChargeSpares *
+gst_mem_charge_thread_spares (void)
+{
+  ChargeSpares *spares = thread_spares;
+
+  if (G_UNLIKELY (!spares)) {
+    spares = g_new0 (ChargeSpares, 1);
+    g_private_set (&thread_spares_owner, spares);
+    thread_spares = spares;
+  }
+  return spares;
+}
+
+/* Refills the (empty) ready list: own released records first, else the
+ * whole shared stack. */
+static void
+gst_mem_charge_refill (ChargeSpares * spares)
+{
+  GstMemCharge *c;
+  gint n = 0;
+
+  if (spares->released) {
+    spares->ready = spares->released;
+    spares->released = spares->released_tail = NULL;
+    spares->n_released = 0;
+    return;
+  }
+  if (!g_atomic_pointer_get (&shared_spares))
+    return;
+  spares->ready = g_atomic_pointer_exchange (&shared_spares, NULL);
+  for (c = spares->ready; c; c = c->next_spare)
+    n++;
+  g_atomic_int_add (&n_shared_spares, -n);
+}
+
+/* Moves the released list to the shared stack, or frees it if the stack is
+ * full. */
+static void
+gst_mem_charge_give_released (ChargeSpares * spares)
+{
+  GstMemCharge *head = spares->released, *tail = spares->released_tail, *old;
+  gint n = (gint) spares->n_released;
+
+  spares->released = spares->released_tail = NULL;
+  spares->n_released = 0;
+  /* Counted before it is linked, so the count never falls short. */
+  if (g_atomic_int_add (&n_shared_spares, n) + n > CHARGE_MAX_SPARE) {
+    g_atomic_int_add (&n_shared_spares, -n);
+    gst_mem_charge_free_list (head);
+    return;
+  }
+  old = g_atomic_pointer_get (&shared_spares);
+  do {
+    tail->next_spare = old;
+  } while (!g_atomic_pointer_compare_and_exchange_full (&shared_spares, old,
+          head, &old));
+}
+
+/* Returns a record holding one ref on @budget (which the caller must then
+ * charge), with one ref on the record for the caller. */
+static GstMemCharge *
+gst_mem_charge_new (guint64 bytes, GstMemBudget * budget)
+{
+  ChargeSpares *spares = gst_mem_charge_thread_spares ();
+  GstMemCharge *charge;
+
+  if (!spares->ready)
+    gst_mem_charge_refill (spares);
+  charge = spares->ready;
+  if (charge)
+    spares->ready = charge->next_spare;
+  else
+    charge = g_new (GstMemCharge, 1);
 
   charge->refcount = 1;
   charge->lock = 0;
   charge->bytes = bytes;
-  charge->n_inline = 0;
+  /* Nobody else sees the record yet: no bit lock needed. */
+  charge->inline_budgets[0] = gst_mem_budget_ref (budget);
+  charge->n_inline = 1;
   charge->more = NULL;
+  charge->next_spare = NULL;
   return charge;
+}
+
+static void
+gst_mem_charge_free (GstMemCharge * charge)
+{
+  ChargeSpares *spares = gst_mem_charge_thread_spares ();
+
+  if (charge->more)
+    g_ptr_array_free (charge->more, TRUE);
+  charge->next_spare = spares->released;
+  spares->released = charge;
+  if (!spares->released_tail)
+    spares->released_tail = charge;
+  if (++spares->n_released >= CHARGE_BATCH)
+    gst_mem_charge_give_released (spares);
 }
 
 static GstMemCharge *
@@ -564,9 +737,7 @@ gst_mem_charge_unref (GstMemCharge * charge)
    * still count this one, and their peaks would show both. */
   gst_mem_charge_foreach (charge, gst_mem_charge_uncharge_one);
   gst_mem_charge_foreach (charge, gst_mem_charge_wake_one);
-  if (charge->more)
-    g_ptr_array_free (charge->more, TRUE);
-  g_free (charge);
+  gst_mem_charge_free (charge);
 }
 
 /* Returns TRUE if @budget was added (and must now be charged), FALSE if the
@@ -601,6 +772,7 @@ gst_mem_charge_add_budget (GstMemCharge * charge, GstMemBudget * budget)
   return added;
 }
 
+/* Takes over the caller's ref on the record passed as @params. */
 static gboolean
 gst_mem_charge_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
 {
@@ -609,7 +781,7 @@ gst_mem_charge_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
   /* Only our own code may attach it, always with a record. */
   if (!params)
     return FALSE;
-  cmeta->charge = gst_mem_charge_ref (params);
+  cmeta->charge = params;
   return TRUE;
 }
 
@@ -674,8 +846,11 @@ gst_mem_charge_meta_transform (GstBuffer * dest, GstMeta * meta,
     return TRUE;
   if (gst_mem_budget_find_meta (dest, cmeta->charge))
     return TRUE;
-  return gst_buffer_add_meta (dest, gst_mem_charge_meta_get_info (),
-      cmeta->charge) != NULL;
+  if (gst_buffer_add_meta (dest, gst_mem_charge_meta_get_info (),
+          gst_mem_charge_ref (cmeta->charge)))
+    return TRUE;
+  gst_mem_charge_unref (cmeta->charge);
+  return FALSE;
 }
 
 static GType
@@ -726,11 +901,15 @@ gst_mem_budget_charge_buffer (GstMemBudget * budget, GstBuffer * buffer)
   if (!gst_buffer_is_writable (buffer))
     return -1;
 
-  charge = gst_mem_charge_new (gst_buffer_get_size (buffer));
-  bytes = (gssize) charge->bytes;
-  gst_buffer_add_meta (buffer, gst_mem_charge_meta_get_info (), charge);
-  gst_mem_charge_add_budget (charge, budget);
-  gst_mem_charge_unref (charge);        /* the meta holds it now */
+  bytes = (gssize) gst_buffer_get_size (buffer);
+  charge = gst_mem_charge_new (bytes, budget);
+  gst_mem_budget_charge (budget, bytes);
+  /* The meta takes the record's ref; if it cannot be attached, dropping
+   * that ref releases the charge again. */
+  if (!gst_buffer_add_meta (buffer, gst_mem_charge_meta_get_info (), charge)) {
+    gst_mem_charge_unref (charge);
+    return 0;
+  }
   return bytes;
 }
 

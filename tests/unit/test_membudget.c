@@ -11,6 +11,8 @@
 #define STILL_BLOCKED_US (100 * 1000)
 /* How long a woken waiter may take to return. */
 #define WAKE_DEADLINE_US (5 * G_USEC_PER_SEC)
+/* More budgets than a charge record keeps inline. */
+#define CHARGE_TEST_BUDGETS 9
 
 static GstBuffer *
 new_buffer (gsize size)
@@ -419,6 +421,131 @@ test_boxed_type (void)
   gst_mem_budget_unref (budget);
 }
 
+/* Records of released charges are reused: a reused record must carry
+ * nothing of its previous life (budgets, overflow list, size). */
+static void
+test_released_charge_leaves_nothing_behind (void)
+{
+  GstMemBudget *many[CHARGE_TEST_BUDGETS];
+  GstMemBudget *next = gst_mem_budget_new ();
+  guint round, i;
+
+  for (i = 0; i < CHARGE_TEST_BUDGETS; i++)
+    many[i] = gst_mem_budget_new ();
+
+  for (round = 0; round < 1000; round++) {
+    GstBuffer *old = new_buffer (100), *buf;
+
+    for (i = 0; i < CHARGE_TEST_BUDGETS; i++)
+      g_assert_cmpuint (gst_mem_budget_track_buffer (many[i], &old), ==, 100);
+    gst_buffer_unref (old);
+
+    buf = new_buffer (7);
+    g_assert_cmpuint (gst_mem_budget_track_buffer (next, &buf), ==, 7);
+    for (i = 0; i < CHARGE_TEST_BUDGETS; i++) {
+      g_assert_false (gst_mem_budget_buffer_is_charged (many[i], buf));
+      g_assert_cmpuint (gst_mem_budget_get_live_bytes (many[i]), ==, 0);
+    }
+    g_assert_true (gst_mem_budget_buffer_is_charged (next, buf));
+    g_assert_cmpuint (gst_mem_budget_get_live_bytes (next), ==, 7);
+    gst_buffer_unref (buf);
+    g_assert_cmpuint (gst_mem_budget_get_live_bytes (next), ==, 0);
+  }
+
+  for (i = 0; i < CHARGE_TEST_BUDGETS; i++)
+    gst_mem_budget_unref (many[i]);
+  gst_mem_budget_unref (next);
+}
+
+#define HANDOVER_BUFFERS 20000
+#define HANDOVER_DEPTH 64
+
+typedef struct
+{
+  GAsyncQueue *queue;
+  GstMemBudget *budget;
+} Handover;
+
+static gpointer
+handover_consumer (gpointer data)
+{
+  Handover *h = data;
+  guint i;
+
+  for (i = 0; i < HANDOVER_BUFFERS; i++)
+    gst_buffer_unref (g_async_queue_pop (h->queue));
+  return NULL;
+}
+
+/* The streaming case: buffers charged on one thread and released on
+ * another, charge records travelling the other way. */
+static void
+test_charges_released_on_another_thread (void)
+{
+  Handover h = { g_async_queue_new (), gst_mem_budget_get_named ("handover") };
+  GThread *consumer = g_thread_new ("consumer", handover_consumer, &h);
+  guint i;
+
+  for (i = 0; i < HANDOVER_BUFFERS; i++) {
+    GstBuffer *buf = new_buffer (64);
+
+    g_assert_cmpuint (gst_mem_budget_track_buffer (h.budget, &buf), ==, 64);
+    while (g_async_queue_length (h.queue) >= HANDOVER_DEPTH)
+      g_thread_yield ();
+    g_async_queue_push (h.queue, buf);
+  }
+  g_thread_join (consumer);
+  g_assert_cmpuint (gst_mem_budget_get_live_bytes (h.budget), ==, 0);
+  /* queued buffers, the one being pushed and the one being freed */
+  g_assert_cmpuint (gst_mem_budget_get_peak_bytes (h.budget), <=,
+      64 * (HANDOVER_DEPTH + 2));
+  g_async_queue_unref (h.queue);
+  gst_mem_budget_unref (h.budget);
+}
+
+#define NAMED_RACE_ROUNDS 20000
+
+static gpointer
+named_race_thread (gpointer data)
+{
+  GstMemBudget *held = data;
+  gboolean same = TRUE;
+  guint i;
+
+  for (i = 0; i < NAMED_RACE_ROUNDS; i++) {
+    GstMemBudget *a = gst_mem_budget_get_named ("race-held");
+    GstMemBudget *b = gst_mem_budget_get_named ("race-free");
+
+    same = same && a == held;
+    gst_mem_budget_charge (b, 1);
+    gst_mem_budget_release (b, 1);
+    gst_mem_budget_unref (b);
+    gst_mem_budget_unref (a);
+  }
+  return GINT_TO_POINTER (same);
+}
+
+/* Unrefs race with get_named: a held name always gives the held budget, and
+ * a name whose last ref comes and goes never hands out a dying budget. */
+static void
+test_named_get_and_unref_race (void)
+{
+  GstMemBudget *held = gst_mem_budget_get_named ("race-held");
+  GThread *t1 = g_thread_new ("race1", named_race_thread, held);
+  GThread *t2 = g_thread_new ("race2", named_race_thread, held);
+  GstMemBudget *fresh;
+
+  g_assert_true (GPOINTER_TO_INT (g_thread_join (t1)));
+  g_assert_true (GPOINTER_TO_INT (g_thread_join (t2)));
+  g_assert_true (gst_mem_budget_get_named ("race-held") == held);
+  gst_mem_budget_unref (held);
+  gst_mem_budget_unref (held);
+
+  fresh = gst_mem_budget_get_named ("race-free");
+  g_assert_cmpuint (gst_mem_budget_get_live_bytes (fresh), ==, 0);
+  gst_mem_budget_unref (fresh);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -451,6 +578,12 @@ main (int argc, char **argv)
       test_raising_the_limit_wakes_waiters);
   g_test_add_func ("/membudget/thread-safety-smoke", test_thread_safety_smoke);
   g_test_add_func ("/membudget/boxed-type", test_boxed_type);
+  g_test_add_func ("/membudget/released-charge-leaves-nothing-behind",
+      test_released_charge_leaves_nothing_behind);
+  g_test_add_func ("/membudget/charges-released-on-another-thread",
+      test_charges_released_on_another_thread);
+  g_test_add_func ("/membudget/named-get-and-unref-race",
+      test_named_get_and_unref_race);
 
   return g_test_run ();
 }
