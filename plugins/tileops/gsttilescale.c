@@ -94,6 +94,7 @@ static void
 gst_tile_scale_axis_clear (GstTileScaleAxis * axis)
 {
   g_free (axis->spans);
+  g_free (axis->taps);
   memset (axis, 0, sizeof (*axis));
 }
 
@@ -141,6 +142,37 @@ gst_tile_scale_axis_weight (const GstTileScaleAxis * axis,
   return axis->unit_in;
 }
 
+/* Every span as n_taps weights of the input pixels from its first on, zero
+ * past its last: a fixed-length weighted sum has no per-pixel branch. The
+ * table has at most n_in + 2 * n_out entries, since a span of unit_out
+ * touches at most unit_out / unit_in + 2 input pixels. */
+static void
+gst_tile_scale_axis_init_taps (GstTileScaleAxis * axis)
+{
+  guint j, t, T = 0;
+
+  for (j = 0; j < axis->n_out; j++)
+    T = MAX (T, axis->spans[j].last - axis->spans[j].first + 1);
+  g_free (axis->taps);
+  axis->n_taps = T;
+  axis->taps = g_new0 (guint32, (gsize) axis->n_out * T);
+  for (j = 0; j < axis->n_out; j++) {
+    const GstTileScaleSpan *s = &axis->spans[j];
+    guint32 *w = axis->taps + (gsize) j * T;
+
+    for (t = 0; t <= s->last - s->first; t++)
+      w[t] = gst_tile_scale_axis_weight (axis, s, s->first + t);
+  }
+}
+
+static void
+gst_tile_scale_axis_clear_taps (GstTileScaleAxis * axis)
+{
+  g_free (axis->taps);
+  axis->taps = NULL;
+  axis->n_taps = 0;
+}
+
 /* First output pixel that input pixel @i touches. */
 static inline guint
 gst_tile_scale_axis_first_out (const GstTileScaleAxis * axis, guint i)
@@ -169,8 +201,9 @@ gst_tile_scale_axis_done_out (const GstTileScaleAxis * axis, guint n_in_done)
 /* Column sums: add one input row segment, weighted by its vertical coverage.
  * The weight is constant along the row, so this is a plain multiply-add that
  * the compiler vectorises; GCC's -O2 alone does not, hence the attribute.
- * The narrow variants (16-bit weights, 32-bit sums) are the common case and
- * vectorise as widening multiplies. */
+ * The sums are as narrow as their largest value allows (setup_tables picks):
+ * 16 bits for 8-bit samples and short vertical spans, else 32, else 64; the
+ * narrower, the more samples one vector instruction takes. */
 #if defined(__GNUC__) && !defined(__clang__)
 #define VECTORIZE __attribute__ ((optimize ("tree-vectorize", \
         "vect-cost-model=dynamic")))
@@ -194,6 +227,8 @@ load16be (const guint8 * src, gsize k)
   return GUINT16_FROM_BE (v);
 }
 
+/* For 16-bit sums the products and sums wrap modulo 2^16 in C, which is
+ * exact because no column sum exceeds 65535 (255 * ay.unit_out). */
 #define DEFINE_ADD_ROW(name, acc_t, weight_t, load)                          \
 static void VECTORIZE                                                       \
 name (acc_t * restrict acc, const guint8 * restrict src, gsize n,           \
@@ -210,15 +245,17 @@ name (acc_t * restrict acc, const guint8 * restrict src, gsize n,           \
   }                                                                         \
 }
 
+DEFINE_ADD_ROW (add_row_8_short, guint16, guint16, load8);
 DEFINE_ADD_ROW (add_row_8_narrow, guint32, guint16, load8);
 DEFINE_ADD_ROW (add_row_16_narrow, guint32, guint16, load16be);
 DEFINE_ADD_ROW (add_row_8_wide, guint64, guint32, load8);
 DEFINE_ADD_ROW (add_row_16_wide, guint64, guint32, load16be);
 
-/* Row sums: fold the column sums of input columns [x, x + width) into the
- * output columns they cover. Whole input pixels share one weight, so they are
- * summed first and multiplied once. One instance per channel count, so that
- * the channel loops unroll. */
+/* Row sums when one output pixel's share of a tile may need 64 bits: fold
+ * the column sums of input columns [x, x + width) into the output columns
+ * they cover. Whole input pixels share one weight, so they are summed first
+ * and multiplied once. One instance per channel count, so that the channel
+ * loops unroll. */
 #define DEFINE_FOLD_COLUMNS(name, acc_t, C)                                  \
 static void                                                                 \
 name (const GstTileScaleAxis * axis, const acc_t * col, guint x,            \
@@ -263,15 +300,106 @@ DEFINE_FOLD_COLUMNS (fold_columns_wide_1, guint64, 1);
 DEFINE_FOLD_COLUMNS (fold_columns_wide_3, guint64, 3);
 DEFINE_FOLD_COLUMNS (fold_columns_wide_4, guint64, 4);
 
+/* GCC's -O2 leaves loops of 3 or 4 (channels, taps) in place, and with them
+ * the per-channel sums in memory; unrolled, the sums stay in registers. */
+#define UNROLL_SMALL _Pragma ("GCC unroll 4")
+
+/* Row sums of the output columns [ja, jb), whose spans lie wholly inside the
+ * tile, when one output pixel's share fits 32 bits (setup_tables builds the
+ * taps only then): each is a dot product of its taps with the column sums
+ * from its first input pixel on. Every term and partial sum is at most that
+ * share, at most maxval * ax.unit_out * ay.unit_out <= G_MAXUINT32, so the
+ * 32-bit arithmetic is exact and only the total goes to 64 bits. Taps past a
+ * span's last pixel are 0; at the tile's right end they read the slack
+ * behind the column sums, which is allocated and initialised. */
+#define DEFINE_FOLD_TAPS(name, col_t, C, FIXED_T)                            \
+static void                                                                 \
+name (const GstTileScaleAxis * axis, const col_t * restrict col, guint x,   \
+    guint ja, guint jb, guint64 * restrict row)                             \
+{                                                                           \
+  const guint T = FIXED_T ? FIXED_T : axis->n_taps;                         \
+  const guint32 *w = axis->taps + (gsize) ja * T;                           \
+  guint64 *out = row + (gsize) ja * C;                                      \
+  guint j, t, c;                                                            \
+  for (j = ja; j < jb; j++, w += T, out += C) {                             \
+    const col_t *p = col + (gsize) (axis->spans[j].first - x) * C;          \
+    guint32 v[C];                                                           \
+    UNROLL_SMALL                                                            \
+    for (c = 0; c < C; c++)                                                 \
+      v[c] = w[0] * p[c];                                                   \
+    UNROLL_SMALL                                                            \
+    for (t = 1; t < T; t++) {                                               \
+      p += C;                                                               \
+      UNROLL_SMALL                                                          \
+      for (c = 0; c < C; c++)                                               \
+        v[c] += w[t] * p[c];                                                \
+    }                                                                       \
+    UNROLL_SMALL                                                            \
+    for (c = 0; c < C; c++)                                                 \
+      out[c] += v[c];                                                       \
+  }                                                                         \
+}
+
+/* Four taps, fully unrolled: downscales by factors of about 2 to 3, such as
+ * 6000 -> 1920. */
+#define DEFINE_FOLD_TAPS_SET(col, col_t, C)                                  \
+  DEFINE_FOLD_TAPS (fold_taps_##col##_##C, col_t, C, 0)                     \
+  DEFINE_FOLD_TAPS (fold_taps_##col##_##C##_4, col_t, C, 4)
+
+DEFINE_FOLD_TAPS_SET (short, guint16, 1);
+DEFINE_FOLD_TAPS_SET (short, guint16, 3);
+DEFINE_FOLD_TAPS_SET (short, guint16, 4);
+DEFINE_FOLD_TAPS_SET (narrow, guint32, 1);
+DEFINE_FOLD_TAPS_SET (narrow, guint32, 3);
+DEFINE_FOLD_TAPS_SET (narrow, guint32, 4);
+
+static inline guint64
+col_sum_at (gconstpointer col, guint col_sum_bytes, gsize k)
+{
+  switch (col_sum_bytes) {
+    case 2:
+      return ((const guint16 *) col)[k];
+    case 4:
+      return ((const guint32 *) col)[k];
+    default:
+      return ((const guint64 *) col)[k];
+  }
+}
+
+/* Row sums of output column @j from the part of its span inside the tile
+ * columns [x, xe]: for the spans a tile edge cuts, at most two per tile, so
+ * plainness beats speed here. */
+static void
+fold_span_clipped (const GstTileScaleAxis * axis, gconstpointer col,
+    guint col_sum_bytes, guint channels, guint x, guint xe, guint j,
+    guint64 * row)
+{
+  const GstTileScaleSpan *s = &axis->spans[j];
+  guint64 *out = row + (gsize) j * channels;
+  guint i, c;
+
+  for (i = MAX (s->first, x); i <= MIN (s->last, xe); i++) {
+    guint64 w = gst_tile_scale_axis_weight (axis, s, i);
+
+    for (c = 0; c < channels; c++)
+      out[c] += w * col_sum_at (col, col_sum_bytes,
+          (gsize) (i - x) * channels + c);
+  }
+}
+
 typedef void (*GstTileScaleAddRow) (gpointer acc, const guint8 * src, gsize n,
     guint32 weight, gboolean first);
 typedef void (*GstTileScaleFold) (const GstTileScaleAxis * axis,
     gconstpointer col, guint x, guint width, guint64 * row);
+typedef void (*GstTileScaleFoldTaps) (const GstTileScaleAxis * axis,
+    gconstpointer col, guint x, guint ja, guint jb, guint64 * row);
 
 static GstTileScaleAddRow
-pick_add_row (gboolean wide, guint sample_bytes)
+pick_add_row (guint col_sum_bytes, guint sample_bytes)
 {
-  if (wide)
+  if (col_sum_bytes == 2)
+    return (GstTileScaleAddRow) add_row_8_short;
+  if (col_sum_bytes == 8)
     return (GstTileScaleAddRow) (sample_bytes == 2 ? add_row_16_wide :
         add_row_8_wide);
   return (GstTileScaleAddRow) (sample_bytes == 2 ? add_row_16_narrow :
@@ -290,6 +418,24 @@ pick_fold (gboolean wide, guint channels)
       (GstTileScaleFold) fold_columns_narrow_4;
 }
 
+typedef GstTileScaleFoldTaps GstTileScaleFoldTapsSet[2];
+#define FOLD_TAPS_SET(col, C) { (GstTileScaleFoldTaps) fold_taps_##col##_##C, \
+      (GstTileScaleFoldTaps) fold_taps_##col##_##C##_4 }
+
+static GstTileScaleFoldTaps
+pick_fold_taps (guint col_sum_bytes, guint channels, guint n_taps)
+{
+  static const GstTileScaleFoldTapsSet sets[2][3] = {
+    {FOLD_TAPS_SET (short, 1), FOLD_TAPS_SET (short, 3),
+        FOLD_TAPS_SET (short, 4)},
+    {FOLD_TAPS_SET (narrow, 1), FOLD_TAPS_SET (narrow, 3),
+        FOLD_TAPS_SET (narrow, 4)},
+  };
+
+  return sets[col_sum_bytes == 2 ? 0 : 1][channels == 1 ? 0 :
+      channels == 3 ? 1 : 2][n_taps == 4];
+}
+
 /* ------------------------------------------------------------------------ */
 /* Memory read-out                                                          */
 /* ------------------------------------------------------------------------ */
@@ -305,6 +451,7 @@ gst_tile_scale_update_held (GstTileScale * self)
   held += self->col_acc_bytes;
   held += (guint64) (self->ax.n_out + self->ay.n_out) *
       sizeof (GstTileScaleSpan);
+  held += (guint64) self->ax.n_out * self->ax.n_taps * sizeof (guint32);
 
   GST_OBJECT_LOCK (self);
   self->held_bytes = held;
@@ -666,6 +813,30 @@ gst_tile_scale_negotiate (GstTileScale * self, guint W, guint H,
   return ok;
 }
 
+/* Column sums are as narrow as their largest value, maxval * ay.unit_out,
+ * and the vertical weights (at most MIN (ay.unit_in, ay.unit_out)) allow. The
+ * tap table serves whenever one output pixel's row sum, at most
+ * maxval * divisor, fits 32 bits, which covers all but extreme ratios. */
+static void
+gst_tile_scale_pick_sums (GstTileScale * self, guint64 maxval)
+{
+  guint64 col_max = maxval * self->ay.unit_out;
+  gboolean fits32 = maxval * self->divisor <= G_MAXUINT32;
+
+  if (col_max > G_MAXUINT32
+      || MIN (self->ay.unit_in, self->ay.unit_out) > G_MAXUINT16)
+    self->col_sum_bytes = 8;
+  else if (fits32 && self->sample_bytes == 1 && col_max <= G_MAXUINT16)
+    self->col_sum_bytes = 2;
+  else
+    self->col_sum_bytes = 4;
+
+  if (!fits32 || self->col_sum_bytes == 8)
+    gst_tile_scale_axis_clear_taps (&self->ax);
+  else if (!self->ax.taps)
+    gst_tile_scale_axis_init_taps (&self->ax);
+}
+
 /* Sets up the tables for W x H -> out_width x out_height; FALSE if the exact
  * sums could overflow 62 bits (only for absurd sizes with coprime ratios). */
 static gboolean
@@ -686,13 +857,11 @@ gst_tile_scale_setup_tables (GstTileScale * self, guint W, guint H)
   self->channels = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, 0) /
       self->sample_bytes;
   maxval = self->sample_bytes == 2 ? 65535 : 255;
-  /* Narrow: column sums fit 32 bits and vertical weights 16 bits. */
-  self->wide_columns = maxval * self->ay.unit_out > G_MAXUINT32
-      || MIN (self->ay.unit_in, self->ay.unit_out) > G_MAXUINT16;
   self->divisor = (guint64) self->ax.unit_out * self->ay.unit_out;
   if (self->ax.unit_out > (G_GUINT64_CONSTANT (1) << 62) / self->ay.unit_out
       || self->divisor > ((G_GUINT64_CONSTANT (1) << 62) - 1) / (maxval + 1))
     return FALSE;
+  gst_tile_scale_pick_sums (self, maxval);
 
   /* n / D == (n * recip) >> shift for every n <= nmax when
    * shift >= bits(nmax) + bits(D) and recip = ceil(2^shift / D); a shift of
@@ -712,21 +881,23 @@ gst_tile_scale_setup_tables (GstTileScale * self, guint W, guint H)
   self->recip = 0;
 #endif
   GST_DEBUG_OBJECT (self, "%ux%u -> %ux%u: units x %u:%u y %u:%u, divisor %"
-      G_GUINT64_FORMAT ", %s column sums", W, H, w, h, self->ax.unit_in,
-      self->ax.unit_out, self->ay.unit_in, self->ay.unit_out, self->divisor,
-      self->wide_columns ? "64-bit" : "32-bit");
+      G_GUINT64_FORMAT ", %u-bit column sums, %u taps", W, H, w, h,
+      self->ax.unit_in, self->ax.unit_out, self->ay.unit_in,
+      self->ay.unit_out, self->divisor, self->col_sum_bytes * 8,
+      self->ax.n_taps);
   return TRUE;
 }
 
+/* Takes the constants as arguments: held in locals, they stay in registers
+ * across a row, where the byte stores could alias the element's fields. */
 static inline guint64
-gst_tile_scale_divide (const GstTileScale * self, guint64 n)
+divide_rounded (guint64 n, guint64 divisor, guint64 recip, guint shift)
 {
-  n += self->divisor / 2;
+  n += divisor / 2;
 #ifdef __SIZEOF_INT128__
-  return (guint64) (((unsigned __int128) n * self->recip) >> 64) >>
-      self->recip_shift;
+  return (guint64) (((unsigned __int128) n * recip) >> 64) >> shift;
 #else
-  return n / self->divisor;
+  return n / divisor;
 #endif
 }
 
@@ -751,7 +922,9 @@ gst_tile_scale_alloc_buffers (GstTileScale * self)
   guint tile_w = GST_VIDEO_INFO_WIDTH (&self->in_info);
   guint tile_h = GST_VIDEO_INFO_HEIGHT (&self->in_info);
   guint64 rows, row_len = (guint64) self->ax.n_out * self->channels;
-  gsize col_len = (gsize) MIN ((guint) tile_w, self->ax.n_in) *
+  /* the taps of the last span may reach n_taps - 1 pixels past the tile */
+  guint slack = self->ax.n_taps ? self->ax.n_taps - 1 : 0;
+  gsize col_len = ((gsize) MIN ((guint) tile_w, self->ax.n_in) + slack) *
       self->channels, col_bytes;
 
   /* Full-width tiles finish their output rows one by one: one slot. In a
@@ -773,10 +946,10 @@ gst_tile_scale_alloc_buffers (GstTileScale * self)
       return FALSE;
   }
   self->row_acc_rows = rows;
-  col_bytes = col_len * (self->wide_columns ? 8 : 4);
+  col_bytes = col_len * self->col_sum_bytes;
   if (col_bytes != self->col_acc_bytes) {
     g_free (self->col_acc);
-    self->col_acc = g_try_malloc (col_bytes);
+    self->col_acc = g_try_malloc0 (col_bytes);
     self->col_acc_bytes = self->col_acc ? col_bytes : 0;
     if (!self->col_acc)
       return FALSE;
@@ -954,6 +1127,8 @@ gst_tile_scale_write_row (GstTileScale * self, guint oy, const guint64 * sums)
       (gsize) (oy - self->buf_y) *
       GST_VIDEO_FRAME_PLANE_STRIDE (&self->out_frame, 0);
   gsize k, n = (gsize) self->ax.n_out * self->channels;
+  const guint64 divisor = self->divisor, recip = self->recip;
+  const guint shift = self->recip_shift;
 
   if (self->divisor == 1) {
     /* Scale 1 on this axis pair: the sums are the pixels. */
@@ -967,10 +1142,11 @@ gst_tile_scale_write_row (GstTileScale * self, guint oy, const guint64 * sums)
   }
   if (self->sample_bytes == 2)
     for (k = 0; k < n; k++)
-      GST_WRITE_UINT16_BE (dst + 2 * k, gst_tile_scale_divide (self, sums[k]));
+      GST_WRITE_UINT16_BE (dst + 2 * k, divide_rounded (sums[k], divisor,
+              recip, shift));
   else
     for (k = 0; k < n; k++)
-      dst[k] = gst_tile_scale_divide (self, sums[k]);
+      dst[k] = divide_rounded (sums[k], divisor, recip, shift);
 }
 
 /* Output row @oy has all its sums: write it, send its buffer once full, and
@@ -995,6 +1171,36 @@ gst_tile_scale_emit_row (GstTileScale * self, guint oy)
   return GST_FLOW_OK;
 }
 
+/* Folds the column sums of tile columns [x, x + width) into the row sums
+ * @row: with the taps, the spans a tile edge cuts one by one and the rest in
+ * one pass. */
+static void
+gst_tile_scale_fold (GstTileScale * self, guint x, guint width, guint64 * row)
+{
+  const GstTileScaleAxis *ax = &self->ax;
+  guint xe = x + width - 1, j0, j1, ja, jb;
+
+  if (!ax->taps) {
+    pick_fold (self->col_sum_bytes == 8, self->channels) (ax, self->col_acc,
+        x, width, row);
+    return;
+  }
+  j0 = gst_tile_scale_axis_first_out (ax, x);
+  j1 = gst_tile_scale_axis_last_out (ax, xe);
+  ja = ax->spans[j0].first < x ? j0 + 1 : j0;
+  jb = ax->spans[j1].last > xe ? j1 : j1 + 1;
+  if (ja > j0)
+    fold_span_clipped (ax, self->col_acc, self->col_sum_bytes,
+        self->channels, x, xe, j0, row);
+  if (ja < jb)
+    pick_fold_taps (self->col_sum_bytes, self->channels, ax->n_taps) (ax,
+        self->col_acc, x, ja, jb, row);
+  /* jb < ja: a single span cut on both sides, done above */
+  if (jb <= j1 && jb >= ja)
+    fold_span_clipped (ax, self->col_acc, self->col_sum_bytes,
+        self->channels, x, xe, j1, row);
+}
+
 /* Adds one tile: column sums per output row, folded into that row's sums.
  * The tile that ends a tile row completes every output row that does not
  * reach into the next tile row; those are written right away. */
@@ -1010,9 +1216,8 @@ gst_tile_scale_add_tile (GstTileScale * self, const GstTileMeta * meta,
   gboolean ends_row = meta->x + meta->width == self->ax.n_in;
   guint oy0 = gst_tile_scale_axis_first_out (ay, meta->y);
   guint oy1 = gst_tile_scale_axis_last_out (ay, y_end);
-  GstTileScaleAddRow add_row = pick_add_row (self->wide_columns,
+  GstTileScaleAddRow add_row = pick_add_row (self->col_sum_bytes,
       self->sample_bytes);
-  GstTileScaleFold fold = pick_fold (self->wide_columns, self->channels);
   GstFlowReturn ret;
   guint oy, r;
 
@@ -1023,7 +1228,7 @@ gst_tile_scale_add_tile (GstTileScale * self, const GstTileMeta * meta,
     for (r = r0; r <= r1; r++)
       add_row (self->col_acc, pixels + (gsize) (r - meta->y) * stride, n,
           gst_tile_scale_axis_weight (ay, s, r), r == r0);
-    fold (&self->ax, self->col_acc, meta->x, meta->width,
+    gst_tile_scale_fold (self, meta->x, meta->width,
         gst_tile_scale_row_sums (self, oy));
     if (ends_row && s->last <= y_end) {
       ret = gst_tile_scale_emit_row (self, oy);

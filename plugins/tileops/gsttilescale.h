@@ -32,6 +32,8 @@ typedef struct {
   guint32 unit_in;              /* n_out / gcd: coverage of a whole input pixel */
   guint32 unit_out;             /* n_in / gcd: sum of the coverages of one output pixel */
   GstTileScaleSpan *spans;      /* n_out entries */
+  guint n_taps;                 /* input pixels the widest span touches */
+  guint32 *taps;                /* n_out x n_taps weights, or NULL */
 } GstTileScaleAxis;
 
 /**
@@ -79,7 +81,7 @@ struct _GstTileScale
   GstTileScaleAxis ay;
   guint channels;               /* samples per pixel */
   guint sample_bytes;           /* 1 or 2 (big-endian) */
-  gboolean wide_columns;        /* column sums need 64 bits */
+  guint col_sum_bytes;          /* 2, 4 or 8: width of one column sum */
   guint64 divisor;              /* ax.unit_out * ay.unit_out */
   guint64 recip;                /* division by @divisor as multiply + shift */
   guint recip_shift;

@@ -30,6 +30,11 @@ echo "== $frames frames 6000x4000 -> 1920x1280, to fakesink"
 measure "seqfilesrc ! pngtiledec ! tilescale" gst-launch-1.0 -q \
   seqfilesrc location="$pattern" stop-index=$last ! pngtiledec ! \
   tilescale width=1920 ! fakesink
+# decode and scale on two threads; the tile pool still bounds the queue
+measure "2 threads: pngtiledec ! queue ! tilescale" \
+  gst-launch-1.0 -q \
+  seqfilesrc location="$pattern" stop-index=$last ! pngtiledec ! queue ! \
+  tilescale width=1920 ! fakesink
 measure "multifilesrc ! pngdec ! videoscale" gst-launch-1.0 -q \
   multifilesrc location="$pattern" stop-index=$last caps=image/png ! pngdec ! \
   videoscale ! video/x-raw,width=1920,height=1280 ! fakesink
