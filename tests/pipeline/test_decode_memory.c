@@ -7,11 +7,10 @@
  * The image is generated once, row by row, into a temporary directory. */
 #include <gst/check/gstcheck.h>
 #include <gst/video/video.h>
-#include <glib/gstdio.h>
 #include <png.h>
 #include <string.h>
-#include <sys/resource.h>
 
+#include "gstfixture.h"
 #include "gsttilemeta.h"
 #include "pngfixture.h"
 
@@ -41,16 +40,6 @@ count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
-static GstElement *
-launch (const gchar * description)
-{
-  GError *err = NULL;
-  GstElement *pipeline = gst_parse_launch (description, &err);
-
-  g_assert_no_error (err);
-  return pipeline;
-}
-
 static void
 probe_decoder (GstElement * pipeline, TileCount * count)
 {
@@ -62,48 +51,17 @@ probe_decoder (GstElement * pipeline, TileCount * count)
   gst_object_unref (dec);
 }
 
-/* Runs to EOS; fails on an error or after 50 s. */
-static void
-run_to_eos (GstElement * pipeline)
-{
-  GstBus *bus = gst_element_get_bus (pipeline);
-  GstMessage *msg;
-
-  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
-      GST_STATE_CHANGE_FAILURE);
-  msg = gst_bus_timed_pop_filtered (bus, 50 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  g_assert_nonnull (msg);
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    GError *err = NULL;
-
-    gst_message_parse_error (msg, &err, NULL);
-    g_error ("pipeline error: %s", err->message);
-  }
-  gst_message_unref (msg);
-  gst_object_unref (bus);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-}
-
-static glong
-children_peak_rss_kib (void)
-{
-  struct rusage ru;
-
-  g_assert_cmpint (getrusage (RUSAGE_CHILDREN, &ru), ==, 0);
-  return ru.ru_maxrss;
-}
-
 static void
 decode_big_in_child (void)
 {
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! pngtiledec "
       "name=dec ! fakesink", g_getenv (PATH_ENV));
-  GstElement *pipeline = launch (desc);
+  GstElement *pipeline = gst_fixture_parse (desc);
   TileCount count = { 0 };
 
   probe_decoder (pipeline, &count);
-  run_to_eos (pipeline);
+  gst_fixture_run_to_eos (pipeline, 50 * GST_SECOND);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
   /* default tiles: full-width strips of 256 KiB / (8000 * 3) = 10 rows */
   g_assert_cmpuint (count.tiles, ==, SIDE / 10);
   g_assert_cmpuint (count.last_of_image, ==, 1);
@@ -121,10 +79,8 @@ test_big_image_in_bounded_memory (void)
     decode_big_in_child ();
     return;
   }
-  g_test_trap_subprocess (NULL, 55 * G_USEC_PER_SEC,
+  peak = gst_fixture_trap_peak_rss_kib (55 * G_USEC_PER_SEC,
       G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
-  peak = children_peak_rss_kib ();
   g_test_message ("decoding %dx%d RGB (%" G_GUINT64_FORMAT " MiB decoded): "
       "peak RSS %ld KiB", SIDE, SIDE, DECODED_BYTES >> 20, peak);
   g_assert_cmpint (peak, <, RSS_LIMIT_KIB);
@@ -152,7 +108,7 @@ held_tiles_block_in_child (void)
       "name=dec tile-width=1000 tile-height=16 ! queue max-size-buffers=0 "
       "max-size-bytes=0 max-size-time=0 ! appsink name=sink max-buffers=1 "
       "drop=false sync=false", g_getenv (PATH_ENV));
-  GstElement *pipeline = launch (desc);
+  GstElement *pipeline = gst_fixture_parse (desc);
   TileCount count = { 0 };
   guint before, after;
   guint64 held;
@@ -194,10 +150,8 @@ test_held_tiles_block_the_decoder (void)
     held_tiles_block_in_child ();
     return;
   }
-  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC,
+  peak = gst_fixture_trap_peak_rss_kib (30 * G_USEC_PER_SEC,
       G_TEST_SUBPROCESS_INHERIT_STDERR);
-  g_test_trap_assert_passed ();
-  peak = children_peak_rss_kib ();
   g_test_message ("peak RSS of the children so far: %ld KiB", peak);
   g_assert_cmpint (peak, <, RSS_LIMIT_KIB);
 }
@@ -215,8 +169,7 @@ main (int argc, char **argv)
     PngFixtureSpec spec;
     GError *err = NULL;
 
-    dir = g_dir_make_tmp ("membound-decode-memory-XXXXXX", &err);
-    g_assert_no_error (err);
+    dir = gst_fixture_make_tmp_dir ("membound-decode-memory-XXXXXX");
     path = g_build_filename (dir, "big.png", NULL);
     png_fixture_spec_init (&spec, SIDE, SIDE, PNG_COLOR_TYPE_RGB, 8);
     spec.pattern = PNG_FIXTURE_PATTERN_PHOTO;
@@ -234,8 +187,7 @@ main (int argc, char **argv)
   ret = g_test_run ();
 
   if (path) {
-    g_unlink (path);
-    g_rmdir (dir);
+    gst_fixture_remove_tree (dir);
     g_unsetenv (PATH_ENV);
   }
   g_free (path);

@@ -10,6 +10,7 @@
 #include <png.h>
 #include <string.h>
 
+#include "gstfixture.h"
 #include "pngfixture.h"
 
 #define IMAGE_WIDTH 45          /* divisible by neither 16 nor 7 */
@@ -182,35 +183,6 @@ test_converting_filter_keeps_every_pixel (void)
   g_bytes_unref (png);
 }
 
-/* Runs @launch to EOS or error, at most 60 s. */
-static void
-run_pipeline (const gchar * launch)
-{
-  GError *err = NULL;
-  GstElement *pipeline = gst_parse_launch (launch, &err);
-  GstBus *bus;
-  GstMessage *msg;
-
-  g_assert_no_error (err);
-  bus = gst_element_get_bus (pipeline);
-  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
-      GST_STATE_CHANGE_FAILURE);
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  if (!msg)
-    g_error ("\"%s\" did not finish in 60 s", launch);
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    gchar *debug = NULL;
-
-    gst_message_parse_error (msg, &err, &debug);
-    g_error ("\"%s\" failed: %s (%s)", launch, err->message, debug);
-  }
-  gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (pipeline);
-}
-
 static void
 test_one_file_per_image_with_multifilesink (void)
 {
@@ -226,8 +198,7 @@ test_one_file_per_image_with_multifilesink (void)
   GError *err = NULL;
   guint i;
 
-  dir = g_dir_make_tmp ("pngtileenc-XXXXXX", &err);
-  g_assert_no_error (err);
+  dir = gst_fixture_make_tmp_dir ("pngtileenc-XXXXXX");
   for (i = 0; i < 3; i++) {
     gsize size;
     const guint8 *data;
@@ -244,7 +215,7 @@ test_one_file_per_image_with_multifilesink (void)
   launch = g_strdup_printf ("filesrc location=%s blocksize=3000 ! pngtiledec "
       "tile-width=16 tile-height=16 ! pngtileenc ! multifilesink "
       "next-file=key-unit-event location=%s/out%%03d.png", in_path, dir);
-  run_pipeline (launch);
+  gst_fixture_run_launch (launch, 60 * GST_SECOND);
 
   for (i = 0; i < 3; i++) {
     PngFixtureImage original, again;
@@ -269,8 +240,7 @@ test_one_file_per_image_with_multifilesink (void)
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   g_free (path);
 
-  g_unlink (in_path);
-  g_rmdir (dir);
+  gst_fixture_remove_tree (dir);
   g_free (launch);
   g_free (in_path);
   g_free (dir);

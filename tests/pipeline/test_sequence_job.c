@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include <png.h>
-#include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/video/video.h>
 
+#include "gstfixture.h"
 #include "gsttilemeta.h"
 #include "pngfixture.h"
 
@@ -236,8 +236,7 @@ test_corrupt_frame_is_skipped_and_named (void)
 
   if (!have_element ("pngtiledec"))
     return;
-  dir = g_dir_make_tmp ("seqjob-bad-XXXXXX", &err);
-  g_assert_no_error (err);
+  dir = gst_fixture_make_tmp_dir ("seqjob-bad-XXXXXX");
   for (i = 0; i < 4; i++) {
     PngFixtureSpec spec;
     gchar *name = g_strdup_printf ("frame%03u.png", i);
@@ -303,14 +302,7 @@ test_corrupt_frame_is_skipped_and_named (void)
   g_free (launch);
   g_free (location);
   g_free (bad_path);
-  for (i = 0; i < 4; i++) {
-    gchar *name = g_strdup_printf ("frame%03u.png", i);
-    gchar *path = g_build_filename (dir, name, NULL);
-    g_remove (path);
-    g_free (path);
-    g_free (name);
-  }
-  g_rmdir (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -322,8 +314,7 @@ make_frames (void)
   GError *err = NULL;
   guint i;
 
-  frames_dir = g_dir_make_tmp ("seqjob-XXXXXX", &err);
-  g_assert_no_error (err);
+  frames_dir = gst_fixture_make_tmp_dir ("seqjob-XXXXXX");
   for (i = 0; i < N_FRAMES; i++) {
     PngFixtureSpec spec;
     gchar *name = g_strdup_printf ("frame%03u.png", i);
@@ -339,22 +330,6 @@ make_frames (void)
     g_free (path);
     g_free (name);
   }
-}
-
-static void
-remove_frames (void)
-{
-  guint i;
-
-  for (i = 0; i < N_FRAMES; i++) {
-    gchar *name = g_strdup_printf ("frame%03u.png", i);
-    gchar *path = g_build_filename (frames_dir, name, NULL);
-    g_remove (path);
-    g_free (path);
-    g_free (name);
-  }
-  g_rmdir (frames_dir);
-  g_free (frames_dir);
 }
 
 int
@@ -375,6 +350,7 @@ main (int argc, char **argv)
       test_corrupt_frame_is_skipped_and_named);
   make_frames ();
   ret = g_test_run ();
-  remove_frames ();
+  gst_fixture_remove_tree (frames_dir);
+  g_free (frames_dir);
   return ret;
 }

@@ -4,6 +4,8 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
+#include "gstfixture.h"
+
 /* Nothing here may hang: a deadlock fails the whole program instead. */
 #define PROGRAM_TIMEOUT_S 60
 #define STILL_BLOCKED_US (150 * 1000)
@@ -26,18 +28,9 @@ get_u64 (GstElement * element, const gchar * name)
 static GstElement *
 run_pipeline (const gchar * description)
 {
-  GError *error = NULL;
-  GstElement *pipeline = gst_parse_launch (description, &error);
-  GstMessage *msg;
+  GstElement *pipeline = gst_fixture_parse (description);
 
-  g_assert_no_error (error);
-  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
-      GST_STATE_CHANGE_FAILURE);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline), BUS_TIMEOUT,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  g_assert_nonnull (msg);
-  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
+  gst_fixture_run_to_eos (pipeline, BUS_TIMEOUT);
   return pipeline;
 }
 

@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
+
+#include "gstfixture.h"
 
 #define PROGRAM_TIMEOUT_S 120
 /* each gst-launch-1.0 child is killed after this long */
@@ -32,34 +33,14 @@ typedef struct
 } CsvRow;
 
 static gchar *temp_dir;
-static GPtrArray *temp_files;
 
 /* A path in this run's temporary directory, removed at the end. */
 static gchar *
 temp_path (const gchar * name)
 {
-  gchar *path;
-
-  if (!temp_dir) {
-    temp_dir = g_dir_make_tmp ("memusage-XXXXXX", NULL);
-    g_assert_nonnull (temp_dir);
-    temp_files = g_ptr_array_new_with_free_func (g_free);
-  }
-  path = g_build_filename (temp_dir, name, NULL);
-  g_ptr_array_add (temp_files, g_strdup (path));
-  return path;
-}
-
-static void
-remove_temp_files (void)
-{
-  guint i;
-
   if (!temp_dir)
-    return;
-  for (i = 0; i < temp_files->len; i++)
-    g_unlink (g_ptr_array_index (temp_files, i));
-  g_rmdir (temp_dir);
+    temp_dir = gst_fixture_make_tmp_dir ("memusage-XXXXXX");
+  return g_build_filename (temp_dir, name, NULL);
 }
 
 /* Runs gst-launch-1.0 with GST_TRACERS=@tracers; returns its stderr. */
@@ -310,16 +291,10 @@ test_bad_params_warn_and_keep_defaults (void)
 static void
 child_pipeline_never_set_to_null (void)
 {
-  GstElement *pipeline = gst_parse_launch ("videotestsrc num-buffers=7 ! "
-      CAPS " ! fakesink", NULL);
-  GstMessage *msg;
+  GstElement *pipeline = gst_fixture_parse ("videotestsrc num-buffers=7 ! "
+      CAPS " ! fakesink");
 
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
-      10 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  g_assert_nonnull (msg);
-  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
+  gst_fixture_run_to_eos (pipeline, 10 * GST_SECOND);
   /* No NULL state: the summary must come from gst_deinit(), which
    * gst_check_init() registered to run at exit. */
   gst_element_set_state (pipeline, GST_STATE_READY);
@@ -381,6 +356,8 @@ main (int argc, char **argv)
       test_summary_at_deinit_without_null_state);
 
   ret = g_test_run ();
-  remove_temp_files ();
+  if (temp_dir)
+    gst_fixture_remove_tree (temp_dir);
+  g_free (temp_dir);
   return ret;
 }

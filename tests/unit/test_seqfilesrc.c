@@ -5,6 +5,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "gstfixture.h"
+
 /* every pipeline here is tiny; anything slower is a hang */
 #define RUN_TIMEOUT (30 * GST_SECOND)
 
@@ -14,28 +16,7 @@
 static gchar *
 make_dir (void)
 {
-  GError *err = NULL;
-  gchar *dir = g_dir_make_tmp ("seqfilesrc-XXXXXX", &err);
-
-  g_assert_no_error (err);
-  return dir;
-}
-
-static void
-remove_tree (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir) {
-    while ((name = g_dir_read_name (dir))) {
-      gchar *child = g_build_filename (path, name, NULL);
-      remove_tree (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_remove (path);
+  return gst_fixture_make_tmp_dir ("seqfilesrc-XXXXXX");
 }
 
 /* Content that differs per file and per byte, so a misplaced block shows. */
@@ -305,22 +286,6 @@ concat_blocks (FileBlocks * f)
   return g_byte_array_free_to_bytes (all);
 }
 
-static void
-assert_message_names (GstMessage * msg, const gchar * path)
-{
-  GError *err = NULL;
-  gchar *debug = NULL;
-
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
-    gst_message_parse_error (msg, &err, &debug);
-  else
-    gst_message_parse_warning (msg, &err, &debug);
-  if (!strstr (err->message, path))
-    g_error ("message \"%s\" does not name %s", err->message, path);
-  g_error_free (err);
-  g_free (debug);
-}
-
 static gboolean
 message_is (GstMessage * msg, GQuark domain, gint code)
 {
@@ -461,7 +426,7 @@ test_pattern_reads_start_to_stop_index (void)
   g_free (pattern);
   for (i = 0; i < 6; i++)
     g_free (paths[i]);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -498,13 +463,13 @@ test_pattern_stop_index_minus_one_reads_until_missing (void)
   g_assert_nonnull (run->error);
   g_assert_true (message_is (run->error, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_NOT_FOUND));
-  assert_message_names (run->error, p[4]);
+  gst_fixture_assert_message_mentions (run->error, p[4]);
   run_free (run);
 
   for (i = 0; i < 6; i++)
     g_free (p[i]);
   g_free (pattern);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -528,7 +493,7 @@ test_pattern_with_literal_percent (void)
   run_free (run);
   g_free (path);
   g_free (pattern);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -546,7 +511,7 @@ test_pattern_needs_exactly_one_integer_conversion (void)
     g_assert_nonnull (run->error);
     g_assert_true (message_is (run->error, GST_RESOURCE_ERROR,
             GST_RESOURCE_ERROR_SETTINGS));
-    assert_message_names (run->error, bad[i]);
+    gst_fixture_assert_message_mentions (run->error, bad[i]);
     g_assert_cmpuint (run->items->len, ==, 0);
     run_free (run);
   }
@@ -589,7 +554,7 @@ test_glob_reads_in_natural_order (void)
     g_free (expect[i]);
   g_free (sub);
   g_free (glob);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -605,11 +570,11 @@ test_glob_matching_nothing_is_an_error (void)
   g_assert_nonnull (run->error);
   g_assert_true (message_is (run->error, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_NOT_FOUND));
-  assert_message_names (run->error, glob);
+  gst_fixture_assert_message_mentions (run->error, glob);
   g_assert_cmpuint (run->items->len, ==, 0);
   run_free (run);
   g_free (glob);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -682,7 +647,7 @@ test_blocks_concatenate_to_each_file (void)
   g_ptr_array_unref (files);
   run_free (run);
   g_strfreev (paths);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -710,7 +675,7 @@ test_first_block_of_each_file_is_not_delta (void)
   g_ptr_array_unref (files);
   run_free (run);
   g_strfreev (paths);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -735,7 +700,7 @@ test_every_block_carries_its_file_timestamp (void)
   g_ptr_array_unref (files);
   run_free (run);
   g_strfreev (paths);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 
   /* 30000/1001: no drift, durations add up to the next timestamp */
@@ -753,7 +718,7 @@ test_every_block_carries_its_file_timestamp (void)
   g_ptr_array_unref (files);
   run_free (run);
   g_strfreev (paths);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 
   /* 0/1: no timestamps at all */
@@ -768,7 +733,7 @@ test_every_block_carries_its_file_timestamp (void)
   }
   run_free (run);
   g_strfreev (paths);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -803,7 +768,7 @@ test_location_tag_precedes_each_file (void)
   g_assert_cmpuint (n_tags, ==, G_N_ELEMENTS (block_test_sizes));
   run_free (run);
   g_strfreev (paths);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -832,7 +797,7 @@ test_file_message_reports_progress (void)
   g_assert_cmpuint (n, ==, G_N_ELEMENTS (block_test_sizes));
   run_free (run);
   g_strfreev (paths);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -868,7 +833,7 @@ test_loop_restarts_with_increasing_timestamps (void)
   g_free (a);
   g_free (b);
   g_free (glob);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -892,7 +857,7 @@ test_loop_over_unreadable_files_is_an_error (void)
   g_assert_cmpuint (count_warnings (run), ==, 2);
   run_free (run);
   g_free (pattern);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -935,7 +900,7 @@ test_missing_file_fails_naming_it (void)
   g_assert_nonnull (run->error);
   g_assert_true (message_is (run->error, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_NOT_FOUND));
-  assert_message_names (run->error, missing);
+  gst_fixture_assert_message_mentions (run->error, missing);
   /* the files before it arrived whole */
   files = run_files (run);
   g_assert_cmpuint (files->len, ==, 2);
@@ -951,7 +916,7 @@ test_missing_file_fails_naming_it (void)
   run_free (run);
   g_free (pattern);
   g_free (missing);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -976,7 +941,7 @@ test_missing_file_skip_warns_and_reads_the_next (void)
       continue;
     g_assert_true (message_is (msg, GST_RESOURCE_ERROR,
             GST_RESOURCE_ERROR_NOT_FOUND));
-    assert_message_names (msg, missing);
+    gst_fixture_assert_message_mentions (msg, missing);
     warnings++;
   }
   g_assert_cmpuint (warnings, ==, 1);
@@ -998,7 +963,7 @@ test_missing_file_skip_warns_and_reads_the_next (void)
   run_free (run);
   g_free (pattern);
   g_free (missing);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -1023,7 +988,7 @@ test_unreadable_file_fails_or_skips (void)
   g_assert_nonnull (run->error);
   g_assert_true (message_is (run->error, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_OPEN_READ));
-  assert_message_names (run->error, unreadable);
+  gst_fixture_assert_message_mentions (run->error, unreadable);
   run_free (run);
 
   src = make_src (pattern);
@@ -1039,7 +1004,7 @@ test_unreadable_file_fails_or_skips (void)
 
   g_free (unreadable);
   g_free (pattern);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -1052,8 +1017,6 @@ test_queries_in_frames_and_time (void)
   gchar *dir = make_dir (), *glob;
   GstElement *pipeline, *src, *sink;
   gint64 value;
-  GstBus *bus;
-  GstMessage *msg;
   guint i;
 
   for (i = 0; i < 8; i++) {
@@ -1127,22 +1090,15 @@ test_queries_in_frames_and_time (void)
   g_assert_cmpint (value, ==, 6);
 
   /* at the end: every file counted */
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  bus = gst_element_get_bus (pipeline);
-  msg = gst_bus_timed_pop_filtered (bus, RUN_TIMEOUT,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  g_assert_nonnull (msg);
-  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
+  gst_fixture_run_to_eos (pipeline, RUN_TIMEOUT);
   g_assert_true (gst_element_query_position (src, GST_FORMAT_DEFAULT,
           &value));
   g_assert_cmpint (value, ==, 8);
 
   gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (bus);
   gst_object_unref (pipeline);
   g_free (glob);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -1151,8 +1107,6 @@ test_segment_stop_ends_after_whole_files (void)
 {
   gchar *dir = make_dir (), *glob;
   GstElement *pipeline, *src, *sink;
-  GstBus *bus;
-  GstMessage *msg;
   GstPad *pad;
   Run *run = g_new0 (Run, 1);
   GPtrArray *files;
@@ -1185,13 +1139,7 @@ test_segment_stop_ends_after_whole_files (void)
           GST_SEEK_FLAG_FLUSH, GST_SEEK_TYPE_SET, 40 * GST_MSECOND,
           GST_SEEK_TYPE_SET, 110 * GST_MSECOND));
   gst_object_unref (pad);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  bus = gst_element_get_bus (pipeline);
-  msg = gst_bus_timed_pop_filtered (bus, RUN_TIMEOUT,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  g_assert_nonnull (msg);
-  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
+  gst_fixture_run_to_eos (pipeline, RUN_TIMEOUT);
   gst_element_set_state (pipeline, GST_STATE_NULL);
 
   files = run_files (run);
@@ -1206,10 +1154,9 @@ test_segment_stop_ends_after_whole_files (void)
   }
   g_ptr_array_unref (files);
   run_free (run);
-  gst_object_unref (bus);
   gst_object_unref (pipeline);
   g_free (glob);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -1299,7 +1246,7 @@ test_bad_settings_are_errors (void)
   run_free (run);
 
   g_free (pattern);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
@@ -1352,7 +1299,7 @@ test_caps_property_sets_the_stream_caps (void)
 
   gst_caps_unref (png);
   g_free (path);
-  remove_tree (dir);
+  gst_fixture_remove_tree (dir);
   g_free (dir);
 }
 
