@@ -346,3 +346,25 @@ gst_tile_grid_add_meta (const GstTileGrid * grid, GstBuffer * buffer,
       grid->image_height, x, y, w, h, column, row, grid->n_columns,
       grid->n_rows);
 }
+
+/**
+ * gst_tile_pool_max_buffers:
+ * @buffer_size: size of one pool buffer in bytes
+ * @wanted: the bound the element needs (e.g. two rows of tiles)
+ *
+ * The max-buffers bound for a tile or frame pool: @wanted, raised so that the
+ * pool holds at least #GST_TILE_POOL_MIN_BYTES. The pool stays bounded in
+ * bytes; only tiny buffers get a larger count.
+ *
+ * Returns: the number of buffers to allow, at least @wanted and at least 1
+ */
+guint
+gst_tile_pool_max_buffers (guint buffer_size, guint wanted)
+{
+  guint64 floor_count;
+
+  if (buffer_size == 0)
+    return MAX (wanted, 1);
+  floor_count = (GST_TILE_POOL_MIN_BYTES + buffer_size - 1) / buffer_size;
+  return (guint) MAX ((guint64) MAX (wanted, 1), floor_count + 1);
+}

@@ -139,6 +139,18 @@ GST_MEMBOUND_API
 GstTileMeta *gst_tile_grid_add_meta (const GstTileGrid * grid,
     GstBuffer * buffer, guint64 image_index, guint column, guint row);
 
+/**
+ * GST_TILE_POOL_MIN_BYTES:
+ *
+ * Bytes a bounded tile or frame pool always allows, however small its
+ * buffers: sinks that batch small buffers before writing (filesink keeps
+ * references until 64 KiB have gathered) must not starve the pool.
+ */
+#define GST_TILE_POOL_MIN_BYTES (256 * 1024)
+
+GST_MEMBOUND_API
+guint gst_tile_pool_max_buffers (guint buffer_size, guint wanted);
+
 G_END_DECLS
 
 #endif /* __GST_TILE_META_H__ */

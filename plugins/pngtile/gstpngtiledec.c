@@ -571,7 +571,7 @@ gst_png_tile_dec_decide_allocation (GstPngTileDec * self, GstCaps * caps)
   GstQuery *query = gst_query_new_allocation (caps, TRUE);
   GstBufferPool *pool = NULL, *old;
   guint size = GST_VIDEO_INFO_SIZE (&self->out_info), qsize = 0;
-  guint min = 0, max = 0, n = self->grid.n_columns;
+  guint min = 0, max = 0, n = self->grid.n_columns, max_tiles;
   gboolean video_meta = FALSE, flushing;
 
   if (gst_pad_peer_query (self->srcpad, query)) {
@@ -582,16 +582,17 @@ gst_png_tile_dec_decide_allocation (GstPngTileDec * self, GstCaps * caps)
           &max);
   }
   gst_query_unref (query);
+  max_tiles = gst_tile_pool_max_buffers (size, min + 2 * n);
 
   if (pool && !gst_png_tile_dec_configure_pool (pool, caps, MAX (size, qsize),
-          min, min + 2 * n, video_meta)) {
+          min, max_tiles, video_meta)) {
     GST_DEBUG_OBJECT (self, "downstream pool refused a bound, using our own");
     gst_clear_object (&pool);
   }
   if (!pool) {
     /* a downstream may state the buffers it keeps without offering a pool */
     pool = gst_video_buffer_pool_new ();
-    if (!gst_png_tile_dec_configure_pool (pool, caps, size, 1, min + 2 * n,
+    if (!gst_png_tile_dec_configure_pool (pool, caps, size, 1, max_tiles,
             video_meta)) {
       gst_object_unref (pool);
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
@@ -603,7 +604,7 @@ gst_png_tile_dec_decide_allocation (GstPngTileDec * self, GstCaps * caps)
     gst_object_unref (pool);
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Could not activate the tile buffer pool (%u tiles of %u bytes)",
-            min + 2 * n, size), (NULL));
+            max_tiles, size), (NULL));
     return GST_FLOW_ERROR;
   }
 
@@ -619,7 +620,7 @@ gst_png_tile_dec_decide_allocation (GstPngTileDec * self, GstCaps * caps)
     gst_object_unref (old);
   }
   self->pool_columns = n;
-  GST_DEBUG_OBJECT (self, "pool of at most %u tiles of %u bytes", min + 2 * n,
+  GST_DEBUG_OBJECT (self, "pool of at most %u tiles of %u bytes", max_tiles,
       size);
   return flushing ? GST_FLOW_FLUSHING : GST_FLOW_OK;
 }

@@ -330,8 +330,8 @@ gst_tile_compose_decide_pool (GstTileCompose * self, GstCaps * caps)
     gst_query_parse_nth_allocation_pool (query, 0, &pool, &size, &min, &max);
 
   min = MAX (min, 1);
-  max = MAX (min, POOL_MAX_FRAMES);
   size = MAX (size, frame_size);
+  max = gst_tile_pool_max_buffers (size, MAX (min, POOL_MAX_FRAMES));
 
   if (pool && !gst_tile_compose_configure_pool (pool, caps, size, min, max)) {
     GST_DEBUG_OBJECT (self, "downstream pool refused %u..%u frames of %u "

@@ -674,7 +674,7 @@ gst_tile_scale_decide_allocation (GstTileScale * self, GstCaps * caps)
   size = MAX (size, self->out_info.size);
   /* An unlimited pool would let downstream pile up frames. */
   if (max == 0)
-    max = MAX (min, DEFAULT_POOL_MAX);
+    max = gst_tile_pool_max_buffers (size, MAX (min, DEFAULT_POOL_MAX));
   min = MIN (min, max);
 
   if (pool) {

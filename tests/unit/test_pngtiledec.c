@@ -834,8 +834,10 @@ wait_until (gint * flag, gint64 timeout_us)
 static void
 test_backpressure_and_flush_unblocks (void)
 {
-  GBytes *png = make_png (40, 200, PNG_COLOR_TYPE_RGB, 8, FALSE, FALSE, 1);
-  GstHarness *h = dec_new (NULL, "tile-height", 1, NULL);
+  /* strips of 4000 x 32 RGB (375 KiB) are above GST_TILE_POOL_MIN_BYTES, so
+   * the pool's bound is its count */
+  GBytes *png = make_png (4000, 400, PNG_COLOR_TYPE_RGB, 8, FALSE, FALSE, 1);
+  GstHarness *h = dec_new (NULL, "tile-height", 32, NULL);
   PushJob job = { h, png, GST_FLOW_OK, 0 };
   GThread *thread;
   GstBuffer *buf;
@@ -881,13 +883,14 @@ declare_min_buffers (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 static void
 test_pool_bound_adds_what_downstream_keeps (void)
 {
-  GBytes *png = make_png (40, 200, PNG_COLOR_TYPE_RGB, 8, FALSE, FALSE, 1);
+  GBytes *png = make_png (4000, 400, PNG_COLOR_TYPE_RGB, 8, FALSE, FALSE, 1);
   GstHarness *h = gst_harness_new ("pngtiledec");
   GstPad *src = gst_element_get_static_pad (h->element, "src");
   PushJob job = { h, png, GST_FLOW_OK, 0 };
   GThread *thread;
 
-  g_object_set (h->element, "tile-height", 1, NULL);
+  g_object_set (h->element, "tile-height", 32, NULL);
+  g_assert_cmpuint (4000 * 32 * 3, >, GST_TILE_POOL_MIN_BYTES);
   gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
       declare_min_buffers, GUINT_TO_POINTER (3), NULL);
   gst_object_unref (src);

@@ -738,7 +738,8 @@ run_bounded (void)
 }
 
 /* Downstream holding two frames blocks the next image until one returns;
- * a flush releases the wait. */
+ * a flush releases the wait. The frames are larger than
+ * GST_TILE_POOL_MIN_BYTES, so the pool's bound is its count of 2. */
 static void
 test_blocks_while_downstream_holds_frames (void)
 {
@@ -752,7 +753,8 @@ test_blocks_while_downstream_holds_frames (void)
   if (!run_bounded ())
     return;
   h = job.h = gst_harness_new ("tilecompose");
-  image_init (&image, GST_VIDEO_FORMAT_RGB, 32, 32, 1);
+  image_init (&image, GST_VIDEO_FORMAT_RGB, 320, 320, 1);
+  g_assert_cmpuint (320 * 320 * 3, >, GST_TILE_POOL_MIN_BYTES);
   push_image (h, &image, 16, 16, 0, 0, 0);
   push_image (h, &image, 16, 16, 1, 0, 0);
   held1 = gst_harness_pull (h);
@@ -769,8 +771,8 @@ test_blocks_while_downstream_holds_frames (void)
   {
     GstTileGrid grid;
 
-    gst_tile_grid_init (&grid, 32, 32, 16, 16);
-    push_tiles (h, &image, &grid, 2, 0, 1, 4, 0);
+    gst_tile_grid_init (&grid, 320, 320, 16, 16);
+    push_tiles (h, &image, &grid, 2, 0, 1, grid.n_columns * grid.n_rows, 0);
     g_assert_cmpuint (gst_harness_buffers_in_queue (h), ==, 1);
   }
   job.ret = GST_FLOW_CUSTOM_ERROR;
@@ -805,7 +807,8 @@ test_stop_releases_blocked_upstream (void)
   if (!run_bounded ())
     return;
   h = job.h = gst_harness_new ("tilecompose");
-  image_init (&image, GST_VIDEO_FORMAT_GRAY8, 32, 32, 1);
+  /* larger than GST_TILE_POOL_MIN_BYTES: the pool's bound is 2 frames */
+  image_init (&image, GST_VIDEO_FORMAT_GRAY8, 640, 640, 1);
   push_image (h, &image, 16, 16, 0, 0, 0);
   push_image (h, &image, 16, 16, 1, 0, 0);
   held1 = gst_harness_pull (h);

@@ -905,17 +905,19 @@ wait_queue (GstHarness * h, guint n, gint64 timeout_us)
 }
 
 /* Frames come from a small pool: when downstream keeps them all, the next
- * image waits instead of allocating. */
+ * image waits instead of allocating. The frames are larger than
+ * GST_TILE_POOL_MIN_BYTES, so the pool's bound is its count of 2. */
 static void
 test_output_pool_blocks_upstream (void)
 {
-  GstHarness *h = gst_harness_new_parse ("tilescale width=16");
+  GstHarness *h = gst_harness_new_parse ("tilescale width=320");
   PngFixtureImage img;
   PushJob job;
   GThread *thread;
   GstBuffer *held[2];
 
-  make_image (&kinds[2], 64, 64, PNG_FIXTURE_PATTERN_HASH, 1, &img);
+  g_assert_cmpuint (320 * 320 * 3, >, GST_TILE_POOL_MIN_BYTES);
+  make_image (&kinds[2], 640, 640, PNG_FIXTURE_PATTERN_HASH, 1, &img);
   job.h = h;
   job.img = &img;
   job.n_images = 3;
@@ -1106,18 +1108,20 @@ push_one_thread (gpointer data)
 static void
 test_stops_while_waiting_for_the_pool (void)
 {
-  GstHarness *h = gst_harness_new_parse ("tilescale width=8");
+  GstHarness *h = gst_harness_new_parse ("tilescale width=600");
   PngFixtureImage img;
   GstTileGrid grid;
   BlockedPush job = { h, NULL, GST_FLOW_OK };
   GThread *thread;
   gint64 end;
 
-  make_image (&kinds[0], 32, 32, PNG_FIXTURE_PATTERN_HASH, 1, &img);
-  push_image (h, &img, 32, 32, 0, 0);
-  push_image (h, &img, 32, 32, 1, SECOND);
+  /* frames above GST_TILE_POOL_MIN_BYTES: the pool's bound is 2 frames */
+  g_assert_cmpuint (600 * 600, >, GST_TILE_POOL_MIN_BYTES);
+  make_image (&kinds[0], 1024, 1024, PNG_FIXTURE_PATTERN_HASH, 1, &img);
+  push_image (h, &img, 1024, 1024, 0, 0);
+  push_image (h, &img, 1024, 1024, 1, SECOND);
   g_assert_cmpuint (gst_harness_buffers_in_queue (h), ==, 2);
-  g_assert_true (gst_tile_grid_init (&grid, 32, 32, 32, 32));
+  g_assert_true (gst_tile_grid_init (&grid, 1024, 1024, 1024, 1024));
   job.tile = make_tile (&img, &grid, 2, 0, 0);
   thread = g_thread_new ("blocked", push_one_thread, &job);
   g_usleep (200 * 1000);
