@@ -39,8 +39,8 @@ run "filesrc ! pngtiledec ! fakesink" gst-launch-1.0 -q filesrc location="$giant
 run "filesrc ! pngdec ! fakesink (stock GStreamer)" gst-launch-1.0 -q filesrc location="$giant" ! pngdec ! fakesink
 
 echo "== Thumbnail: giant PNG -> 1920-wide PNG"
-run "pngtiledec ! tilescale ! pngtileenc" gst-launch-1.0 -q filesrc location="$giant" ! pngtiledec ! \
-  tilescale width=1920 ! pngtileenc ! filesink location="$work/out/thumbnail.png"
+run "pngtiledec ! tilescale ! queue ! pngtileenc" gst-launch-1.0 -q filesrc location="$giant" ! pngtiledec ! \
+  tilescale width=1920 tile-height=64 ! queue ! pngtileenc ! filesink location="$work/out/thumbnail.png"
 
 echo "== Filter: giant PNG -> videobalance per tile -> same-size PNG"
 run "pngtiledec ! videobalance ! pngtileenc" gst-launch-1.0 -q filesrc location="$giant" ! pngtiledec ! \
