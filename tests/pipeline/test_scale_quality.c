@@ -71,42 +71,6 @@ run_pipeline (const gchar * launch, GstVideoInfo * info)
   return cap.buffer;
 }
 
-/* Reference thumbnail: every output sample is the coverage-weighted mean of
- * the input samples under it, in doubles, rounded. */
-static guint8 *
-reference_box (const PngFixtureImage * in, guint ow, guint oh, guint ch)
-{
-  double sx = (double) in->width / ow, sy = (double) in->height / oh;
-  guint8 *out = g_malloc ((gsize) ow * oh * ch);
-  guint ox, oy, c, ix, iy;
-
-  for (oy = 0; oy < oh; oy++) {
-    double y0 = oy * sy, y1 = (oy + 1) * sy;
-
-    for (ox = 0; ox < ow; ox++) {
-      double x0 = ox * sx, x1 = (ox + 1) * sx;
-
-      for (c = 0; c < ch; c++) {
-        double sum = 0;
-
-        for (iy = (guint) floor (y0); iy < in->height && iy < y1; iy++) {
-          double cy = MIN (iy + 1.0, y1) - MAX ((double) iy, y0);
-          const guint8 *row = in->pixels + (gsize) iy * in->stride;
-
-          for (ix = (guint) floor (x0); ix < in->width && ix < x1; ix++) {
-            double cx = MIN (ix + 1.0, x1) - MAX ((double) ix, x0);
-
-            sum += cx * cy * row[(gsize) ix * ch + c];
-          }
-        }
-        out[((gsize) oy * ow + ox) * ch + c] =
-            (guint8) floor (sum / (sx * sy) + 0.5);
-      }
-    }
-  }
-  return out;
-}
-
 static gdouble
 psnr_8bit (GstBuffer * buf, const GstVideoInfo * info, const guint8 * ref,
     guint ch)
@@ -214,14 +178,16 @@ check_psnr (gint color_type, guint ch, guint W, guint H, guint w)
   Source src;
   GstVideoInfo info;
   GstBuffer *out;
-  guint8 *ref;
+  PngFixtureImage ref;
   gdouble psnr;
 
   source_init (&src, W, H, color_type);
   out = thumbnail (&src, 256, 64, w, &info);
   g_assert_cmpint (GST_VIDEO_INFO_WIDTH (&info), ==, w);
-  ref = reference_box (&src.decoded, w, GST_VIDEO_INFO_HEIGHT (&info), ch);
-  psnr = psnr_8bit (out, &info, ref, ch);
+  ref = png_fixture_box_filter (&src.decoded, w,
+      GST_VIDEO_INFO_HEIGHT (&info));
+  g_assert_cmpuint (ref.stride, ==, (gsize) w * ch);
+  psnr = psnr_8bit (out, &info, ref.pixels, ch);
   g_test_message ("%ux%u %s -> %dx%d: PSNR %.2f dB against the reference "
       "box filter", W, H, gst_video_format_to_string (src.decoded.format),
       GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info), psnr);
@@ -229,7 +195,7 @@ check_psnr (gint color_type, guint ch, guint W, guint H, guint w)
       gst_video_format_to_string (src.decoded.format),
       GST_VIDEO_INFO_WIDTH (&info), GST_VIDEO_INFO_HEIGHT (&info));
   g_assert_cmpfloat (psnr, >=, 45.0);
-  g_free (ref);
+  png_fixture_image_clear (&ref);
   gst_buffer_unref (out);
   source_clear (&src);
 }

@@ -142,68 +142,6 @@ sample_at (const guint8 * p, guint sbytes, gsize k)
   return sbytes == 2 ? GST_READ_UINT16_BE (p + 2 * k) : p[k];
 }
 
-/* The plain box filter: each output pixel is the mean of the input pixels it
- * covers, weighted by the covered fraction of each, in doubles, unrounded. */
-static gdouble *
-reference_box_means (const PngFixtureImage * in, guint ow, guint oh)
-{
-  const GstVideoFormatInfo *finfo = gst_video_format_get_info (in->format);
-  guint sbytes = GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0) > 8 ? 2 : 1;
-  guint ch = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, 0) / sbytes;
-  double sx = (double) in->width / ow, sy = (double) in->height / oh;
-  gdouble *means = g_new (gdouble, (gsize) ow * oh * ch);
-  guint ox, oy, c, ix, iy;
-
-  for (oy = 0; oy < oh; oy++) {
-    double y0 = oy * sy, y1 = (oy + 1) * sy;
-
-    for (ox = 0; ox < ow; ox++) {
-      double x0 = ox * sx, x1 = (ox + 1) * sx;
-
-      for (c = 0; c < ch; c++) {
-        double sum = 0;
-
-        for (iy = (guint) floor (y0); iy < in->height && iy < y1; iy++) {
-          double cy = MIN (iy + 1.0, y1) - MAX ((double) iy, y0);
-          const guint8 *row = in->pixels + (gsize) iy * in->stride;
-
-          for (ix = (guint) floor (x0); ix < in->width && ix < x1; ix++) {
-            double cx = MIN (ix + 1.0, x1) - MAX ((double) ix, x0);
-
-            sum += cx * cy * sample_at (row, sbytes, (gsize) ix * ch + c);
-          }
-        }
-        means[((gsize) oy * ow + ox) * ch + c] = sum / (sx * sy);
-      }
-    }
-  }
-  return means;
-}
-
-/* The reference box filter rounded to the nearest code value. */
-static PngFixtureImage
-reference_box (const PngFixtureImage * in, guint ow, guint oh)
-{
-  const GstVideoFormatInfo *finfo = gst_video_format_get_info (in->format);
-  guint sbytes = GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0) > 8 ? 2 : 1;
-  guint ch = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, 0) / sbytes;
-  PngFixtureImage out = { ow, oh, in->format, (gsize) ow * ch * sbytes, NULL };
-  gdouble *means = reference_box_means (in, ow, oh);
-  gsize k, n = (gsize) ow * oh * ch;
-
-  out.pixels = g_malloc ((gsize) oh * out.stride);
-  for (k = 0; k < n; k++) {
-    guint v = (guint) floor (means[k] + 0.5);
-
-    if (sbytes == 2)
-      GST_WRITE_UINT16_BE (out.pixels + 2 * k, v);
-    else
-      out.pixels[k] = v;
-  }
-  g_free (means);
-  return out;
-}
-
 /* Largest distance, in code values, between the samples of @buf (a frame in
  * @info) and the exact means. */
 static gdouble
@@ -352,8 +290,8 @@ check_against_reference (const Kind * kind, guint W, guint H, guint w,
   guint diff;
 
   make_image (kind, W, H, pattern, W + h, &img);
-  means = reference_box_means (&img, w, h);
-  ref = reference_box (&img, w, h);
+  means = png_fixture_box_means (&img, w, h);
+  ref = png_fixture_box_filter (&img, w, h);
   out = scale_once (launch, &img, tw, th, &info);
   err = max_error_from_means (out, &info, means);
   diff = max_abs_diff (out, &info, &ref);
@@ -479,7 +417,7 @@ check_hand_image (GstVideoFormat format, guint W, guint H, guint w, guint h,
   gdouble *means, err;
 
   make_hand_image (format, W, H, W ^ H, &img);
-  means = reference_box_means (&img, w, h);
+  means = png_fixture_box_means (&img, w, h);
   out = scale_once (launch, &img, tw, th, &info);
   err = max_error_from_means (out, &info, means);
   if (err > 0.5 + 1e-6)
@@ -655,7 +593,7 @@ test_renegotiates_when_image_changes (void)
   push_image (h, &a, 16, 16, 0, 0);
   out = gst_harness_pull (h);
   out_info (h, &info);
-  ref = reference_box (&a, 32, 24);
+  ref = png_fixture_box_filter (&a, 32, 24);
   g_assert_cmpuint (max_abs_diff (out, &info, &ref), <=, 1);
   png_fixture_image_clear (&ref);
   gst_buffer_unref (out);
@@ -664,7 +602,7 @@ test_renegotiates_when_image_changes (void)
   push_image (h, &d, 16, 16, 1, SECOND / 2);
   out = gst_harness_pull (h);
   out_info (h, &info);
-  ref = reference_box (&d, 32, 24);
+  ref = png_fixture_box_filter (&d, 32, 24);
   g_assert_cmpuint (max_abs_diff (out, &info, &ref), <=, 1);
   png_fixture_image_clear (&ref);
   gst_buffer_unref (out);
@@ -673,7 +611,7 @@ test_renegotiates_when_image_changes (void)
   push_image (h, &b, 40, 8, 2, SECOND);
   out = gst_harness_pull (h);
   out_info (h, &info);
-  ref = reference_box (&b, 32, 10);
+  ref = png_fixture_box_filter (&b, 32, 10);
   g_assert_cmpuint (max_abs_diff (out, &info, &ref), <=, 1);
   png_fixture_image_clear (&ref);
   gst_buffer_unref (out);
@@ -683,7 +621,7 @@ test_renegotiates_when_image_changes (void)
   out = gst_harness_pull (h);
   out_info (h, &info);
   g_assert_cmpint (GST_VIDEO_INFO_FORMAT (&info), ==, GST_VIDEO_FORMAT_GRAY8);
-  ref = reference_box (&c, 32, 32);
+  ref = png_fixture_box_filter (&c, 32, 32);
   g_assert_cmpuint (max_abs_diff (out, &info, &ref), <=, 1);
   png_fixture_image_clear (&ref);
   gst_buffer_unref (out);
@@ -789,7 +727,7 @@ test_plain_frames_are_whole_images (void)
   g_assert_cmpint (gst_harness_push (h, buf), ==, GST_FLOW_OK);
   out = gst_harness_pull (h);
   out_info (h, &info);
-  ref = reference_box (&img, 25, 10);
+  ref = png_fixture_box_filter (&img, 25, 10);
   g_assert_cmpuint (max_abs_diff (out, &info, &ref), <=, 1);
   gst_buffer_unref (out);
   png_fixture_image_clear (&ref);
