@@ -354,6 +354,21 @@ test_grid_that_divides (void)
   png_fixture_image_clear (&img);
 }
 
+/* Round-trips one generated image through each tile shape of @shapes. */
+static void
+roundtrip_shapes (guint width, guint height, gint color_type, gint depth,
+    const TileShape * shapes, guint n_shapes)
+{
+  PngFixtureImage img;
+  guint i;
+
+  make_image (&img, width, height, color_type, depth,
+      PNG_FIXTURE_PATTERN_HASH);
+  for (i = 0; i < n_shapes; i++)
+    check_roundtrip (&img, &shapes[i], &img);
+  png_fixture_image_clear (&img);
+}
+
 static void
 test_grid_that_does_not_divide (void)
 {
@@ -361,14 +376,8 @@ test_grid_that_does_not_divide (void)
     {16, 16, 0, 0, FALSE}, {7, 5, 0, 0, FALSE}, {1, 1, 0, 0, FALSE},
     {60, 3, 0, 0, FALSE}, {500, 500, 0, 0, FALSE},
   };
-  PngFixtureImage img;
-  guint i;
-
-  make_image (&img, 61, 47, PNG_COLOR_TYPE_RGB_ALPHA, 8,
-      PNG_FIXTURE_PATTERN_HASH);
-  for (i = 0; i < G_N_ELEMENTS (shapes); i++)
-    check_roundtrip (&img, &shapes[i], &img);
-  png_fixture_image_clear (&img);
+  roundtrip_shapes (61, 47, PNG_COLOR_TYPE_RGB_ALPHA, 8, shapes,
+      G_N_ELEMENTS (shapes));
 }
 
 static void
@@ -377,13 +386,8 @@ test_strips (void)
   static const TileShape shapes[] = {
     {0, 5, 0, 0, FALSE}, {0, 1, 0, 0, FALSE}, {0, 47, 0, 0, FALSE},
   };
-  PngFixtureImage img;
-  guint i;
-
-  make_image (&img, 61, 47, PNG_COLOR_TYPE_GRAY, 16, PNG_FIXTURE_PATTERN_HASH);
-  for (i = 0; i < G_N_ELEMENTS (shapes); i++)
-    check_roundtrip (&img, &shapes[i], &img);
-  png_fixture_image_clear (&img);
+  roundtrip_shapes (61, 47, PNG_COLOR_TYPE_GRAY, 16, shapes,
+      G_N_ELEMENTS (shapes));
 }
 
 /* Padding filled with garbage and rows with a stride of their own: only the
@@ -394,13 +398,8 @@ test_strides_and_valid_region (void)
   static const TileShape shapes[] = {
     {16, 16, 13, 0xa5, FALSE}, {7, 5, 3, 0xff, FALSE}, {0, 10, 9, 0x33, FALSE},
   };
-  PngFixtureImage img;
-  guint i;
-
-  make_image (&img, 45, 37, PNG_COLOR_TYPE_RGB, 8, PNG_FIXTURE_PATTERN_HASH);
-  for (i = 0; i < G_N_ELEMENTS (shapes); i++)
-    check_roundtrip (&img, &shapes[i], &img);
-  png_fixture_image_clear (&img);
+  roundtrip_shapes (45, 37, PNG_COLOR_TYPE_RGB, 8, shapes,
+      G_N_ELEMENTS (shapes));
 }
 
 static void
