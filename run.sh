@@ -14,7 +14,7 @@ build=${MEMBOUND_BUILD_DIR:-$top/build}
 deps=(gcc libc6-dev pkg-config meson ninja-build
       libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
       gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
-      libpng-dev gobject-introspection libgirepository1.0-dev python3-gi
+      libpng-dev libisal-dev gobject-introspection libgirepository1.0-dev python3-gi
       gir1.2-gstreamer-1.0 time)
 bench_deps=(libvips-tools)
 

@@ -10,6 +10,7 @@
 #include <png.h>
 
 #include "gsttilemeta.h"
+#include "gstpngidatinflater.h"
 
 G_BEGIN_DECLS
 
@@ -69,6 +70,7 @@ struct _GstPngTileDec
   guint64 max_interlaced_bytes;
   GstPngTileDecOnError on_error;
   guint progress_rows;
+  gboolean fast_inflate;
 
   /* held-bytes read-out */
   guint64 held_tile_bytes;
@@ -96,6 +98,7 @@ struct _GstPngTileDec
 
   /* the image being decoded; settings are copied at its start */
   png_structp png;
+  GstPngIdatInflater *inflater;   /* NULL without ISA-L */
   png_infop info;
   guint64 image_index;
   gchar *image_location;
@@ -105,6 +108,7 @@ struct _GstPngTileDec
   guint64 image_max_pixels;
   guint64 image_max_interlaced_bytes;
   guint image_progress_rows;
+  gboolean image_fast_inflate;
   guint image_tile_width;
   guint image_tile_height;
   guint64 image_bytes;

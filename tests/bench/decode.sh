@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Decode: a photo-like 8000x8000 RGB PNG into fakesink, side by side:
-# pngtiledec, the stock pngdec fed whole files (multifilesrc, the anchor of
-# the ratios) and fed 4 KiB blocks (filesrc), and a bare libpng row loop
-# (pngrowloop, the floor). With BENCH_BIG=1 also a 32768x32768 RGB PNG,
+# pngtiledec (ISA-L inflating ahead of libpng, the default, and with
+# fast-inflate=false libpng inflating with zlib), the stock pngdec fed whole
+# files (multifilesrc, the anchor of the ratios) and fed 4 KiB blocks
+# (filesrc), and a bare libpng row loop (pngrowloop, libpng's own speed). With BENCH_BIG=1 also a 32768x32768 RGB PNG,
 # pngtiledec against the row loop (pngdec cannot: the frame is 3 GiB).
 #   bash tests/bench/decode.sh BUILD_DIR WORK_DIR      (inside meson devenv)
 # BENCH_RUNS (default 3) runs per pipeline.
@@ -80,6 +81,8 @@ describe "$src" 8000
 tiledec="filesrc ! pngtiledec ! fakesink"
 anchor="multifilesrc ! pngdec ! fakesink (anchor)"
 measure "$tiledec" gst-launch-1.0 -q filesrc location="$src" ! pngtiledec ! fakesink
+measure "pngtiledec fast-inflate=false" gst-launch-1.0 -q filesrc location="$src" ! \
+  pngtiledec fast-inflate=false ! fakesink
 measure "$anchor" gst-launch-1.0 -q multifilesrc location="$src" stop-index=0 ! \
   pngdec ! fakesink
 measure "filesrc ! pngdec ! fakesink" gst-launch-1.0 -q filesrc location="$src" ! \
@@ -97,6 +100,8 @@ if [ "${BENCH_BIG:-0}" = 1 ]; then
   big_tiledec="filesrc ! pngtiledec ! fakesink (32768^2)"
   big_loop="libpng row loop (32768^2)"
   measure "$big_tiledec" gst-launch-1.0 -q filesrc location="$big" ! pngtiledec ! fakesink
+  measure "fast-inflate=false (32768^2)" gst-launch-1.0 -q filesrc location="$big" ! \
+    pngtiledec fast-inflate=false ! fakesink
   measure "$big_loop" "$rowloop" "$big"
   verdict "$big_tiledec" "$big_loop" 1.05 24
   cpu_ratio pngtiledec "row loop" -- gst-launch-1.0 -q filesrc location="$big" ! \

@@ -17,7 +17,8 @@ drop_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 
 /* One decode of @data; @knob (any byte) picks tile size and chunking. */
 static void
-decode_once (const guint8 * data, gsize size, gboolean skip, guint8 knob)
+decode_once (const guint8 * data, gsize size, gboolean skip, guint8 knob,
+    gboolean fast_inflate)
 {
   GstHarness *h = gst_harness_new ("pngtiledec");
   GstPad *src = gst_element_get_static_pad (h->element, "src");
@@ -29,7 +30,7 @@ decode_once (const guint8 * data, gsize size, gboolean skip, guint8 knob)
   g_object_set (h->element, "max-pixels", (guint64) 1 << 20,
       "max-interlaced-bytes", (guint64) 4 << 20, "on-error", skip ? 1 : 0,
       "tile-width", (guint) (knob >> 2) % 40, "tile-height",
-      (guint) (knob >> 4) % 9, NULL);
+      (guint) (knob >> 4) % 9, "fast-inflate", fast_inflate, NULL);
   gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, drop_probe, NULL, NULL);
   gst_object_unref (src);
   gst_harness_set_src_caps_str (h, "image/png");
@@ -57,8 +58,10 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
     gst_init (NULL, NULL);
     initialised = TRUE;
   }
-  decode_once (data, size, FALSE, knob);
-  decode_once (data, size, TRUE, knob ^ 0x5a);
+  /* ISA-L inflater, both on-error modes, and libpng's own inflate */
+  decode_once (data, size, FALSE, knob, TRUE);
+  decode_once (data, size, TRUE, knob ^ 0x5a, TRUE);
+  decode_once (data, size, FALSE, knob ^ 0xa5, FALSE);
   return 0;
 }
 
@@ -80,21 +83,6 @@ write_u32 (guint8 * p, guint32 v)
   p[3] = v;
 }
 
-static guint32
-crc32_of (const guint8 * data, gsize len)
-{
-  guint32 crc = 0xffffffffu;
-  gsize i;
-  gint k;
-
-  for (i = 0; i < len; i++) {
-    crc ^= data[i];
-    for (k = 0; k < 8; k++)
-      crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
-  }
-  return crc ^ 0xffffffffu;
-}
-
 /* Recomputes every chunk CRC, so that mutations reach past the CRC check
  * into the chunk parsers, zlib and the row code. */
 static void
@@ -107,8 +95,7 @@ fix_crcs (GByteArray * png)
 
     if (len > png->len - off - 12)
       return;
-    write_u32 (png->data + off + 8 + len, crc32_of (png->data + off + 4,
-            len + 4));
+    png_fixture_fix_crc (png->data, off);
     off += 12 + len;
   }
 }

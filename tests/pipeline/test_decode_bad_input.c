@@ -3,8 +3,9 @@
  * names the image and what to change; nothing hangs, nothing passes
  * silently.
  *
- * Each case runs twice: filesrc straight into the decoder (pull mode, large
- * reads) and through a queue (push mode, 4 KiB buffers). */
+ * Each case runs four times: filesrc straight into the decoder (pull mode,
+ * large reads) and through a queue (push mode, 4 KiB buffers), each with
+ * the ISA-L inflater (fast-inflate, the default) and with libpng's own. */
 #include <gst/check/gstcheck.h>
 #include <gst/video/video.h>
 #include <glib/gstdio.h>
@@ -19,7 +20,15 @@
 
 static gchar *tmp_dir;
 
-static const gchar *const modes[] = { "", "queue ! " };
+typedef struct {
+  const gchar *upstream;
+  const gchar *decoder;
+} Mode;
+
+static const Mode modes[] = {
+  {"", ""}, {"queue ! ", ""},
+  {"", "fast-inflate=false"}, {"queue ! ", "fast-inflate=false"},
+};
 
 typedef struct {
   GstMessage *error;            /* first error, or NULL */
@@ -65,11 +74,12 @@ keep_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 
 /* Decodes @path with "pngtiledec @props" until EOS or an error. */
 static void
-run_decoder (const gchar * mode, const gchar * path, const gchar * props,
+run_decoder (const Mode * mode, const gchar * path, const gchar * props,
     RunResult * r)
 {
   gchar *desc = g_strdup_printf ("filesrc location=\"%s\" ! %s pngtiledec "
-      "name=dec %s ! fakesink", path, mode, props ? props : "");
+      "name=dec %s %s ! fakesink", path, mode->upstream, mode->decoder,
+      props ? props : "");
   GError *err = NULL;
   GstElement *pipeline = gst_parse_launch (desc, &err);
   GstElement *dec;
@@ -153,35 +163,6 @@ make_png (guint w, guint h, gint color_type, gboolean interlaced, guint seed)
   return png_fixture_encode (&spec);
 }
 
-static guint32
-crc32_of (const guint8 * data, gsize len)
-{
-  guint32 crc = 0xffffffffu;
-  gsize i;
-  gint k;
-
-  for (i = 0; i < len; i++) {
-    crc ^= data[i];
-    for (k = 0; k < 8; k++)
-      crc = (crc >> 1) ^ (0xedb88320u & -(crc & 1));
-  }
-  return crc ^ 0xffffffffu;
-}
-
-/* Offset of the first chunk of @type in a PNG. */
-static gsize
-find_chunk (const guint8 * data, gsize size, const gchar * type)
-{
-  gsize off = 8;
-
-  while (off + 12 <= size) {
-    if (memcmp (data + off + 4, type, 4) == 0)
-      return off;
-    off += 12 + GST_READ_UINT32_BE (data + off);
-  }
-  g_assert_not_reached ();
-}
-
 /* Flips bytes inside the first IDAT; with @fix_crc the chunk CRC is
  * recomputed so that only the compressed data is wrong. */
 static GByteArray *
@@ -190,15 +171,14 @@ corrupt_idat (GBytes * png, gboolean fix_crc)
   gsize size;
   const guint8 *data = g_bytes_get_data (png, &size);
   GByteArray *out = g_byte_array_new ();
-  gsize off = find_chunk (data, size, "IDAT"), i;
+  gsize off = png_fixture_find_chunk (data, size, "IDAT"), i;
   guint32 len = GST_READ_UINT32_BE (data + off);
 
   g_byte_array_append (out, data, size);
   for (i = 2; i < MIN (len, 40); i += 3)
     out->data[off + 8 + i] ^= 0xa5;
   if (fix_crc)
-    GST_WRITE_UINT32_BE (out->data + off + 8 + len,
-        crc32_of (out->data + off + 4, len + 4));
+    png_fixture_fix_crc (out->data, off);
   return out;
 }
 
@@ -212,7 +192,7 @@ expect_error (const gchar * name, const guint8 * data, gsize size,
   for (m = 0; m < G_N_ELEMENTS (modes); m++) {
     RunResult r;
 
-    run_decoder (modes[m], path, props, &r);
+    run_decoder (&modes[m], path, props, &r);
     assert_decode_message (r.error, n1, n2, NULL);
     run_result_clear (&r);
   }
@@ -231,7 +211,7 @@ test_truncated_file_is_error_naming_image (void)
   for (m = 0; m < G_N_ELEMENTS (modes); m++) {
     RunResult r;
 
-    run_decoder (modes[m], path, NULL, &r);
+    run_decoder (&modes[m], path, NULL, &r);
     assert_decode_message (r.error, "image 0", "IEND", NULL);
     run_result_clear (&r);
   }
@@ -239,7 +219,7 @@ test_truncated_file_is_error_naming_image (void)
   {
     RunResult r;
 
-    run_decoder ("", path, NULL, &r);
+    run_decoder (&modes[0], path, NULL, &r);
     assert_decode_message (r.error, "truncated.png", NULL);
     run_result_clear (&r);
   }
@@ -275,14 +255,15 @@ test_corrupt_idat_is_error (void)
   g_bytes_unref (png);
 }
 
-/* A wrong CRC on intact data: only the CRC check can catch it. */
+/* A wrong CRC on the intact first chunk of @type: only the CRC check can
+ * catch it. */
 static GByteArray *
-corrupt_crc (GBytes * png)
+corrupt_crc (GBytes * png, const gchar * type)
 {
   gsize size;
   const guint8 *data = g_bytes_get_data (png, &size);
   GByteArray *out = g_byte_array_new ();
-  gsize off = find_chunk (data, size, "IDAT");
+  gsize off = png_fixture_find_chunk (data, size, type);
 
   g_byte_array_append (out, data, size);
   out->data[off + 8 + GST_READ_UINT32_BE (data + off)] ^= 0x01;
@@ -293,9 +274,80 @@ static void
 test_crc_error_is_error (void)
 {
   GBytes *png = make_png (120, 90, PNG_COLOR_TYPE_RGB, FALSE, 2);
-  GByteArray *bad = corrupt_crc (png);
+  static const gchar *const critical[] = { "IHDR", "IDAT", "IEND" };
+  guint i;
 
-  expect_error ("crc.png", bad->data, bad->len, NULL, "image 0", "CRC");
+  for (i = 0; i < G_N_ELEMENTS (critical); i++) {
+    GByteArray *bad = corrupt_crc (png, critical[i]);
+    gchar *reason = g_strdup_printf ("%s: CRC error", critical[i]);
+
+    expect_error ("crc.png", bad->data, bad->len, NULL, "image 0", reason);
+    g_free (reason);
+    g_byte_array_unref (bad);
+  }
+  g_bytes_unref (png);
+}
+
+/* An ancillary chunk with a wrong CRC is dropped, as libpng drops it, and
+ * the image still decodes: here a gray image loses its tRNS, so it comes
+ * out as GRAY8 instead of RGBA. */
+static void
+test_ancillary_crc_error_drops_the_chunk (void)
+{
+  PngFixtureSpec spec;
+  GBytes *png;
+  GByteArray *bad;
+  gchar *path;
+  guint m;
+
+  png_fixture_spec_init (&spec, 40, 30, PNG_COLOR_TYPE_GRAY, 8);
+  spec.trns = TRUE;
+  png = png_fixture_encode (&spec);
+  bad = corrupt_crc (png, "tRNS");
+  path = write_temp ("trns-crc.png", bad->data, bad->len);
+  for (m = 0; m < G_N_ELEMENTS (modes); m++) {
+    RunResult r;
+    GstVideoInfo info;
+
+    run_decoder (&modes[m], path, NULL, &r);
+    g_assert_null (r.error);
+    g_assert_true (r.eos);
+    g_assert_cmpuint (r.warnings->len, ==, 0);
+    g_assert_cmpuint (r.tiles->len, >, 0);
+    g_assert_true (gst_video_info_from_caps (&info,
+            g_ptr_array_index (r.caps, 0)));
+    g_assert_cmpstr (gst_video_format_to_string (GST_VIDEO_INFO_FORMAT
+            (&info)), ==, "GRAY8");
+    run_result_clear (&r);
+  }
+  g_free (path);
+  g_byte_array_unref (bad);
+  g_bytes_unref (png);
+}
+
+/* Intact chunks around a zlib stream whose Adler-32 is wrong: the pixels
+ * cannot be trusted, so it is an error, whichever inflater runs. */
+static void
+test_wrong_zlib_check_is_error (void)
+{
+  GBytes *png = make_png (120, 90, PNG_COLOR_TYPE_RGB, FALSE, 3);
+  gsize size, off = 8, last = 0;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  GByteArray *bad = g_byte_array_new ();
+  guint32 len;
+
+  while (off + 12 <= size) {
+    if (memcmp (data + off + 4, "IDAT", 4) == 0)
+      last = off;
+    off += 12 + GST_READ_UINT32_BE (data + off);
+  }
+  g_assert_cmpuint (last, >, 0);
+  len = GST_READ_UINT32_BE (data + last);
+  g_assert_cmpuint (len, >=, 4);
+  g_byte_array_append (bad, data, size);
+  bad->data[last + 8 + len - 1] ^= 0x40;
+  png_fixture_fix_crc (bad->data, last);
+  expect_error ("adler.png", bad->data, bad->len, NULL, "image 0", NULL);
   g_byte_array_unref (bad);
   g_bytes_unref (png);
 }
@@ -328,7 +380,7 @@ test_bomb_header_refused_at_once (void)
   head[24] = 8;                 /* depth */
   head[25] = 2;                 /* RGB */
   head[26] = head[27] = head[28] = 0;
-  GST_WRITE_UINT32_BE (head + 29, crc32_of (head + 12, 17));
+  png_fixture_fix_crc (head, 8);
   g_byte_array_append (all, head, sizeof (head));
   memset (junk, 0x11, sizeof (junk));
   g_byte_array_append (all, junk, sizeof (junk));
@@ -337,7 +389,7 @@ test_bomb_header_refused_at_once (void)
   for (m = 0; m < G_N_ELEMENTS (modes); m++) {
     RunResult r;
 
-    run_decoder (modes[m], path, NULL, &r);
+    run_decoder (&modes[m], path, NULL, &r);
     assert_decode_message (r.error, "image 0", "max-pixels", NULL);
     g_assert_cmpint (r.elapsed_us, <, 3 * G_USEC_PER_SEC);
     g_assert_cmpuint (r.tiles->len, ==, 0);
@@ -362,7 +414,7 @@ test_huge_metadata_chunk_refused (void)
   gchar *path;
   guint m;
 
-  idat = find_chunk (data, size, "IDAT");
+  idat = png_fixture_find_chunk (data, size, "IDAT");
   g_byte_array_append (all, data, idat);
   GST_WRITE_UINT32_BE (header, len);
   memcpy (header + 4, "prVt", 4);
@@ -376,7 +428,7 @@ test_huge_metadata_chunk_refused (void)
   for (m = 0; m < G_N_ELEMENTS (modes); m++) {
     RunResult r;
 
-    run_decoder (modes[m], path, NULL, &r);
+    run_decoder (&modes[m], path, NULL, &r);
     assert_decode_message (r.error, "image 0", "MiB allowed for metadata",
         NULL);
     run_result_clear (&r);
@@ -395,10 +447,10 @@ test_max_pixels_is_configurable (void)
   gchar *path = write_temp ("small.png", data, size);
   RunResult r;
 
-  run_decoder ("", path, "max-pixels=9999", &r);
+  run_decoder (&modes[0], path, "max-pixels=9999", &r);
   assert_decode_message (r.error, "image 0", "max-pixels=9999", NULL);
   run_result_clear (&r);
-  run_decoder ("", path, "max-pixels=10000", &r);
+  run_decoder (&modes[0], path, "max-pixels=10000", &r);
   g_assert_null (r.error);
   g_assert_true (r.eos);
   run_result_clear (&r);
@@ -480,7 +532,7 @@ test_skip_drops_only_the_corrupt_image (void)
   for (m = 0; m < G_N_ELEMENTS (modes); m++) {
     RunResult r;
 
-    run_decoder (modes[m], path, "on-error=skip tile-height=8", &r);
+    run_decoder (&modes[m], path, "on-error=skip tile-height=8", &r);
     g_assert_null (r.error);
     g_assert_true (r.eos);
     g_assert_cmpuint (r.warnings->len, ==, 1);
@@ -516,7 +568,7 @@ test_skip_still_warns_on_truncated_end (void)
   for (m = 0; m < G_N_ELEMENTS (modes); m++) {
     RunResult r;
 
-    run_decoder (modes[m], path, "on-error=skip", &r);
+    run_decoder (&modes[m], path, "on-error=skip", &r);
     g_assert_null (r.error);
     g_assert_cmpuint (r.warnings->len, ==, 1);
     assert_decode_message (g_ptr_array_index (r.warnings, 0), "image 0",
@@ -542,8 +594,12 @@ main (int argc, char **argv)
       test_truncated_second_image_names_index_1);
   g_test_add_func ("/decode-bad-input/corrupt-idat-is-error",
       test_corrupt_idat_is_error);
-  g_test_add_func ("/decode-bad-input/crc-error-is-error",
+  g_test_add_func ("/decode-bad-input/crc-error-in-a-critical-chunk-is-error",
       test_crc_error_is_error);
+  g_test_add_func ("/decode-bad-input/ancillary-crc-error-drops-the-chunk",
+      test_ancillary_crc_error_drops_the_chunk);
+  g_test_add_func ("/decode-bad-input/wrong-zlib-check-is-error",
+      test_wrong_zlib_check_is_error);
   g_test_add_func ("/decode-bad-input/not-a-png-is-error",
       test_not_a_png_is_error);
   g_test_add_func ("/decode-bad-input/bomb-header-refused-at-once",

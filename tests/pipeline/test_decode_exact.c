@@ -1,6 +1,8 @@
 /* pngtiledec ! tilecompose gives, byte for byte, what libpng's own reader
  * gives: every colour type x bit depth, plain and Adam7, any tile grid, any
- * input chunking, and streams of images that change size and format. */
+ * input chunking, and streams of images that change size and format.
+ * Everything runs twice: with the ISA-L inflater (fast-inflate, the
+ * default) and with libpng inflating. */
 #include <string.h>
 
 #include <png.h>
@@ -42,6 +44,9 @@ collect_frame (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_DROP;
 }
 
+/* the decoder's fast-inflate for the test running now */
+static gboolean fast_inflate;
+
 typedef struct {
   GstHarness *h;
   GstBus *bus;
@@ -52,12 +57,19 @@ static void
 pipeline_start (Pipeline * p, guint tile_w, guint tile_h)
 {
   gchar *launch = g_strdup_printf ("pngtiledec name=dec tile-width=%u "
-      "tile-height=%u ! tilecompose name=compose", tile_w, tile_h);
-  GstElement *compose;
+      "tile-height=%u fast-inflate=%d ! tilecompose name=compose", tile_w,
+      tile_h, fast_inflate);
+  GstElement *compose, *dec;
   GstPad *src;
+  gboolean fast_inflate_used;
 
   p->h = gst_harness_new_parse (launch);
   g_free (launch);
+  /* a build without ISA-L must not pass for one with it */
+  dec = gst_bin_get_by_name (GST_BIN (p->h->element), "dec");
+  g_object_get (dec, "fast-inflate", &fast_inflate_used, NULL);
+  g_assert_cmpint (fast_inflate_used, ==, fast_inflate && EXPECT_ISAL);
+  gst_object_unref (dec);
   p->bus = gst_bus_new ();
   gst_element_set_bus (p->h->element, p->bus);
   p->frames = g_ptr_array_new_with_free_func (frame_free);
@@ -351,24 +363,63 @@ test_back_to_back_stream (void)
   g_byte_array_unref (stream);
 }
 
+typedef struct {
+  const gchar *name;
+  void (*func) (void);
+} Case;
+
+static const Case cases[] = {
+  {"grid-that-divides", test_grid_that_divides},
+  {"grid-that-does-not-divide", test_grid_that_does_not_divide},
+  {"one-pixel-tiles", test_one_pixel_tiles},
+  {"strips", test_strips},
+  {"one-tile-larger-than-image", test_one_tile_larger_than_image},
+  {"chunks-of-1-byte", test_chunks_of_1_byte},
+  {"chunks-of-7-bytes", test_chunks_of_7_bytes},
+  {"chunks-of-4-kib", test_chunks_of_4_kib},
+  {"every-grid-with-every-chunking", test_every_grid_with_every_chunking},
+  {"back-to-back-stream-changing-size-and-format", test_back_to_back_stream},
+};
+
+static void
+run_case (gconstpointer data)
+{
+  const Case *c = data;
+
+  c->func ();
+}
+
+static void
+run_case_fast (gconstpointer data)
+{
+  fast_inflate = TRUE;
+  run_case (data);
+}
+
+static void
+run_case_libpng (gconstpointer data)
+{
+  fast_inflate = FALSE;
+  run_case (data);
+}
+
 int
 main (int argc, char **argv)
 {
+  guint i;
+
   g_test_init (&argc, &argv, NULL);
   gst_check_init (&argc, &argv);
-  g_test_add_func ("/decode_exact/grid-that-divides", test_grid_that_divides);
-  g_test_add_func ("/decode_exact/grid-that-does-not-divide",
-      test_grid_that_does_not_divide);
-  g_test_add_func ("/decode_exact/one-pixel-tiles", test_one_pixel_tiles);
-  g_test_add_func ("/decode_exact/strips", test_strips);
-  g_test_add_func ("/decode_exact/one-tile-larger-than-image",
-      test_one_tile_larger_than_image);
-  g_test_add_func ("/decode_exact/chunks-of-1-byte", test_chunks_of_1_byte);
-  g_test_add_func ("/decode_exact/chunks-of-7-bytes", test_chunks_of_7_bytes);
-  g_test_add_func ("/decode_exact/chunks-of-4-kib", test_chunks_of_4_kib);
-  g_test_add_func ("/decode_exact/every-grid-with-every-chunking",
-      test_every_grid_with_every_chunking);
-  g_test_add_func ("/decode_exact/back-to-back-stream-changing-size-and-format",
-      test_back_to_back_stream);
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *fast = g_strdup_printf ("/decode_exact/fast-inflate/%s",
+        cases[i].name);
+    gchar *libpng = g_strdup_printf ("/decode_exact/libpng-inflate/%s",
+        cases[i].name);
+
+    g_test_add_data_func (fast, &cases[i], run_case_fast);
+    g_test_add_data_func (libpng, &cases[i], run_case_libpng);
+    g_free (fast);
+    g_free (libpng);
+  }
   return g_test_run ();
 }

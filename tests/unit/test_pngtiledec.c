@@ -277,13 +277,15 @@ assert_image_equals_reference (const Image * img, GBytes * png)
   png_fixture_image_clear (&ref);
 }
 
-/* Decodes @png with the given tile size and input chunking and compares. */
+/* Decodes @png with the given tile size, input chunking and inflater and
+ * compares. */
 static void
-decode_and_compare (GBytes * png, guint tile_w, guint tile_h, gsize chunk)
+decode_and_compare_inflating (GBytes * png, guint tile_w, guint tile_h,
+    gsize chunk, gboolean fast_inflate)
 {
   Collected col;
   GstHarness *h = dec_new (&col, "tile-width", tile_w, "tile-height", tile_h,
-      NULL);
+      "fast-inflate", fast_inflate, NULL);
   GPtrArray *images;
 
   push_png (h, png, chunk);
@@ -294,6 +296,12 @@ decode_and_compare (GBytes * png, guint tile_w, guint tile_h, gsize chunk)
   g_ptr_array_unref (images);
   collected_clear (&col);
   gst_harness_teardown (h);
+}
+
+static void
+decode_and_compare (GBytes * png, guint tile_w, guint tile_h, gsize chunk)
+{
+  decode_and_compare_inflating (png, tile_w, tile_h, chunk, TRUE);
 }
 
 static void
@@ -402,6 +410,34 @@ test_any_input_chunking (void)
   }
   g_bytes_unref (png);
   g_bytes_unref (png_i);
+}
+
+/* Ancillary chunks of any size reach libpng whole, with either inflater and
+ * in any chunking: a 300 KiB private chunk before a gray image's tRNS, and
+ * a tEXt after its IDAT. The tRNS must still become alpha. */
+static void
+test_ancillary_chunks_reach_libpng (void)
+{
+  static const gchar text[] = "Comment\0written by the test";
+  gsize big_len = 300 * 1024, i;
+  guint8 *big = g_malloc (big_len);
+  GBytes *plain = make_png (45, 33, PNG_COLOR_TYPE_GRAY, 8, TRUE, FALSE, 21);
+  GBytes *with_big, *png;
+  gsize chunks[] = { 7, 4096, G_MAXSIZE };
+
+  for (i = 0; i < big_len; i++)
+    big[i] = i * 7;
+  with_big = png_fixture_insert_chunk (plain, "IHDR", "prVt", big, big_len);
+  png = png_fixture_insert_chunk (with_big, "IDAT", "tEXt",
+      (const guint8 *) text, sizeof (text) - 1);
+  for (i = 0; i < G_N_ELEMENTS (chunks); i++) {
+    decode_and_compare_inflating (png, 16, 16, chunks[i], TRUE);
+    decode_and_compare_inflating (png, 16, 16, chunks[i], FALSE);
+  }
+  g_bytes_unref (png);
+  g_bytes_unref (with_big);
+  g_bytes_unref (plain);
+  g_free (big);
 }
 
 /* Images that change size and format, back to back in one byte stream. */
@@ -1191,6 +1227,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pngtiledec/automatic-tile-height-is-in-bytes",
       test_automatic_tile_height_is_in_bytes);
   g_test_add_func ("/pngtiledec/any-input-chunking", test_any_input_chunking);
+  g_test_add_func ("/pngtiledec/ancillary-chunks-reach-libpng",
+      test_ancillary_chunks_reach_libpng);
   g_test_add_func ("/pngtiledec/back-to-back-images",
       test_back_to_back_images);
   g_test_add_func ("/pngtiledec/meta-fields-on-every-tile",
