@@ -7,6 +7,7 @@
 #endif
 
 #include <string.h>
+#include <gst/gst.h>
 
 #include "gstpngidatinflater.h"
 
@@ -66,22 +67,6 @@ struct _GstPngIdatInflater
 static const guint8 zlib_header_chunk[] = {
   0, 0, 0, 2, 'I', 'D', 'A', 'T', 0x78, 0x01, 0, 0, 0, 0
 };
-
-static guint32
-read_u32_be (const guint8 * p)
-{
-  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) |
-      ((guint32) p[2] << 8) | p[3];
-}
-
-static void
-write_u32_be (guint8 * p, guint32 v)
-{
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
-}
 
 GstPngIdatInflater *
 gst_png_idat_inflater_new (gsize ancillary_max)
@@ -153,7 +138,7 @@ flush_block (GstPngIdatInflater * inflater, GstPngIdatForward forward,
 
   if (n == 0)
     return;
-  write_u32_be (b, STORED_HEADER_BYTES + n);
+  GST_WRITE_UINT32_BE (b, STORED_HEADER_BYTES + n);
   memcpy (b + 4, "IDAT", 4);
   b[8] = 0;                     /* not final, stored; padding to the byte */
   b[9] = n & 0xff;
@@ -176,7 +161,7 @@ forward_stream_end (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     0, 0, 0, 0, 0, 0, 0, 0
   };
 
-  write_u32_be (end + 13, inflater->zstream.crc);
+  GST_WRITE_UINT32_BE (end + 13, inflater->zstream.crc);
   forward (user_data, end, sizeof (end));
 }
 
@@ -249,7 +234,7 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     gpointer user_data, gchar * error, gsize error_size)
 {
   const guint8 *type = inflater->header + 4;
-  guint32 length = read_u32_be (inflater->header);
+  guint32 length = GST_READ_UINT32_BE (inflater->header);
 
   inflater->crc = crc32_gzip_refl (0, (guint8 *) type, 4);
   inflater->left = length;
@@ -302,7 +287,7 @@ end_ancillary (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   gchar name[5], message[64];
 
   inflater->crc = crc32_gzip_refl (inflater->crc, chunk->data, data_len);
-  if (read_u32_be (chunk->data + data_len) != inflater->crc) {
+  if (GST_READ_UINT32_BE (chunk->data + data_len) != inflater->crc) {
     chunk_name (inflater->header + 4, name);
     g_snprintf (message, sizeof (message), "%s: CRC error; chunk dropped",
         name);
@@ -338,7 +323,7 @@ crc_matches (GstPngIdatInflater * inflater, gchar * error, gsize error_size)
 {
   gchar name[5];
 
-  if (read_u32_be (inflater->crc_bytes) == inflater->crc)
+  if (GST_READ_UINT32_BE (inflater->crc_bytes) == inflater->crc)
     return TRUE;
   chunk_name (inflater->header + 4, name);
   g_snprintf (error, error_size, "%s: CRC error", name);

@@ -1003,6 +1003,10 @@ gst_png_tile_dec_run_libpng (GstPngTileDec * self, guint8 * data, gsize size,
             gst_png_tile_dec_inflater_warning, self, &ended, inflate_error,
             sizeof (inflate_error)))
       png_error (self->png, inflate_error);
+    /* the inflater stops at IEND whatever libpng made of it: never leave
+     * the caller with bytes nobody will take */
+    if (ended && !self->image_ended)
+      png_error (self->png, "IEND: libpng did not end the image there");
     return gst_png_idat_inflater_consumed (self->inflater);
   }
   png_process_data (self->png, self->info, data, size);

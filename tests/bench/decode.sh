@@ -3,8 +3,11 @@
 # pngtiledec (ISA-L inflating ahead of libpng, the default, and with
 # fast-inflate=false libpng inflating with zlib), the stock pngdec fed whole
 # files (multifilesrc, the anchor of the ratios) and fed 4 KiB blocks
-# (filesrc), and a bare libpng row loop (pngrowloop, libpng's own speed). With BENCH_BIG=1 also a 32768x32768 RGB PNG,
-# pngtiledec against the row loop (pngdec cannot: the frame is 3 GiB).
+# (filesrc), a bare libpng row loop (pngrowloop, libpng's own speed) and,
+# when installed, libvips decoding row by row (`vips avg`, which adds a sum
+# per pixel to its sequential PNG read). With BENCH_BIG=1 also a
+# 32768x32768 RGB PNG, pngtiledec against the row loop (pngdec cannot: the
+# frame is 3 GiB).
 #   bash tests/bench/decode.sh BUILD_DIR WORK_DIR      (inside meson devenv)
 # BENCH_RUNS (default 3) runs per pipeline.
 # Targets: 8000^2 -- time <= 0.85 x the anchor, peak RSS <= 16 MiB;
@@ -88,6 +91,9 @@ measure "$anchor" gst-launch-1.0 -q multifilesrc location="$src" stop-index=0 ! 
 measure "filesrc ! pngdec ! fakesink" gst-launch-1.0 -q filesrc location="$src" ! \
   pngdec ! fakesink
 measure "libpng row loop (pngrowloop)" "$rowloop" "$src"
+if command -v vips >/dev/null; then
+  measure "libvips (vips avg, sequential)" vips avg "$src[access=sequential]"
+fi
 verdict "$tiledec" "$anchor" 0.85 16
 cpu_ratio pngtiledec pngdec -- gst-launch-1.0 -q filesrc location="$src" ! pngtiledec ! \
   fakesink -- gst-launch-1.0 -q multifilesrc location="$src" stop-index=0 ! pngdec ! fakesink

@@ -67,22 +67,6 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
 
 #ifndef MEMBOUND_LIBFUZZER
 
-static guint32
-read_u32 (const guint8 * p)
-{
-  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) |
-      ((guint32) p[2] << 8) | p[3];
-}
-
-static void
-write_u32 (guint8 * p, guint32 v)
-{
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
-}
-
 /* Recomputes every chunk CRC, so that mutations reach past the CRC check
  * into the chunk parsers, zlib and the row code. */
 static void
@@ -91,7 +75,7 @@ fix_crcs (GByteArray * png)
   gsize off = 8;
 
   while (off + 12 <= png->len) {
-    guint32 len = read_u32 (png->data + off);
+    guint32 len = GST_READ_UINT32_BE (png->data + off);
 
     if (len > png->len - off - 12)
       return;
@@ -167,7 +151,7 @@ mutate (GByteArray * png, GRand * rand)
       case 4:
         /* a 4-byte field (length, width, height) set to an extreme */
         if (pos + 4 <= png->len)
-          write_u32 (png->data + pos,
+          GST_WRITE_UINT32_BE (png->data + pos,
               g_rand_boolean (rand) ? 0x7fffffffu : 0xffffffffu);
         break;
       default:{
