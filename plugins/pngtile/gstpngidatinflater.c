@@ -7,7 +7,6 @@
 #endif
 
 #include <string.h>
-#include <gst/gst.h>
 
 #include "gstpngidatinflater.h"
 
@@ -67,6 +66,24 @@ struct _GstPngIdatInflater
 static const guint8 zlib_header_chunk[] = {
   0, 0, 0, 2, 'I', 'D', 'A', 'T', 0x78, 0x01, 0, 0, 0, 0
 };
+
+/* PNG numbers are big-endian and anywhere in a buffer: no aligned loads */
+static guint32
+read_be32 (const guint8 * p)
+{
+  guint32 v;
+
+  memcpy (&v, p, 4);
+  return GUINT32_FROM_BE (v);
+}
+
+static void
+write_be32 (guint8 * p, guint32 host)
+{
+  guint32 v = GUINT32_TO_BE (host);
+
+  memcpy (p, &v, 4);
+}
 
 GstPngIdatInflater *
 gst_png_idat_inflater_new (gsize ancillary_max)
@@ -138,7 +155,7 @@ flush_block (GstPngIdatInflater * inflater, GstPngIdatForward forward,
 
   if (n == 0)
     return;
-  GST_WRITE_UINT32_BE (b, STORED_HEADER_BYTES + n);
+  write_be32 (b, STORED_HEADER_BYTES + n);
   memcpy (b + 4, "IDAT", 4);
   b[8] = 0;                     /* not final, stored; padding to the byte */
   b[9] = n & 0xff;
@@ -161,7 +178,7 @@ forward_stream_end (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     0, 0, 0, 0, 0, 0, 0, 0
   };
 
-  GST_WRITE_UINT32_BE (end + 13, inflater->zstream.crc);
+  write_be32 (end + 13, inflater->zstream.crc);
   forward (user_data, end, sizeof (end));
 }
 
@@ -234,7 +251,7 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     gpointer user_data, gchar * error, gsize error_size)
 {
   const guint8 *type = inflater->header + 4;
-  guint32 length = GST_READ_UINT32_BE (inflater->header);
+  guint32 length = read_be32 (inflater->header);
 
   inflater->crc = crc32_gzip_refl (0, (guint8 *) type, 4);
   inflater->left = length;
@@ -287,7 +304,7 @@ end_ancillary (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   gchar name[5], message[64];
 
   inflater->crc = crc32_gzip_refl (inflater->crc, chunk->data, data_len);
-  if (GST_READ_UINT32_BE (chunk->data + data_len) != inflater->crc) {
+  if (read_be32 (chunk->data + data_len) != inflater->crc) {
     chunk_name (inflater->header + 4, name);
     g_snprintf (message, sizeof (message), "%s: CRC error; chunk dropped",
         name);
@@ -323,7 +340,7 @@ crc_matches (GstPngIdatInflater * inflater, gchar * error, gsize error_size)
 {
   gchar name[5];
 
-  if (GST_READ_UINT32_BE (inflater->crc_bytes) == inflater->crc)
+  if (read_be32 (inflater->crc_bytes) == inflater->crc)
     return TRUE;
   chunk_name (inflater->header + 4, name);
   g_snprintf (error, error_size, "%s: CRC error", name);

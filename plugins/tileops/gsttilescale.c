@@ -480,13 +480,15 @@ gst_tile_scale_drop_incomplete (GstTileScale * self, const gchar * why)
 {
   guint64 index = self->tracker.image_index;
   guint rows = self->tracker.row_y, total = self->ay.n_in;
+  gchar *file = gst_tile_tracker_describe_file (self->tracker.image_location);
 
   gst_tile_scale_release_image (self);
   GST_ELEMENT_WARNING (self, STREAM, DECODE,
-      ("Image %" G_GUINT64_FORMAT " is incomplete and was dropped",
-          index),
+      ("Image %" G_GUINT64_FORMAT "%s is incomplete and was dropped",
+          index, file),
       ("%s after %u of %u input rows; the rest of image %" G_GUINT64_FORMAT
           " is not sent", why, rows, total, index));
+  g_free (file);
 }
 
 static void
@@ -1245,13 +1247,17 @@ gst_tile_scale_add_tile (GstTileScale * self, const GstTileMeta * meta,
 static void
 gst_tile_scale_drop_orphan (GstTileScale * self, const GstTileMeta * meta)
 {
+  gchar *file;
+
   if (gst_tile_tracker_is_dropped (&self->tracker, meta->image_index))
     return;
   gst_tile_tracker_drop_image (&self->tracker, meta->image_index);
+  file = gst_tile_tracker_describe_file (self->tracker.location);
   GST_ELEMENT_WARNING (self, STREAM, DECODE,
-      ("Image %" G_GUINT64_FORMAT " is incomplete and was dropped",
-          meta->image_index),
+      ("Image %" G_GUINT64_FORMAT "%s is incomplete and was dropped",
+          meta->image_index, file),
       ("its tiles arrived without its first tile"));
+  g_free (file);
 }
 
 /* Adds one tile of the current image and sends what it completed. */
@@ -1264,12 +1270,17 @@ gst_tile_scale_take_tile (GstTileScale * self, const GstTileMeta * meta,
   GstVideoFrame in;
 
   if (why) {
+    gchar *file =
+        gst_tile_tracker_describe_file (self->tracker.image_location);
+
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("Broken tile stream in image %" G_GUINT64_FORMAT, meta->image_index),
+        ("Broken tile stream in image %" G_GUINT64_FORMAT "%s",
+            meta->image_index, file),
         ("%s: tile %ux%u at %u,%u of a %ux%u image, tile caps %dx%d", why,
             meta->width, meta->height, meta->x, meta->y, meta->image_width,
             meta->image_height, GST_VIDEO_INFO_WIDTH (&self->in_info),
             GST_VIDEO_INFO_HEIGHT (&self->in_info)));
+    g_free (file);
     gst_tile_scale_release_image (self);
     return GST_FLOW_ERROR;
   }
@@ -1409,6 +1420,10 @@ gst_tile_scale_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       return gst_pad_event_default (pad, parent, event);
     case GST_EVENT_STREAM_START:
       return gst_pad_event_default (pad, parent, event);
+    case GST_EVENT_TAG:
+      /* names the files of the images that follow in messages */
+      gst_tile_tracker_take_event (&self->tracker, event);
+      /* fall through */
     default:
       /* Sticky order is stream-start, caps, segment: our caps exist only
        * after the first tile, so hold what must come after them. */

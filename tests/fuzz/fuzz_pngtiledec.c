@@ -75,7 +75,7 @@ fix_crcs (GByteArray * png)
   gsize off = 8;
 
   while (off + 12 <= png->len) {
-    guint32 len = GST_READ_UINT32_BE (png->data + off);
+    guint32 len = png_fixture_read_be32 (png->data + off);
 
     if (len > png->len - off - 12)
       return;
@@ -151,7 +151,7 @@ mutate (GByteArray * png, GRand * rand)
       case 4:
         /* a 4-byte field (length, width, height) set to an extreme */
         if (pos + 4 <= png->len)
-          GST_WRITE_UINT32_BE (png->data + pos,
+          png_fixture_write_be32 (png->data + pos,
               g_rand_boolean (rand) ? 0x7fffffffu : 0xffffffffu);
         break;
       default:{

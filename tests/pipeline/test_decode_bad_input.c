@@ -172,7 +172,7 @@ corrupt_idat (GBytes * png, gboolean fix_crc)
   const guint8 *data = g_bytes_get_data (png, &size);
   GByteArray *out = g_byte_array_new ();
   gsize off = png_fixture_find_chunk (data, size, "IDAT"), i;
-  guint32 len = GST_READ_UINT32_BE (data + off);
+  guint32 len = png_fixture_read_be32 (data + off);
 
   g_byte_array_append (out, data, size);
   for (i = 2; i < MIN (len, 40); i += 3)
@@ -266,7 +266,7 @@ corrupt_crc (GBytes * png, const gchar * type)
   gsize off = png_fixture_find_chunk (data, size, type);
 
   g_byte_array_append (out, data, size);
-  out->data[off + 8 + GST_READ_UINT32_BE (data + off)] ^= 0x01;
+  out->data[off + 8 + png_fixture_read_be32 (data + off)] ^= 0x01;
   return out;
 }
 
@@ -339,10 +339,10 @@ test_wrong_zlib_check_is_error (void)
   while (off + 12 <= size) {
     if (memcmp (data + off + 4, "IDAT", 4) == 0)
       last = off;
-    off += 12 + GST_READ_UINT32_BE (data + off);
+    off += 12 + png_fixture_read_be32 (data + off);
   }
   g_assert_cmpuint (last, >, 0);
-  len = GST_READ_UINT32_BE (data + last);
+  len = png_fixture_read_be32 (data + last);
   g_assert_cmpuint (len, >=, 4);
   g_byte_array_append (bad, data, size);
   bad->data[last + 8 + len - 1] ^= 0x40;
@@ -373,10 +373,10 @@ test_bomb_header_refused_at_once (void)
   guint m;
 
   memcpy (head, "\x89PNG\r\n\x1a\n", 8);
-  GST_WRITE_UINT32_BE (head + 8, 13);
+  png_fixture_write_be32 (head + 8, 13);
   memcpy (head + 12, "IHDR", 4);
-  GST_WRITE_UINT32_BE (head + 16, 1000000);
-  GST_WRITE_UINT32_BE (head + 20, 1000000);
+  png_fixture_write_be32 (head + 16, 1000000);
+  png_fixture_write_be32 (head + 20, 1000000);
   head[24] = 8;                 /* depth */
   head[25] = 2;                 /* RGB */
   head[26] = head[27] = head[28] = 0;
@@ -416,7 +416,7 @@ test_huge_metadata_chunk_refused (void)
 
   idat = png_fixture_find_chunk (data, size, "IDAT");
   g_byte_array_append (all, data, idat);
-  GST_WRITE_UINT32_BE (header, len);
+  png_fixture_write_be32 (header, len);
   memcpy (header + 4, "prVt", 4);
   g_byte_array_append (all, header, 8);
   g_byte_array_append (all, body, len + 4);

@@ -642,14 +642,23 @@ test_drops_incomplete_image_with_warning (void)
   GstBuffer *out;
 
   make_image (&kinds[2], 64, 64, PNG_FIXTURE_PATTERN_HASH, 1, &img);
-  /* image 5 stops after 5 of 16 tiles, image 6 is whole */
+  /* image 5 (from five.png, as seqfilesrc announces files) stops after 5 of
+   * 16 tiles, image 6 is whole; the warning names image 5's file, not the
+   * one announced since */
+  g_assert_true (gst_harness_push_event (h,
+          gst_event_new_tag (gst_tag_list_new (GST_TAG_LOCATION,
+                  "file:///frames/five.png", NULL))));
   push_image_part (h, &img, 16, 16, 5, 0, 5);
+  g_assert_true (gst_harness_push_event (h,
+          gst_event_new_tag (gst_tag_list_new (GST_TAG_LOCATION,
+                  "file:///frames/six.png", NULL))));
   push_image (h, &img, 16, 16, 6, SECOND);
   g_assert_cmpuint (gst_harness_buffers_in_queue (h), ==, 1);
   out = gst_harness_pull (h);
   g_assert_cmpuint (GST_BUFFER_OFFSET (out), ==, 6);
   gst_buffer_unref (out);
-  expect_message (bus, GST_MESSAGE_WARNING, "Image 5");
+  expect_message (bus, GST_MESSAGE_WARNING,
+      "Image 5 (file:///frames/five.png)");
 
   /* image 9 without its first tile: its tiles are dropped, one warning */
   {
