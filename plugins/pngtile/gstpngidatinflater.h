@@ -11,7 +11,7 @@ G_BEGIN_DECLS
 
 /* Sits between the PNG bytes of one image and libpng's push reader. Every
  * chunk but IDAT goes through untouched; the IDAT run is inflated here with
- * ISA-L (about 2.5 times faster than zlib) and handed on as IDAT chunks of
+ * ISA-L (more than twice as fast as zlib) and handed on as IDAT chunks of
  * zlib "stored" blocks, which libpng's inflate only copies. libpng still
  * parses every chunk, unfilters and converts every row, so its output is
  * the same byte for byte.

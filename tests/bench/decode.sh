@@ -5,7 +5,8 @@
 # files (multifilesrc, the anchor of the ratios) and fed 4 KiB blocks
 # (filesrc), a bare libpng row loop (pngrowloop, libpng's own speed) and,
 # when installed, libvips decoding row by row (`vips avg`, which adds a sum
-# per pixel to its sequential PNG read). With BENCH_BIG=1 also a
+# per pixel to its sequential PNG read). Then the IDAT data alone through
+# zlib and through ISA-L (idatinflate). With BENCH_BIG=1 also a
 # 32768x32768 RGB PNG, pngtiledec against the row loop (pngdec cannot: the
 # frame is 3 GiB).
 #   bash tests/bench/decode.sh BUILD_DIR WORK_DIR      (inside meson devenv)
@@ -98,6 +99,23 @@ verdict "$tiledec" "$anchor" 0.85 16
 cpu_ratio pngtiledec pngdec -- gst-launch-1.0 -q filesrc location="$src" ! pngtiledec ! \
   fakesink -- gst-launch-1.0 -q multifilesrc location="$src" stop-index=0 ! pngdec ! fakesink
 report "$anchor"
+
+# inflate_only FILE: the IDAT data alone through zlib and through ISA-L
+# (what fast-inflate replaces), median of the programs' own timings.
+inflate_only() {
+  local prog=$build/tests/bench/idatinflate kind i
+  [ -x "$prog" ] || return 0
+  declare -A inflate_s=()
+  for kind in zlib isal; do
+    inflate_s[$kind]=$(for ((i = 0; i < BENCH_RUNS; i++)); do
+      "$prog" "$1" "$kind" | awk '{ print $(NF - 1) }'
+    done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  done
+  awk -v z="${inflate_s[zlib]}" -v i="${inflate_s[isal]}" 'BEGIN {
+    printf "   inflating the IDAT data alone: zlib %.3f s, ISA-L %.3f s, ratio %.2f\n",
+      z, i, (z > 0 ? i / z : 0) }'
+}
+inflate_only "$src"
 
 if [ "${BENCH_BIG:-0}" = 1 ]; then
   echo
