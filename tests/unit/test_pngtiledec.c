@@ -1130,7 +1130,7 @@ corrupt_first_idat (GBytes * png)
 
   g_byte_array_append (out, data, size);
   while (off + 8 <= size) {
-    guint32 len = GST_READ_UINT32_BE (out->data + off);
+    guint32 len = png_fixture_read_be32 (out->data + off);
 
     if (memcmp (out->data + off + 4, "IDAT", 4) == 0) {
       out->data[off + 8 + MIN (len - 1, 10)] ^= 0x55;
