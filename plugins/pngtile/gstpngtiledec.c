@@ -49,10 +49,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_png_tile_dec_debug);
 #define CHUNK_MALLOC_MAX (CHUNK_MALLOC_MAX_MIB * 1024 * 1024)
 #define CHUNK_CACHE_MAX 256
 
-/* Rough size of libpng's own state next to its row buffers: the inflate
- * window and tables. */
-#define LIBPNG_FIXED_BYTES (48 * 1024)
-
 /* In pull mode (upstream is random-access, e.g. filesrc) the decoder reads
  * blocks this large itself: 64 times fewer reads and libpng calls than
  * filesrc's 4 KiB pushes, for one block of memory. */
@@ -104,6 +100,7 @@ static gboolean gst_png_tile_dec_src_event (GstPad * pad, GstObject * parent,
 static gboolean gst_png_tile_dec_sink_activate (GstPad * pad,
     GstObject * parent);
 static gboolean gst_png_tile_dec_handle_eos (GstPngTileDec * self);
+static void gst_png_tile_dec_libpng_alloc_changed (GstPngAllocCount * count);
 static gboolean gst_png_tile_dec_sink_activate_mode (GstPad * pad,
     GstObject * parent, GstPadMode mode, gboolean active);
 
@@ -185,8 +182,8 @@ gst_png_tile_dec_class_init (GstPngTileDecClass * klass)
   g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
       g_param_spec_uint64 ("held-bytes", "Held bytes",
           "Bytes the decoder holds now: tiles acquired but not yet pushed, "
-          "the interlace buffer, (approximately) libpng's row buffers and, "
-          "with fast-inflate, the inflater; "
+          "the interlace buffer, what libpng and zlib allocated and, with "
+          "fast-inflate, the inflater; "
           "0 when idle", 0, G_MAXUINT64, 0,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
@@ -234,23 +231,14 @@ gst_png_tile_dec_init (GstPngTileDec * self)
   self->progress_rows = DEFAULT_PROGRESS_ROWS;
   self->fast_inflate = DEFAULT_FAST_INFLATE;
   self->inflater = gst_png_idat_inflater_new (CHUNK_MALLOC_MAX);
+  self->libpng_alloc.owner = self;
+  self->libpng_alloc.changed = gst_png_tile_dec_libpng_alloc_changed;
   self->state = GST_PNG_TILE_DEC_STATE_IDLE;
   self->failed_flow = GST_FLOW_OK;
   self->need_discont = TRUE;
 }
 
 /* --- held-bytes bookkeeping --- */
-
-/* What decoding an image holds whatever its size. */
-static guint64
-gst_png_tile_dec_fixed_bytes (GstPngTileDec * self)
-{
-  guint64 bytes = LIBPNG_FIXED_BYTES;
-
-  if (self->image_fast_inflate)
-    bytes += gst_png_idat_inflater_held_bytes (self->inflater);
-  return bytes;
-}
 
 static void
 gst_png_tile_dec_set_held (GstPngTileDec * self, guint64 * counter,
@@ -259,6 +247,24 @@ gst_png_tile_dec_set_held (GstPngTileDec * self, guint64 * counter,
   GST_OBJECT_LOCK (self);
   *counter = bytes;
   GST_OBJECT_UNLOCK (self);
+}
+
+/* The decoding state of the current image: what libpng and zlib allocated
+ * (counted through libpng's allocator hooks) and the inflater. */
+static void
+gst_png_tile_dec_update_decoder_held (GstPngTileDec * self)
+{
+  guint64 bytes = self->libpng_alloc.bytes;
+
+  if (self->image_fast_inflate && self->png)
+    bytes += gst_png_idat_inflater_held_bytes (self->inflater);
+  gst_png_tile_dec_set_held (self, &self->held_decoder_bytes, bytes);
+}
+
+static void
+gst_png_tile_dec_libpng_alloc_changed (GstPngAllocCount * count)
+{
+  gst_png_tile_dec_update_decoder_held (count->owner);
 }
 
 /* --- tiles --- */
@@ -448,7 +454,7 @@ gst_png_tile_dec_drop_image (GstPngTileDec * self)
   g_clear_pointer (&self->image_location, g_free);
   GST_OBJECT_LOCK (self);
   self->held_interlace_bytes = 0;
-  self->held_libpng_bytes = 0;
+  self->held_decoder_bytes = 0;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -768,8 +774,6 @@ gst_png_tile_dec_on_info (png_structp png, png_infop info)
   if (format == GST_VIDEO_FORMAT_UNKNOWN)
     png_error (png, "unsupported output layout");
   self->rowbytes = png_get_rowbytes (png, info);
-  gst_png_tile_dec_set_held (self, &self->held_libpng_bytes,
-      3 * (guint64) self->rowbytes + gst_png_tile_dec_fixed_bytes (self));
 
   if (self->interlaced) {
     guint64 need = (guint64) self->rowbytes * self->height;
@@ -888,8 +892,9 @@ gst_png_tile_dec_start_image (GstPngTileDec * self, GstBuffer * buf)
   self->image_pts = pts;
   self->image_duration = dur;
 
-  self->png = png_create_read_struct (PNG_LIBPNG_VER_STRING, self,
-      gst_png_tile_dec_png_error, gst_png_tile_dec_png_warning);
+  self->png = png_create_read_struct_2 (PNG_LIBPNG_VER_STRING, self,
+      gst_png_tile_dec_png_error, gst_png_tile_dec_png_warning,
+      &self->libpng_alloc, gst_png_alloc_malloc, gst_png_alloc_free);
   self->info = self->png ? png_create_info_struct (self->png) : NULL;
   if (!self->info) {
     gst_png_tile_dec_drop_image (self);
@@ -925,8 +930,7 @@ gst_png_tile_dec_start_image (GstPngTileDec * self, GstBuffer * buf)
   self->rows_done = 0;
   self->interlaced = FALSE;
   self->state = GST_PNG_TILE_DEC_STATE_DECODING;
-  gst_png_tile_dec_set_held (self, &self->held_libpng_bytes,
-      gst_png_tile_dec_fixed_bytes (self));
+  gst_png_tile_dec_update_decoder_held (self);
   return GST_FLOW_OK;
 }
 
@@ -1007,6 +1011,8 @@ gst_png_tile_dec_run_libpng (GstPngTileDec * self, guint8 * data, gsize size,
      * the caller with bytes nobody will take */
     if (ended && !self->image_ended)
       png_error (self->png, "IEND: libpng did not end the image there");
+    /* an ancillary chunk may have been gathered */
+    gst_png_tile_dec_update_decoder_held (self);
     return gst_png_idat_inflater_consumed (self->inflater);
   }
   png_process_data (self->png, self->info, data, size);
@@ -1637,7 +1643,7 @@ gst_png_tile_dec_get_property (GObject * object, guint prop_id,
       break;
     case PROP_HELD_BYTES:
       g_value_set_uint64 (value, self->held_tile_bytes +
-          self->held_interlace_bytes + self->held_libpng_bytes);
+          self->held_interlace_bytes + self->held_decoder_bytes);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

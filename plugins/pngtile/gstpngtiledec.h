@@ -11,6 +11,7 @@
 
 #include "gsttilemeta.h"
 #include "gstpngidatinflater.h"
+#include "gstpngalloc.h"
 
 G_BEGIN_DECLS
 
@@ -75,7 +76,7 @@ struct _GstPngTileDec
   /* held-bytes read-out */
   guint64 held_tile_bytes;
   guint64 held_interlace_bytes;
-  guint64 held_libpng_bytes;
+  guint64 held_decoder_bytes;   /* libpng and zlib, and the inflater */
 
   GstBufferPool *pool;
   gboolean flushing;
@@ -98,6 +99,7 @@ struct _GstPngTileDec
 
   /* the image being decoded; settings are copied at its start */
   png_structp png;
+  GstPngAllocCount libpng_alloc;  /* what libpng and zlib hold */
   GstPngIdatInflater *inflater;   /* NULL without ISA-L */
   png_infop info;
   guint64 image_index;

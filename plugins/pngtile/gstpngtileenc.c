@@ -288,7 +288,7 @@ gst_png_tile_enc_find_format (GstVideoFormat format)
 static void
 gst_png_tile_enc_update_held (GstPngTileEnc * self)
 {
-  guint64 held = self->band_alloc + self->png_bytes;
+  guint64 held = self->band_alloc + self->png_alloc.bytes;
 
   if (self->out_data)
     held += self->out_size;
@@ -383,39 +383,10 @@ gst_png_tile_enc_png_on_warning (png_structp png, png_const_charp msg)
   GST_WARNING_OBJECT (png_get_error_ptr (png), "libpng: %s", msg);
 }
 
-/* libpng and zlib allocate through here so that held-bytes counts them: a
- * small header keeps each block's size for the free. */
-#define ALLOC_HEADER 16
-
-static png_voidp
-gst_png_tile_enc_png_malloc (png_structp png, png_alloc_size_t size)
-{
-  GstPngTileEnc *self = png_get_mem_ptr (png);
-  guint8 *block;
-
-  if (size > G_MAXSIZE - ALLOC_HEADER)
-    return NULL;
-  block = g_try_malloc (size + ALLOC_HEADER);
-  if (!block)
-    return NULL;
-  *(gsize *) block = size;
-  self->png_bytes += size;
-  gst_png_tile_enc_update_held (self);
-  return block + ALLOC_HEADER;
-}
-
 static void
-gst_png_tile_enc_png_free (png_structp png, png_voidp ptr)
+gst_png_tile_enc_png_alloc_changed (GstPngAllocCount * count)
 {
-  GstPngTileEnc *self = png_get_mem_ptr (png);
-  guint8 *block;
-
-  if (!ptr)
-    return;
-  block = (guint8 *) ptr - ALLOC_HEADER;
-  self->png_bytes -= *(gsize *) block;
-  g_free (block);
-  gst_png_tile_enc_update_held (self);
+  gst_png_tile_enc_update_held (count->owner);
 }
 
 /* --- libpng calls: each sets its own longjmp target; on FALSE the reason
@@ -459,9 +430,11 @@ static gboolean
 gst_png_tile_enc_png_start (GstPngTileEnc * self,
     const GstPngTileEncFormat * fmt, gint level, GstPngTileEncFilter filter)
 {
+  self->png_alloc.owner = self;
+  self->png_alloc.changed = gst_png_tile_enc_png_alloc_changed;
   self->png = png_create_write_struct_2 (PNG_LIBPNG_VER_STRING, self,
-      gst_png_tile_enc_png_on_error, gst_png_tile_enc_png_on_warning, self,
-      gst_png_tile_enc_png_malloc, gst_png_tile_enc_png_free);
+      gst_png_tile_enc_png_on_error, gst_png_tile_enc_png_on_warning,
+      &self->png_alloc, gst_png_alloc_malloc, gst_png_alloc_free);
   if (self->png)
     self->png_info = png_create_info_struct (self->png);
   if (!self->png || !self->png_info) {

@@ -10,6 +10,7 @@
 #include <png.h>
 
 #include "gsttiletracker.h"
+#include "gstpngalloc.h"
 
 G_BEGIN_DECLS
 
@@ -75,7 +76,7 @@ struct _GstPngTileEnc
   png_structp png;
   png_infop png_info;
   gchar *png_error;
-  gsize png_bytes;              /* allocated by libpng and zlib right now */
+  GstPngAllocCount png_alloc;   /* what libpng and zlib hold right now */
   GstFlowReturn downstream_flow;
   GstVideoFormat image_format;
   gsize pixel_stride;           /* input bytes per pixel */

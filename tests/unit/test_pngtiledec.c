@@ -803,6 +803,49 @@ test_held_bytes_counts_unpushed_tiles (void)
   g_bytes_unref (png);
 }
 
+/* held-bytes while an image's only tile passes: what libpng and zlib
+ * allocated (row buffers, the inflate window) and, with fast-inflate, the
+ * inflater's state and block. Wider images need longer row buffers; all of
+ * it is released when the image is done. */
+static guint64
+held_while_decoding (guint width, gboolean fast_inflate)
+{
+  GBytes *png = make_png (width, 4, PNG_COLOR_TYPE_RGB, 8, FALSE, FALSE, 2);
+  Collected col;
+  GstHarness *h = dec_new (&col, "tile-height", 4, "fast-inflate",
+      fast_inflate, NULL);
+  guint64 during, after;
+
+  push_png (h, png, G_MAXSIZE);
+  g_assert_cmpuint (col.tiles->len, ==, 1);
+  during = g_array_index (col.held, guint64, 0);
+  g_object_get (h->element, "held-bytes", &after, NULL);
+  g_assert_cmpuint (after, ==, 0);
+  collected_clear (&col);
+  gst_harness_teardown (h);
+  g_bytes_unref (png);
+  return during;
+}
+
+static void
+test_held_bytes_counts_the_decoder (void)
+{
+  guint fast;
+
+  for (fast = 0; fast <= 1; fast++) {
+    guint64 narrow = held_while_decoding (100, fast);
+    guint64 wide = held_while_decoding (6000, fast);
+
+    /* libpng's two rows (and zlib's window, which libpng sizes to the
+     * data), and the inflater's 64 KiB block */
+    g_assert_cmpuint (narrow, >=, 2 * 100 * 3 + (fast ? 64 * 1024 : 0));
+    /* libpng's row buffers grow with the width (3 bytes per pixel) */
+    g_assert_cmpuint (wide - narrow, >=, (6000 - 100) * 3);
+    /* and not the whole image, nor a chunk cache */
+    g_assert_cmpuint (wide, <, 1024 * 1024);
+  }
+}
+
 static void
 test_flush_resets_state (void)
 {
@@ -1245,6 +1288,8 @@ main (int argc, char **argv)
       test_properties_validated);
   g_test_add_func ("/pngtiledec/held-bytes-counts-unpushed-tiles",
       test_held_bytes_counts_unpushed_tiles);
+  g_test_add_func ("/pngtiledec/held-bytes-counts-the-decoder",
+      test_held_bytes_counts_the_decoder);
   g_test_add_func ("/pngtiledec/flush-resets-state", test_flush_resets_state);
   g_test_add_func ("/pngtiledec/backpressure-and-flush-unblocks",
       test_backpressure_and_flush_unblocks);
