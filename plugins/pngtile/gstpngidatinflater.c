@@ -44,7 +44,7 @@ struct _GstPngIdatInflater
   guint left;                   /* bytes left in this stage */
   guint8 header[CHUNK_HEADER_BYTES];
   guint8 crc_bytes[CRC_BYTES];
-  gboolean check_crc;
+  gboolean check_crc;           /* FALSE only for a chunk libpng refuses */
   gboolean is_iend;
   gsize ancillary_max;
   GByteArray *ancillary;        /* data and CRC of the ancillary chunk */
@@ -255,6 +255,7 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
 
   inflater->crc = crc32_gzip_refl (0, (guint8 *) type, 4);
   inflater->left = length;
+  inflater->check_crc = TRUE;
   if (memcmp (type, "IDAT", 4) == 0) {
     if (length > PNG_CHUNK_LENGTH_MAX) {
       g_snprintf (error, error_size, "IDAT: invalid chunk length");
@@ -277,7 +278,6 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     inflater->in_idat_run = FALSE;
   }
   inflater->is_iend = memcmp (type, "IEND", 4) == 0;
-  inflater->check_crc = TRUE;
   inflater->stage = STAGE_PASS_DATA;
   if (type[0] & 0x20) {
     if (length <= inflater->ancillary_max) {
@@ -322,17 +322,28 @@ end_ancillary (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   }
 }
 
-/* Gathers bytes into @dst, @total long, of which @left are still missing;
- * returns how many it took from @data. */
+/* Takes up to what is left of this stage from @size input bytes; returns
+ * how many. */
 static guint
-gather (guint8 * dst, guint total, guint * left, const guint8 * data,
-    gsize size)
+take (GstPngIdatInflater * inflater, gsize size)
 {
-  guint take = MIN (*left, size);
+  guint n = MIN (inflater->left, size);
 
-  memcpy (dst + total - *left, data, take);
-  *left -= take;
-  return take;
+  inflater->left -= n;
+  inflater->consumed += n;
+  return n;
+}
+
+/* Takes bytes into @dst, which is @total long and complete when nothing is
+ * left of this stage. */
+static guint
+gather (GstPngIdatInflater * inflater, guint8 * dst, guint total,
+    const guint8 * data, gsize size)
+{
+  guint missing = inflater->left, n = take (inflater, size);
+
+  memcpy (dst + total - missing, data, n);
+  return n;
 }
 
 static gboolean
@@ -360,9 +371,7 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
 
     switch (inflater->stage) {
       case STAGE_SIGNATURE:
-        n = MIN (inflater->left, size);
-        inflater->left -= n;
-        inflater->consumed += n;
+        n = take (inflater, size);
         forward (user_data, (guint8 *) data, n);
         if (inflater->left == 0) {
           inflater->stage = STAGE_CHUNK_HEADER;
@@ -370,26 +379,21 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
         }
         break;
       case STAGE_CHUNK_HEADER:
-        n = gather (inflater->header, CHUNK_HEADER_BYTES, &inflater->left,
-            data, size);
-        inflater->consumed += n;
+        n = gather (inflater, inflater->header, CHUNK_HEADER_BYTES, data,
+            size);
         if (inflater->left == 0
             && !begin_chunk (inflater, forward, user_data, error, error_size))
           return FALSE;
         break;
       case STAGE_PASS_DATA:
-        n = MIN (inflater->left, size);
+        n = take (inflater, size);
         if (inflater->check_crc)
           inflater->crc = crc32_gzip_refl (inflater->crc, (guint8 *) data, n);
-        inflater->left -= n;
-        inflater->consumed += n;
         forward (user_data, (guint8 *) data, n);
         break;
       case STAGE_ANCILLARY:
-        n = MIN (inflater->left, size);
+        n = take (inflater, size);
         g_byte_array_append (inflater->ancillary, data, n);
-        inflater->left -= n;
-        inflater->consumed += n;
         if (inflater->left == 0) {
           inflater->stage = STAGE_CHUNK_HEADER;
           inflater->left = CHUNK_HEADER_BYTES;
@@ -397,24 +401,19 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
         }
         break;
       case STAGE_IDAT_DATA:
-        n = MIN (inflater->left, size);
+        n = take (inflater, size);
         inflater->crc = crc32_gzip_refl (inflater->crc, (guint8 *) data, n);
-        inflater->left -= n;
-        inflater->consumed += n;
         if (!inflate_idat (inflater, data, n, forward, user_data, error,
                 error_size))
           return FALSE;
         break;
       case STAGE_PASS_CRC:
       case STAGE_IDAT_CRC:
-        n = gather (inflater->crc_bytes, CRC_BYTES, &inflater->left, data,
-            size);
-        inflater->consumed += n;
+        n = gather (inflater, inflater->crc_bytes, CRC_BYTES, data, size);
         if (inflater->left > 0)
           break;
         /* checked before libpng acts on the chunk */
-        if ((inflater->stage == STAGE_IDAT_CRC || inflater->check_crc)
-            && !crc_matches (inflater, error, error_size))
+        if (inflater->check_crc && !crc_matches (inflater, error, error_size))
           return FALSE;
         if (inflater->stage == STAGE_PASS_CRC)
           forward (user_data, inflater->crc_bytes, CRC_BYTES);

@@ -74,8 +74,8 @@ cpu_ratio() {
     tb+=("$(awk '{ print $1 + $2 }' "$out" | tail -n 1)")
   done
   rm -f "$out"
-  awk -v la="$la" -v lb="$lb" -v a="$(printf '%s\n' "${ta[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')" \
-      -v b="$(printf '%s\n' "${tb[@]}" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')" 'BEGIN {
+  awk -v la="$la" -v lb="$lb" -v a="$(printf '%s\n' "${ta[@]}" | median)" \
+      -v b="$(printf '%s\n' "${tb[@]}" | median)" 'BEGIN {
     printf "   CPU time (user + system, runs alternated): %s %.2f s, %s %.2f s, ratio %.2f\n",
       la, a, lb, b, (b > 0 ? a / b : 0) }'
 }
@@ -109,7 +109,7 @@ inflate_only() {
   for kind in zlib isal; do
     inflate_s[$kind]=$(for ((i = 0; i < BENCH_RUNS; i++)); do
       "$prog" "$1" "$kind" | awk '{ print $(NF - 1) }'
-    done | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+    done | median)
   done
   awk -v z="${inflate_s[zlib]}" -v i="${inflate_s[isal]}" 'BEGIN {
     printf "   inflating the IDAT data alone: zlib %.3f s, ISA-L %.3f s, ratio %.2f\n",

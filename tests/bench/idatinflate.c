@@ -12,6 +12,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "pngfixture.h"
+
 #define OUT_BYTES 65536
 
 /* The concatenated IDAT payloads of @png. */
@@ -22,8 +24,7 @@ idat_stream (const guint8 * png, gsize size)
   gsize off = 8;
 
   while (off + 12 <= size) {
-    const guint8 *p = png + off;
-    guint32 len = ((guint32) p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
+    guint32 len = png_fixture_read_be32 (png + off);
 
     if (len > size - off - 12)
       break;

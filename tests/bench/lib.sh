@@ -4,6 +4,8 @@
 #                          median wall time and the largest peak RSS
 #   report ANCHOR          print every measured row with its time and RSS ratio
 #                          against the row labelled ANCHOR
+#   median                 the median of the numbers on stdin (whitespace or
+#                          newline separated)
 #
 # Peak RSS is the child's ru_maxrss as GNU time reports it (KiB), so it covers
 # everything the process touched: GStreamer itself, plugins, buffers.
@@ -11,6 +13,10 @@
 BENCH_RUNS=${BENCH_RUNS:-3}
 declare -a bench_labels=()
 declare -A bench_time=() bench_rss=() bench_fail=()
+
+median() {
+  tr -s ' \t' '\n' | grep . | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
 
 measure() {
   local label=$1; shift
@@ -27,7 +33,7 @@ measure() {
   done
   rm -f "$out" "$out.err"
   bench_labels+=("$label")
-  bench_time[$label]=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  bench_time[$label]=$(printf '%s\n' "${times[@]}" | median)
   bench_rss[$label]=$rss
 }
 

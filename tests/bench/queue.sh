@@ -43,7 +43,6 @@ for ((r = 0; r < BENCH_RUNS; r++)); do
   done
 done
 rm -f "$stats"
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 anchor=$(echo "${cpu_runs[0]}" | median)
 printf '%-44s %10s %11s\n' "pipeline" "median CPU s" "CPU ratio"
 for i in "${!labels[@]}"; do
