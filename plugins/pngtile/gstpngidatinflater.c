@@ -258,7 +258,7 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   inflater->check_crc = TRUE;
   if (memcmp (type, "IDAT", 4) == 0) {
     if (length > PNG_CHUNK_LENGTH_MAX) {
-      g_snprintf (error, error_size, "IDAT: invalid chunk length");
+      g_snprintf (error, error_size, "IDAT: chunk length out of range");
       return FALSE;
     }
     if (!inflater->idat_started) {

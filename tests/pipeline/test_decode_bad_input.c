@@ -288,6 +288,25 @@ test_crc_error_is_error (void)
   g_bytes_unref (png);
 }
 
+/* An IDAT length beyond PNG's 2^31 - 1 is refused at the chunk header,
+ * before anything waits for two gigabytes. */
+static void
+test_idat_length_out_of_range_is_error (void)
+{
+  GBytes *png = make_png (40, 30, PNG_COLOR_TYPE_RGB, FALSE, 4);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  GByteArray *bad = g_byte_array_new ();
+
+  g_byte_array_append (bad, data, size);
+  png_fixture_write_be32 (bad->data + png_fixture_find_chunk (data, size,
+          "IDAT"), 0x80000000u);
+  expect_error ("idat-length.png", bad->data, bad->len, NULL, "image 0",
+      "out of range");
+  g_byte_array_unref (bad);
+  g_bytes_unref (png);
+}
+
 /* An ancillary chunk with a wrong CRC is dropped, as libpng drops it, and
  * the image still decodes: here a gray image loses its tRNS, so it comes
  * out as GRAY8 instead of RGBA. */
@@ -596,6 +615,8 @@ main (int argc, char **argv)
       test_corrupt_idat_is_error);
   g_test_add_func ("/decode-bad-input/crc-error-in-a-critical-chunk-is-error",
       test_crc_error_is_error);
+  g_test_add_func ("/decode-bad-input/idat-length-out-of-range-is-error",
+      test_idat_length_out_of_range_is_error);
   g_test_add_func ("/decode-bad-input/ancillary-crc-error-drops-the-chunk",
       test_ancillary_crc_error_drops_the_chunk);
   g_test_add_func ("/decode-bad-input/wrong-zlib-check-is-error",
