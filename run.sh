@@ -15,8 +15,9 @@ deps=(gcc libc6-dev pkg-config meson ninja-build
       libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
       gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
       libpng-dev libisal-dev gobject-introspection libgirepository1.0-dev python3-gi
-      gir1.2-gstreamer-1.0 time)
-bench_deps=(libvips-tools)
+      gir1.2-gstreamer-1.0 python3-gst-1.0 python3-numpy time
+      libjpeg62-turbo-dev libvips-tools chromium nodejs npm python3-pil)
+bench_deps=(libvips-tools python3-pil parallel)
 
 install_deps() {
   local missing=()
@@ -51,6 +52,8 @@ case "${1:-}" in
     ;;
   test)
     install_deps "${deps[@]}"
+    # the browser check's OpenSeadragon and playwright-core, as locked
+    (cd tests/browser && npm ci --no-audit --no-fund >/dev/null)
     do_build
     status=0
     meson test -C "$build" --print-errorlogs --num-processes 2 || status=$?

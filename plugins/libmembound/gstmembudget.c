@@ -31,11 +31,16 @@
  * - live/peak/limit are 64-bit atomics; charge and release never lock unless
  *   somebody waits (n_waiters > 0).
  * - budget->lock guards the member list and is the mutex of budget->cond.
- *   A waiter increments n_waiters, then re-checks under the lock before every
- *   g_cond_wait; a releaser first updates live, then reads n_waiters and, if
- *   non-zero, broadcasts under the lock. Both steps are sequentially
+ *   A waiter (gst_mem_budget_member_wait) increments n_waiters, then
+ *   re-checks under the lock before every g_cond_wait; a releaser first
+ *   updates live (of every budget of the record), then reads n_waiters and,
+ *   if non-zero, broadcasts under the lock. Both steps are sequentially
  *   consistent, so either the waiter sees the new level or the releaser sees
- *   the waiter: no lost wake-up.
+ *   the waiter: no lost wake-up. A limit change and
+ *   gst_mem_budget_member_set_flushing() broadcast too; the flushing flag is
+ *   set before the broadcast, so a waiter sees it when it wakes.
+ * - a member's share is a private budget charged with the shared one, in
+ *   the same record: a release updates both before any waiter runs.
  * - a record's budget list is guarded by a bit lock in the record, because
  *   two streaming threads may charge the same shared buffer (after a tee).
  * - the named registry (name -> budget, no ref) is guarded by
@@ -407,11 +412,20 @@ gst_mem_budget_uncharge (GstMemBudget * budget, guint64 bytes)
         G_GINT64_FORMAT " bytes live)", GST_STR_NULL (budget->name), live);
 }
 
+/* Makes every waiter re-check its condition and flag. */
+static void
+gst_mem_budget_broadcast (GstMemBudget * budget)
+{
+  g_mutex_lock (&budget->lock);
+  g_cond_broadcast (&budget->cond);
+  g_mutex_unlock (&budget->lock);
+}
+
 static void
 gst_mem_budget_wake_waiters (GstMemBudget * budget)
 {
   if (g_atomic_int_get (&budget->n_waiters) > 0)
-    gst_mem_budget_wake (budget);
+    gst_mem_budget_broadcast (budget);
 }
 
 /**
@@ -430,46 +444,263 @@ gst_mem_budget_release (GstMemBudget * budget, guint64 bytes)
   gst_mem_budget_wake_waiters (budget);
 }
 
-/* Called with budget->lock. */
-static gboolean
-gst_mem_budget_fits (GstMemBudget * budget, guint64 bytes)
-{
-  guint64 limit = ATOMIC_LOAD (&budget->limit);
-  gint64 live = ATOMIC_LOAD (&budget->live);
+/* ------------------------------------------------------------------------ */
+/* Members and admission */
 
-  return limit == 0 || live <= 0 || (guint64) live + bytes <= limit;
+struct _GstMemBudgetMember
+{
+  gint refcount;
+  GstMemBudget *budget;         /* the budget whose limit applies */
+  GstMemBudget *share;          /* this member's own bytes; @budget itself
+                                 * when @budget is private */
+  gint flushing;                /* atomic */
+};
+
+G_DEFINE_BOXED_TYPE (GstMemBudgetMember, gst_mem_budget_member,
+    gst_mem_budget_member_ref, gst_mem_budget_member_unref);
+
+/**
+ * gst_mem_budget_member_new:
+ * @budget: the budget to join
+ * @limit: the member's limit in bytes, 0 for none
+ *
+ * Joins @budget as a new member with its own share of the live bytes. A
+ * private budget (see gst_mem_budget_new()) is one member's: its share is
+ * the whole budget. The member starts not flushing.
+ *
+ * Returns: (transfer full): the new member
+ */
+GstMemBudgetMember *
+gst_mem_budget_member_new (GstMemBudget * budget, guint64 limit)
+{
+  GstMemBudgetMember *member;
+
+  g_return_val_if_fail (budget != NULL, NULL);
+
+  member = g_new0 (GstMemBudgetMember, 1);
+  member->refcount = 1;
+  member->budget = gst_mem_budget_ref (budget);
+  member->share = budget->name ? gst_mem_budget_new () :
+      gst_mem_budget_ref (budget);
+  gst_mem_budget_set_member_limit (budget, member, limit);
+  return member;
 }
 
 /**
- * gst_mem_budget_wait:
- * @budget: a #GstMemBudget
- * @bytes: the bytes the caller is about to charge
- * @flushing: the caller's flag; non-zero aborts the wait
+ * gst_mem_budget_member_ref:
+ * @member: a #GstMemBudgetMember
  *
- * Blocks until @bytes more fit under the limit, or nothing is live (so one
- * buffer larger than the limit still passes), or *@flushing is non-zero.
- * The flag is read atomically; whoever sets it must then call
- * gst_mem_budget_wake().
+ * Returns: (transfer full): @member
+ */
+GstMemBudgetMember *
+gst_mem_budget_member_ref (GstMemBudgetMember * member)
+{
+  g_return_val_if_fail (member != NULL, NULL);
+  g_atomic_int_inc (&member->refcount);
+  return member;
+}
+
+/**
+ * gst_mem_budget_member_unref:
+ * @member: (transfer full): a #GstMemBudgetMember
  *
- * Returns: %TRUE when @bytes fit, %FALSE when aborted by *@flushing
+ * The last unref leaves the budget: the member's limit no longer applies.
+ * Bytes it charged stay charged until their buffers go.
+ */
+void
+gst_mem_budget_member_unref (GstMemBudgetMember * member)
+{
+  g_return_if_fail (member != NULL);
+  if (!g_atomic_int_dec_and_test (&member->refcount))
+    return;
+  gst_mem_budget_remove_member (member->budget, member);
+  gst_mem_budget_unref (member->share);
+  gst_mem_budget_unref (member->budget);
+  g_free (member);
+}
+
+/**
+ * gst_mem_budget_member_get_budget:
+ * @member: a #GstMemBudgetMember
+ *
+ * Returns: (transfer none): the budget @member belongs to
+ */
+GstMemBudget *
+gst_mem_budget_member_get_budget (GstMemBudgetMember * member)
+{
+  g_return_val_if_fail (member != NULL, NULL);
+  return member->budget;
+}
+
+/**
+ * gst_mem_budget_member_set_limit:
+ * @member: a #GstMemBudgetMember
+ * @limit: the member's limit in bytes, 0 for none
+ *
+ * Changes the member's limit; the budget's limit is the smallest non-zero
+ * limit of its members. A looser limit wakes waiters.
+ */
+void
+gst_mem_budget_member_set_limit (GstMemBudgetMember * member, guint64 limit)
+{
+  g_return_if_fail (member != NULL);
+  gst_mem_budget_set_member_limit (member->budget, member, limit);
+}
+
+/**
+ * gst_mem_budget_member_get_live_bytes:
+ * @member: a #GstMemBudgetMember
+ *
+ * Returns: the bytes this member charged that are still alive
+ */
+guint64
+gst_mem_budget_member_get_live_bytes (GstMemBudgetMember * member)
+{
+  g_return_val_if_fail (member != NULL, 0);
+  return gst_mem_budget_get_live_bytes (member->share);
+}
+
+/**
+ * gst_mem_budget_member_get_peak_bytes:
+ * @member: a #GstMemBudgetMember
+ *
+ * Returns: the highest live bytes of this member since it joined or since
+ *   gst_mem_budget_member_reset_peak()
+ */
+guint64
+gst_mem_budget_member_get_peak_bytes (GstMemBudgetMember * member)
+{
+  g_return_val_if_fail (member != NULL, 0);
+  return gst_mem_budget_get_peak_bytes (member->share);
+}
+
+/**
+ * gst_mem_budget_member_reset_peak:
+ * @member: a #GstMemBudgetMember
+ *
+ * Restarts the member's peak from its current live bytes.
+ */
+void
+gst_mem_budget_member_reset_peak (GstMemBudgetMember * member)
+{
+  g_return_if_fail (member != NULL);
+  gst_mem_budget_reset_peak (member->share);
+}
+
+/**
+ * gst_mem_budget_member_track_buffer:
+ * @member: a #GstMemBudgetMember
+ * @buffer: (inout) (transfer full): the buffer to charge
+ *
+ * Charges @buffer to the member's budget and to its own share, as
+ * gst_mem_budget_track_buffer() does.
+ *
+ * Returns: the bytes charged to the budget by this call
+ */
+gsize
+gst_mem_budget_member_track_buffer (GstMemBudgetMember * member,
+    GstBuffer ** buffer)
+{
+  gsize bytes;
+
+  g_return_val_if_fail (member != NULL, 0);
+
+  bytes = gst_mem_budget_track_buffer (member->budget, buffer);
+  if (member->share != member->budget)
+    gst_mem_budget_track_buffer (member->share, buffer);
+  return bytes;
+}
+
+/**
+ * gst_mem_budget_member_track_buffer_list:
+ * @member: a #GstMemBudgetMember
+ * @list: (inout) (transfer full): the buffers to charge
+ *
+ * Charges every buffer of @list as gst_mem_budget_member_track_buffer()
+ * does.
+ *
+ * Returns: the bytes charged to the budget by this call
+ */
+gsize
+gst_mem_budget_member_track_buffer_list (GstMemBudgetMember * member,
+    GstBufferList ** list)
+{
+  gsize bytes;
+
+  g_return_val_if_fail (member != NULL, 0);
+
+  bytes = gst_mem_budget_track_buffer_list (member->budget, list);
+  if (member->share != member->budget)
+    gst_mem_budget_track_buffer_list (member->share, list);
+  return bytes;
+}
+
+/**
+ * gst_mem_budget_member_fits:
+ * @member: a #GstMemBudgetMember
+ * @bytes: the bytes the member is about to charge
+ *
+ * The one admission rule of a budget, the same for every member: @bytes
+ * fit when the budget is unlimited, when nothing of the member's own is
+ * alive (a member is never starved by the others' bytes, and one buffer
+ * larger than the limit still passes), or when the budget's live bytes
+ * plus @bytes stay within its limit -- the strictest member's limit.
+ * Without the second clause a branch holding the whole budget (a prerolled
+ * sink, a muxer waiting for the other branch) could starve another branch
+ * whose progress it needs.
+ *
+ * Returns: whether @bytes may be charged now
  */
 gboolean
-gst_mem_budget_wait (GstMemBudget * budget, guint64 bytes,
-    const gint * flushing)
+gst_mem_budget_member_fits (GstMemBudgetMember * member, guint64 bytes)
 {
+  guint64 limit;
+  gint64 own, live;
+
+  g_return_val_if_fail (member != NULL, TRUE);
+
+  limit = ATOMIC_LOAD (&member->budget->limit);
+  if (limit == 0)
+    return TRUE;
+  own = ATOMIC_LOAD (&member->share->live);
+  if (own <= 0)
+    return TRUE;
+  live = member->share == member->budget ? own :
+      ATOMIC_LOAD (&member->budget->live);
+  return live <= 0 || (guint64) live + bytes <= limit;
+}
+
+/**
+ * gst_mem_budget_member_wait:
+ * @member: a #GstMemBudgetMember
+ * @bytes: the bytes the member is about to charge
+ *
+ * Blocks until @bytes fit by the rule of gst_mem_budget_member_fits(), or
+ * until the member is set flushing.
+ *
+ * Returns: %TRUE when @bytes fit, %FALSE when the member is flushing
+ */
+gboolean
+gst_mem_budget_member_wait (GstMemBudgetMember * member, guint64 bytes)
+{
+  GstMemBudget *budget;
   gboolean fits;
 
-  g_return_val_if_fail (budget != NULL, FALSE);
+  g_return_val_if_fail (member != NULL, FALSE);
 
-  if (flushing && g_atomic_int_get (flushing))
+  budget = member->budget;
+  if (g_atomic_int_get (&member->flushing))
     return FALSE;
-  if (ATOMIC_LOAD (&budget->limit) == 0)
+  if (gst_mem_budget_member_fits (member, bytes))
     return TRUE;
 
+  /* Waits on budget->cond; woken by every release of a charge while
+   * somebody waits (any thread), by a limit change and by
+   * gst_mem_budget_member_set_flushing(). */
   g_mutex_lock (&budget->lock);
   g_atomic_int_inc (&budget->n_waiters);
-  while (!(fits = gst_mem_budget_fits (budget, bytes))
-      && !(flushing && g_atomic_int_get (flushing))) {
+  while (!(fits = gst_mem_budget_member_fits (member, bytes))
+      && !g_atomic_int_get (&member->flushing)) {
     GST_LOG ("budget %s: waiting for %" G_GUINT64_FORMAT " bytes (%"
         G_GINT64_FORMAT " live, limit %" G_GUINT64_FORMAT ")",
         GST_STR_NULL (budget->name), bytes, ATOMIC_LOAD (&budget->live),
@@ -480,25 +711,42 @@ gst_mem_budget_wait (GstMemBudget * budget, guint64 bytes,
   g_mutex_unlock (&budget->lock);
 
   /* Flushing wins over fitting: the caller is shutting down. */
-  if (flushing && g_atomic_int_get (flushing))
+  if (g_atomic_int_get (&member->flushing))
     return FALSE;
   return fits;
 }
 
 /**
- * gst_mem_budget_wake:
- * @budget: a #GstMemBudget
+ * gst_mem_budget_member_set_flushing:
+ * @member: a #GstMemBudgetMember
+ * @flushing: whether waits of @member must end
  *
- * Makes every waiter re-check its condition and flag.
+ * While flushing, gst_mem_budget_member_wait() returns %FALSE at once;
+ * setting it ends a wait in progress. Call it on flush-start, on a state
+ * change to READY and on shutdown; clear it when data may flow again.
  */
 void
-gst_mem_budget_wake (GstMemBudget * budget)
+gst_mem_budget_member_set_flushing (GstMemBudgetMember * member,
+    gboolean flushing)
 {
-  g_return_if_fail (budget != NULL);
+  g_return_if_fail (member != NULL);
 
-  g_mutex_lock (&budget->lock);
-  g_cond_broadcast (&budget->cond);
-  g_mutex_unlock (&budget->lock);
+  g_atomic_int_set (&member->flushing, flushing ? 1 : 0);
+  if (flushing)
+    gst_mem_budget_broadcast (member->budget);
+}
+
+/**
+ * gst_mem_budget_member_is_flushing:
+ * @member: a #GstMemBudgetMember
+ *
+ * Returns: whether @member is flushing
+ */
+gboolean
+gst_mem_budget_member_is_flushing (GstMemBudgetMember * member)
+{
+  g_return_val_if_fail (member != NULL, FALSE);
+  return g_atomic_int_get (&member->flushing) != 0;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -8,18 +8,18 @@
  * so it is released only when all of them are gone.
  *
  * Budgets are either private to one element or named: every element naming
- * the same budget shares one counter, one limit and one wait.
+ * the same budget shares one counter, one limit and one wait. Elements take
+ * a seat in a budget (GstMemBudgetMember) and charge and wait through it, so
+ * that every element is admitted by the budget's one rule.
  */
 #ifndef __GST_MEM_BUDGET_H__
 #define __GST_MEM_BUDGET_H__
 
 #include <gst/gst.h>
 
-G_BEGIN_DECLS
+#include "gstmemboundapi.h"
 
-#ifndef GST_MEMBOUND_API
-#define GST_MEMBOUND_API extern
-#endif
+G_BEGIN_DECLS
 
 typedef struct _GstMemBudget GstMemBudget;
 
@@ -68,14 +68,37 @@ GST_MEMBOUND_API gboolean gst_mem_budget_buffer_is_charged (GstMemBudget * budge
 GST_MEMBOUND_API void gst_mem_budget_charge (GstMemBudget * budget, guint64 bytes);
 GST_MEMBOUND_API void gst_mem_budget_release (GstMemBudget * budget, guint64 bytes);
 
-/* Waiting. wait() blocks until @bytes more fit under the limit (or nothing is
- * live, so that one buffer larger than the limit still passes), or until
- * *@flushing becomes non-zero; the caller sets its flag and calls wake() on
- * flush, on a state change to READY/NULL and on shutdown. Returns FALSE when
- * woken by the flag. */
-GST_MEMBOUND_API gboolean gst_mem_budget_wait (GstMemBudget * budget,
-    guint64 bytes, const gint * flushing);
-GST_MEMBOUND_API void gst_mem_budget_wake (GstMemBudget * budget);
+/* Members and admission. A member is one element's seat in a budget: its
+ * limit, its own share of the live bytes and its flushing state. Every
+ * member is admitted by one rule (see gst_mem_budget_member_fits()): the
+ * strictest limit wins, and a member with nothing of its own alive is never
+ * starved. Waits end when the member is set flushing. */
+typedef struct _GstMemBudgetMember GstMemBudgetMember;
+
+#define GST_TYPE_MEM_BUDGET_MEMBER (gst_mem_budget_member_get_type ())
+GST_MEMBOUND_API GType gst_mem_budget_member_get_type (void);
+
+GST_MEMBOUND_API GstMemBudgetMember *gst_mem_budget_member_new (GstMemBudget * budget,
+    guint64 limit);
+GST_MEMBOUND_API GstMemBudgetMember *gst_mem_budget_member_ref (GstMemBudgetMember * member);
+GST_MEMBOUND_API void gst_mem_budget_member_unref (GstMemBudgetMember * member);
+GST_MEMBOUND_API GstMemBudget *gst_mem_budget_member_get_budget (GstMemBudgetMember * member);
+GST_MEMBOUND_API void gst_mem_budget_member_set_limit (GstMemBudgetMember * member,
+    guint64 limit);
+GST_MEMBOUND_API guint64 gst_mem_budget_member_get_live_bytes (GstMemBudgetMember * member);
+GST_MEMBOUND_API guint64 gst_mem_budget_member_get_peak_bytes (GstMemBudgetMember * member);
+GST_MEMBOUND_API void gst_mem_budget_member_reset_peak (GstMemBudgetMember * member);
+GST_MEMBOUND_API gsize gst_mem_budget_member_track_buffer (GstMemBudgetMember * member,
+    GstBuffer ** buffer);
+GST_MEMBOUND_API gsize gst_mem_budget_member_track_buffer_list (GstMemBudgetMember * member,
+    GstBufferList ** list);
+GST_MEMBOUND_API gboolean gst_mem_budget_member_fits (GstMemBudgetMember * member,
+    guint64 bytes);
+GST_MEMBOUND_API gboolean gst_mem_budget_member_wait (GstMemBudgetMember * member,
+    guint64 bytes);
+GST_MEMBOUND_API void gst_mem_budget_member_set_flushing (GstMemBudgetMember * member,
+    gboolean flushing);
+GST_MEMBOUND_API gboolean gst_mem_budget_member_is_flushing (GstMemBudgetMember * member);
 
 G_END_DECLS
 

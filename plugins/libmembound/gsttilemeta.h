@@ -11,11 +11,9 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
-G_BEGIN_DECLS
+#include "gstmemboundapi.h"
 
-#ifndef GST_MEMBOUND_API
-#define GST_MEMBOUND_API extern
-#endif
+G_BEGIN_DECLS
 
 /**
  * GstTileMetaFlags:

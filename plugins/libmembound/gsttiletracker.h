@@ -8,6 +8,10 @@
  * image, begins another one or belongs to an image whose start was lost.
  * The tracker only judges; each element decides what a verdict or a fault
  * means for it (error, warning, drop) and words its own messages.
+ *
+ * Not installed, and not in the GIR: the tracker is shared by the tile
+ * consumers of gst-membound only, which keep it in their instance structs,
+ * so its fields may change with them.
  */
 #ifndef __GST_TILE_TRACKER_H__
 #define __GST_TILE_TRACKER_H__

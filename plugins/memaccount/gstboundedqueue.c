@@ -133,13 +133,16 @@ gst_bounded_queue_locked_update_time (GstBoundedQueue * self)
     self->cur_time = 0;
 }
 
-/* Moves @segment's position to the end of @buffer; returns FALSE when the
- * buffer has no timestamp (the position, and so the level, stays). */
+/* Moves @segment's position to the end of @buffer. A buffer without a
+ * timestamp continues from the position (as core queue counts it); returns
+ * FALSE when there is no position either. */
 static gboolean
 gst_bounded_queue_advance_position (GstSegment * segment, GstBuffer * buffer)
 {
   GstClockTime ts = GST_BUFFER_DTS_OR_PTS (buffer);
 
+  if (!GST_CLOCK_TIME_IS_VALID (ts))
+    ts = segment->position;
   if (!GST_CLOCK_TIME_IS_VALID (ts))
     return FALSE;
   if (GST_BUFFER_DURATION_IS_VALID (buffer))
@@ -244,40 +247,62 @@ gst_bounded_queue_locked_dequeue (GstBoundedQueue * self)
   return item->obj;
 }
 
-/* Leaky downstream: drops the oldest queued buffer (or list), keeping every
- * event and query in place and in order. */
+static void gst_bounded_queue_locked_answer_query (GstBoundedQueue * self,
+    GstQuery * query, gboolean result);
+
+/* Leaky downstream, as core queue: drops the item at the head, whatever it
+ * is. A sticky event is stored on the source pad instead, so that it still
+ * reaches downstream before the next buffer; a query is answered FALSE (its
+ * caller waits for it). The next buffer pushed is DISCONT. Returns FALSE
+ * when nothing is queued. */
 static gboolean
-gst_bounded_queue_locked_drop_oldest (GstBoundedQueue * self)
+gst_bounded_queue_locked_leak_head (GstBoundedQueue * self)
 {
-  guint i, n = gst_queue_array_get_length (self->items);
-  GstBoundedQueueItem item;
+  GstBoundedQueueItem *head = gst_queue_array_peek_head_struct (self->items);
+  guint buffers = head ? head->buffers : 0;
+  GstMiniObject *obj = gst_bounded_queue_locked_dequeue (self);
 
-  for (i = 0; i < n; i++) {
-    GstBoundedQueueItem *it = gst_queue_array_peek_nth_struct (self->items, i);
-
-    if (it->buffers == 0)
-      continue;
-    gst_queue_array_drop_struct (self->items, i, &item);
-    self->cur_buffers -= item.buffers;
-    self->cur_bytes -= item.bytes;
-    self->dropped += item.buffers;
-    self->head_needs_discont = TRUE;
-    /* The dropped data counts as gone past the source side. */
-    gst_bounded_queue_locked_apply (self, item.obj, FALSE);
-    GST_DEBUG_OBJECT (self, "leaking %u buffer(s) downstream, %" G_GUINT64_FORMAT
-        " dropped so far", item.buffers, self->dropped);
-    gst_mini_object_unref (item.obj);
+  if (obj == NULL)
+    return FALSE;
+  self->head_needs_discont = TRUE;
+  self->dropped += buffers;
+  GST_DEBUG_OBJECT (self, "leaking %" GST_PTR_FORMAT " downstream, %"
+      G_GUINT64_FORMAT " buffers dropped so far", obj, self->dropped);
+  if (GST_IS_QUERY (obj)) {
+    gst_bounded_queue_locked_answer_query (self, GST_QUERY_CAST (obj), FALSE);
     return TRUE;
   }
-  return FALSE;
+  if (GST_IS_EVENT (obj) && GST_EVENT_IS_STICKY (obj))
+    gst_pad_store_sticky_event (self->srcpad, GST_EVENT_CAST (obj));
+  gst_mini_object_unref (obj);
+  return TRUE;
 }
 
+/* Whether a queued event must outlive a flush: the stream's configuration
+ * (caps, tags, custom sticky events) still holds after a flushing seek, the
+ * position (segment) and the end (EOS) do not. */
+static gboolean
+gst_bounded_queue_survives_flush (GstMiniObject * obj)
+{
+  GstEventType type;
+
+  if (!GST_IS_EVENT (obj) || !GST_EVENT_IS_STICKY (obj))
+    return FALSE;
+  type = GST_EVENT_TYPE (obj);
+  return type != GST_EVENT_SEGMENT && type != GST_EVENT_EOS;
+}
+
+/* Drops everything queued. With @keep_sticky, sticky events that survive
+ * a flush are stored on the source pad, which sends them before the next
+ * data; without it (deactivation, finalize), they go too. */
 static void
-gst_bounded_queue_locked_flush (GstBoundedQueue * self)
+gst_bounded_queue_locked_flush (GstBoundedQueue * self, gboolean keep_sticky)
 {
   GstBoundedQueueItem *item;
 
   while ((item = gst_queue_array_pop_head_struct (self->items))) {
+    if (keep_sticky && gst_bounded_queue_survives_flush (item->obj))
+      gst_pad_store_sticky_event (self->srcpad, GST_EVENT_CAST (item->obj));
     /* A query belongs to the thread that waited for it, which has already
      * been woken with FALSE. */
     if (!GST_IS_QUERY (item->obj))
@@ -311,9 +336,7 @@ gst_bounded_queue_locked_update_flushing (GstBoundedQueue * self)
 {
   gboolean refuse = gst_bounded_queue_locked_refusal (self) != GST_FLOW_OK;
 
-  g_atomic_int_set (&self->budget_flushing, refuse);
-  if (refuse)
-    gst_mem_budget_wake (self->budget);
+  gst_mem_budget_member_set_flushing (self->member, refuse);
 }
 
 /* Ends every wait in the element: see the comment next to the struct. */
@@ -375,24 +398,6 @@ gst_bounded_queue_locked_skip_to_pushable (GstBoundedQueue * self)
 /* ------------------------------------------------------------------ */
 /* Sink side: data */
 
-/* Whether @bytes may be charged now. A member of a shared budget with
- * nothing of its own alive always may: otherwise a branch holding the whole
- * budget (a prerolled sink, a muxer waiting for the other branch) could
- * starve another branch whose progress it needs. */
-static gboolean
-gst_bounded_queue_budget_fits (GstBoundedQueue * self, guint64 bytes)
-{
-  guint64 limit = gst_mem_budget_get_limit (self->budget);
-  guint64 live;
-
-  if (limit == 0)
-    return TRUE;
-  if (self->own && gst_mem_budget_get_live_bytes (self->own) == 0)
-    return TRUE;
-  live = gst_mem_budget_get_live_bytes (self->budget);
-  return live == 0 || live + bytes <= limit;
-}
-
 /* Waits until the budget has room for @bytes, or decides to drop them when
  * leaky. Returns GST_FLOW_OK to go on, GST_FLOW_CUSTOM_SUCCESS to drop the
  * incoming data, or the flow that ended the wait. */
@@ -401,18 +406,20 @@ gst_bounded_queue_admit_live (GstBoundedQueue * self, guint64 bytes)
 {
   GstFlowReturn ret;
 
-  if (gst_bounded_queue_budget_fits (self, bytes))
+  if (gst_mem_budget_member_fits (self->member, bytes))
     return GST_FLOW_OK;
 
+  /* As for a max-size-* limit: overrun first, then leak or wait. */
+  g_signal_emit (self, gst_bounded_queue_signals[SIGNAL_OVERRUN], 0);
   switch (self->leaky) {
     case GST_BOUNDED_QUEUE_LEAK_DOWNSTREAM:
       /* Dropping queued buffers releases their charge unless something
        * downstream shares their memory. */
       g_mutex_lock (&self->lock);
-      while (!gst_bounded_queue_budget_fits (self, bytes) &&
-          gst_bounded_queue_locked_drop_oldest (self));
+      while (!gst_mem_budget_member_fits (self->member, bytes) &&
+          gst_bounded_queue_locked_leak_head (self));
       g_mutex_unlock (&self->lock);
-      if (gst_bounded_queue_budget_fits (self, bytes))
+      if (gst_mem_budget_member_fits (self->member, bytes))
         return GST_FLOW_OK;
       /* What is live is held downstream: drop the incoming data. */
       G_GNUC_FALLTHROUGH;
@@ -423,10 +430,12 @@ gst_bounded_queue_admit_live (GstBoundedQueue * self, guint64 bytes)
       break;
   }
 
+  /* Waits on the budget; woken by releases downstream (any thread), a limit
+   * change, and our member set flushing by gst_bounded_queue_locked_stop()
+   * or an EOS. */
   GST_LOG_OBJECT (self, "budget full, waiting for %" G_GUINT64_FORMAT
       " bytes to fit", bytes);
-  g_signal_emit (self, gst_bounded_queue_signals[SIGNAL_OVERRUN], 0);
-  if (gst_mem_budget_wait (self->budget, bytes, &self->budget_flushing))
+  if (gst_mem_budget_member_wait (self->member, bytes))
     return GST_FLOW_OK;
 
   g_mutex_lock (&self->lock);
@@ -440,8 +449,10 @@ gst_bounded_queue_admit_live (GstBoundedQueue * self, guint64 bytes)
 }
 
 /* Called with the lock; waits while a max-size-* limit is reached, or
- * leaks. Returns FALSE when @obj must be dropped (leaky upstream) or the
- * wait was interrupted (then srcresult says why). */
+ * leaks. overrun is emitted once per call that finds the queue full, before
+ * anything is dropped or waited for; its handlers may change the limits.
+ * Returns FALSE when @obj must be dropped (leaky upstream) or the wait was
+ * interrupted (then srcresult says why). */
 static gboolean
 gst_bounded_queue_locked_make_room (GstBoundedQueue * self)
 {
@@ -450,18 +461,6 @@ gst_bounded_queue_locked_make_room (GstBoundedQueue * self)
   while (gst_bounded_queue_locked_is_filled (self)) {
     if (gst_bounded_queue_locked_refusal (self) != GST_FLOW_OK)
       return FALSE;
-    switch (self->leaky) {
-      case GST_BOUNDED_QUEUE_LEAK_UPSTREAM:
-        return FALSE;
-      case GST_BOUNDED_QUEUE_LEAK_DOWNSTREAM:
-        /* Filled without any buffer (time level from gap events): admit. */
-        if (!gst_bounded_queue_locked_drop_oldest (self))
-          return TRUE;
-        continue;
-      case GST_BOUNDED_QUEUE_NO_LEAK:
-      default:
-        break;
-    }
     if (!signalled) {
       signalled = TRUE;
       g_mutex_unlock (&self->lock);
@@ -469,11 +468,50 @@ gst_bounded_queue_locked_make_room (GstBoundedQueue * self)
       g_mutex_lock (&self->lock);
       continue;
     }
+    switch (self->leaky) {
+      case GST_BOUNDED_QUEUE_LEAK_UPSTREAM:
+        return FALSE;
+      case GST_BOUNDED_QUEUE_LEAK_DOWNSTREAM:
+        if (!gst_bounded_queue_locked_leak_head (self))
+          return TRUE;
+        continue;
+      case GST_BOUNDED_QUEUE_NO_LEAK:
+      default:
+        break;
+    }
+    /* Waits on @item_del; woken by the task taking an item, by a limit
+     * change and by gst_bounded_queue_locked_stop(). */
     self->waiting_del = TRUE;
     g_cond_wait (&self->item_del, &self->lock);
     self->waiting_del = FALSE;
   }
   return gst_bounded_queue_locked_refusal (self) == GST_FLOW_OK;
+}
+
+static gboolean
+gst_bounded_queue_discont_first (GstBuffer ** buffer, guint idx, gpointer data)
+{
+  *buffer = gst_buffer_make_writable (*buffer);
+  GST_BUFFER_FLAG_SET (*buffer, GST_BUFFER_FLAG_DISCONT);
+  return FALSE;
+}
+
+/* Marks the first buffer of @obj (a buffer or a buffer list) DISCONT: the
+ * first data after a leak. */
+static GstMiniObject *
+gst_bounded_queue_mark_discont (GstMiniObject * obj)
+{
+  GstBufferList *list;
+
+  if (GST_IS_BUFFER (obj)) {
+    GstBuffer *buffer = GST_BUFFER_CAST (obj);
+
+    gst_bounded_queue_discont_first (&buffer, 0, NULL);
+    return GST_MINI_OBJECT_CAST (buffer);
+  }
+  list = gst_buffer_list_make_writable (GST_BUFFER_LIST_CAST (obj));
+  gst_buffer_list_foreach (list, gst_bounded_queue_discont_first, NULL);
+  return GST_MINI_OBJECT_CAST (list);
 }
 
 static GstFlowReturn
@@ -507,10 +545,8 @@ gst_bounded_queue_enqueue_data (GstBoundedQueue * self, GstMiniObject * obj,
     g_mutex_unlock (&self->lock);
     return gst_bounded_queue_drop_incoming (self, obj, buffers);
   }
-  if (G_UNLIKELY (self->tail_needs_discont) && GST_IS_BUFFER (obj)) {
-    obj = GST_MINI_OBJECT_CAST (gst_buffer_make_writable (GST_BUFFER_CAST
-            (obj)));
-    GST_BUFFER_FLAG_SET (obj, GST_BUFFER_FLAG_DISCONT);
+  if (G_UNLIKELY (self->tail_needs_discont)) {
+    obj = gst_bounded_queue_mark_discont (obj);
     self->tail_needs_discont = FALSE;
   }
   gst_bounded_queue_locked_enqueue (self, obj, bytes, buffers);
@@ -541,9 +577,7 @@ gst_bounded_queue_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
       gst_buffer_unref (buffer);
       return ret;
     }
-    gst_mem_budget_track_buffer (self->budget, &buffer);
-    if (self->own)
-      gst_mem_budget_track_buffer (self->own, &buffer);
+    gst_mem_budget_member_track_buffer (self->member, &buffer);
   }
   return gst_bounded_queue_enqueue_data (self, GST_MINI_OBJECT_CAST (buffer),
       size, 1);
@@ -567,9 +601,7 @@ gst_bounded_queue_chain_list (GstPad * pad, GstObject * parent,
       gst_buffer_list_unref (list);
       return ret;
     }
-    gst_mem_budget_track_buffer_list (self->budget, &list);
-    if (self->own)
-      gst_mem_budget_track_buffer_list (self->own, &list);
+    gst_mem_budget_member_track_buffer_list (self->member, &list);
   }
   return gst_bounded_queue_enqueue_data (self, GST_MINI_OBJECT_CAST (list),
       size, n);
@@ -600,7 +632,7 @@ gst_bounded_queue_flush_stop (GstBoundedQueue * self, GstEvent * event)
   gst_pad_push_event (self->srcpad, event);
 
   g_mutex_lock (&self->lock);
-  gst_bounded_queue_locked_flush (self);
+  gst_bounded_queue_locked_flush (self, TRUE);
   gst_bounded_queue_locked_restart (self);
   if (gst_pad_is_active (self->srcpad))
     gst_pad_start_task (self->srcpad, (GstTaskFunction) gst_bounded_queue_loop,
@@ -726,6 +758,8 @@ gst_bounded_queue_sink_query (GstPad * pad, GstObject * parent,
     return FALSE;
   }
   gst_bounded_queue_locked_enqueue (self, GST_MINI_OBJECT_CAST (query), 0, 0);
+  /* Waits on @query_handled; woken by the task answering (or leaking) the
+   * query and by gst_bounded_queue_locked_stop(). */
   while (self->last_handled_query != query &&
       (self->srcresult == GST_FLOW_OK || self->query_in_flight == query))
     g_cond_wait (&self->query_handled, &self->lock);
@@ -745,19 +779,14 @@ gst_bounded_queue_sink_query (GstPad * pad, GstObject * parent,
 static GstFlowReturn
 gst_bounded_queue_push_item (GstBoundedQueue * self, GstMiniObject * obj)
 {
-  if (GST_IS_BUFFER (obj)) {
-    GstBuffer *buffer = GST_BUFFER_CAST (obj);
-
+  if (GST_IS_BUFFER (obj) || GST_IS_BUFFER_LIST (obj)) {
     if (G_UNLIKELY (self->head_needs_discont)) {
-      buffer = gst_buffer_make_writable (buffer);
-      GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DISCONT);
+      obj = gst_bounded_queue_mark_discont (obj);
       self->head_needs_discont = FALSE;
     }
     g_mutex_unlock (&self->lock);
-    return gst_pad_push (self->srcpad, buffer);
-  }
-  if (GST_IS_BUFFER_LIST (obj)) {
-    g_mutex_unlock (&self->lock);
+    if (GST_IS_BUFFER (obj))
+      return gst_pad_push (self->srcpad, GST_BUFFER_CAST (obj));
     return gst_pad_push_list (self->srcpad, GST_BUFFER_LIST_CAST (obj));
   }
   if (GST_IS_EVENT (obj)) {
@@ -802,6 +831,8 @@ gst_bounded_queue_loop (GstPad * pad)
     g_mutex_unlock (&self->lock);
     g_signal_emit (self, gst_bounded_queue_signals[SIGNAL_UNDERRUN], 0);
     g_mutex_lock (&self->lock);
+    /* Waits on @item_add; woken by the sink side enqueueing and by
+     * gst_bounded_queue_locked_stop() (flush, deactivation, errors). */
     while (self->srcresult == GST_FLOW_OK &&
         gst_queue_array_is_empty (self->items)) {
       self->waiting_add = TRUE;
@@ -840,7 +871,7 @@ paused:
   /* Not-linked may be relinked and EOS may see a new stream: keep the data.
    * Anything else (an error, flushing) will not push it: release it now. */
   if (ret != GST_FLOW_NOT_LINKED && ret != GST_FLOW_EOS)
-    gst_bounded_queue_locked_flush (self);
+    gst_bounded_queue_locked_flush (self, TRUE);
   g_mutex_unlock (&self->lock);
   /* Upstream already sent EOS and will never see this flow return: report
    * the failure ourselves, like a source would. */
@@ -870,12 +901,15 @@ gst_bounded_queue_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
 
   if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
     gst_query_parse_latency (query, &live, &min, &max);
-    /* We can add up to max-size-time; with no time bound, anything. */
+    /* A blocking queue adds up to max-size-time; a leaky one never holds
+     * more than max-size-time; with no time bound, anything. */
     g_mutex_lock (&self->lock);
     if (self->max_time == 0 || !GST_CLOCK_TIME_IS_VALID (max))
       max = GST_CLOCK_TIME_NONE;
     else if (self->leaky == GST_BOUNDED_QUEUE_NO_LEAK)
       max += self->max_time;
+    else
+      max = MAX (max, self->max_time);
     g_mutex_unlock (&self->lock);
     gst_query_set_latency (query, live, min, max);
   }
@@ -946,7 +980,7 @@ gst_bounded_queue_sink_activate_mode (GstPad * pad, GstObject * parent,
    * is queued (releasing its charge). */
   GST_PAD_STREAM_LOCK (pad);
   g_mutex_lock (&self->lock);
-  gst_bounded_queue_locked_flush (self);
+  gst_bounded_queue_locked_flush (self, FALSE);
   g_mutex_unlock (&self->lock);
   GST_PAD_STREAM_UNLOCK (pad);
   return TRUE;
@@ -967,16 +1001,16 @@ gst_bounded_queue_join_budget (GstBoundedQueue * self, const gchar * name)
 {
   GstMemBudget *budget = name ? gst_mem_budget_get_named (name) :
       gst_mem_budget_new ();
+  gboolean flushing = TRUE;
 
-  gst_mem_budget_set_member_limit (budget, self, self->max_live_bytes);
-  if (self->budget) {
-    gst_mem_budget_remove_member (self->budget, self);
-    gst_mem_budget_unref (self->budget);
+  if (self->member) {
+    flushing = gst_mem_budget_member_is_flushing (self->member);
+    gst_mem_budget_member_unref (self->member);
   }
+  self->member = gst_mem_budget_member_new (budget, self->max_live_bytes);
+  gst_mem_budget_member_set_flushing (self->member, flushing);
   self->budget = budget;
-  if (self->own)
-    gst_mem_budget_unref (self->own);
-  self->own = name ? gst_mem_budget_new () : NULL;
+  gst_mem_budget_unref (budget);
   g_free (self->budget_name);
   self->budget_name = g_strdup (name);
   gst_bounded_queue_update_accounting (self);
@@ -1014,11 +1048,9 @@ gst_bounded_queue_set_property (GObject * object, guint prop_id,
     case PROP_MAX_LIVE_BYTES:
       GST_OBJECT_LOCK (self);
       self->max_live_bytes = g_value_get_uint64 (value);
-      gst_mem_budget_set_member_limit (self->budget, self,
-          self->max_live_bytes);
+      gst_mem_budget_member_set_limit (self->member, self->max_live_bytes);
       gst_bounded_queue_update_accounting (self);
       GST_OBJECT_UNLOCK (self);
-      gst_mem_budget_wake (self->budget);
       break;
     case PROP_BUDGET:
       name = g_value_get_string (value);
@@ -1101,12 +1133,9 @@ gst_bounded_queue_finalize (GObject * object)
 {
   GstBoundedQueue *self = GST_BOUNDED_QUEUE (object);
 
-  gst_bounded_queue_locked_flush (self);
+  gst_bounded_queue_locked_flush (self, FALSE);
   gst_queue_array_free (self->items);
-  gst_mem_budget_remove_member (self->budget, self);
-  gst_mem_budget_unref (self->budget);
-  if (self->own)
-    gst_mem_budget_unref (self->own);
+  gst_mem_budget_member_unref (self->member);
   g_free (self->budget_name);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->item_add);
@@ -1272,7 +1301,6 @@ gst_bounded_queue_init (GstBoundedQueue * self)
   self->max_time = DEFAULT_MAX_SIZE_TIME;
   self->leaky = DEFAULT_LEAKY;
   self->srcresult = GST_FLOW_FLUSHING;
-  self->budget_flushing = 1;
   self->max_live_bytes = DEFAULT_MAX_LIVE_BYTES;
   gst_bounded_queue_locked_reset_segments (self);
   gst_bounded_queue_join_budget (self, NULL);

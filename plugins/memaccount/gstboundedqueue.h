@@ -39,14 +39,15 @@ typedef enum
  *   answered it (@last_handled_query), and while the loop still works on
  *   it (@query_in_flight) even when flushing, since the query is the
  *   caller's to free.
- * - The chain waits, *without* @lock, in gst_mem_budget_wait() until the
- *   budget has room for its buffer; whoever releases a charged buffer (the
- *   last holder downstream, any thread) wakes it through the budget.
+ * - The chain waits, *without* @lock, in gst_mem_budget_member_wait() until
+ *   the budget's admission rule lets its buffer in; whoever releases a
+ *   charged buffer (the last holder downstream, any thread) wakes it
+ *   through the budget.
  *
  * Every wait also ends when the sink side must refuse data: flush-start, pad
  * deactivation (PAUSED->READY) and a downstream error or EOS change
- * @srcresult (or @unexpected) under @lock, which sets @budget_flushing,
- * broadcasts all three conditions and calls gst_mem_budget_wake(). Lock
+ * @srcresult (or @unexpected) under @lock, which sets @member flushing and
+ * broadcasts all three conditions. Lock
  * order: @lock before the budget's lock, never the other way round (the
  * budget never calls into the element).
  */
@@ -91,15 +92,13 @@ struct _GstBoundedQueue
   GstQuery *last_handled_query;
   gboolean last_query_result;
 
-  /* Accounting. @budget and @budget_name change only in NULL/READY (no
-   * streaming thread); @accounting is read atomically by the chain;
-   * @budget_flushing is read by gst_mem_budget_wait(). */
-  GstMemBudget *budget;
-  GstMemBudget *own;            /* with a named budget: this queue's share */
+  /* Accounting. @member, @budget and @budget_name change only in NULL/READY
+   * (no streaming thread); @accounting is read atomically by the chain. */
+  GstMemBudgetMember *member;   /* this queue's seat in @budget */
+  GstMemBudget *budget;         /* no ref: @member holds it */
   gchar *budget_name;
   guint64 max_live_bytes;
   gint accounting;
-  gint budget_flushing;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (boundedqueue);

@@ -40,6 +40,7 @@ enum
   PROP_INTERVAL,
   PROP_MAX_LIVE_BYTES,
   PROP_BUDGET,
+  PROP_MESSAGE_INTERVAL,
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -64,6 +65,7 @@ static GstFlowReturn gst_mem_meter_chain_list (GstPad * pad,
     GstObject * parent, GstBufferList * list);
 static gboolean gst_mem_meter_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
+static void gst_mem_meter_join_budget (GstMemMeter * self, const gchar * name);
 
 static void
 gst_mem_meter_class_init (GstMemMeterClass * klass)
@@ -101,7 +103,8 @@ gst_mem_meter_class_init (GstMemMeterClass * klass)
   g_object_class_install_property (gobject_class, PROP_INTERVAL,
       g_param_spec_uint ("interval", "Interval",
           "Post a \"memmeter\" element message with every read-out this "
-          "often, also while the pipeline is stalled (milliseconds; "
+          "often, also while the pipeline is stalled, and one at EOS; "
+          "message-interval bounds how many are posted (milliseconds; "
           "0 = no messages)", 0, MAX_INTERVAL_MS, DEFAULT_INTERVAL_MS,
           rw | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_MAX_LIVE_BYTES,
@@ -117,6 +120,7 @@ gst_mem_meter_class_init (GstMemMeterClass * klass)
           "bytes are counted together and the smallest max-live-bytes of "
           "its members applies to all (NULL or empty = this element's own "
           "budget)", NULL, rw | GST_PARAM_MUTABLE_READY));
+  gst_message_throttle_install_property (gobject_class, PROP_MESSAGE_INTERVAL);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -153,8 +157,8 @@ gst_mem_meter_init (GstMemMeter * self)
 
   self->interval_ms = DEFAULT_INTERVAL_MS;
   self->max_live_bytes = DEFAULT_MAX_LIVE_BYTES;
-  self->meter = gst_mem_budget_new ();
-  self->wait_budget = gst_mem_budget_ref (self->meter);
+  self->throttle = gst_message_throttle_new ();
+  gst_mem_meter_join_budget (self, NULL);
 }
 
 static void
@@ -162,34 +166,38 @@ gst_mem_meter_finalize (GObject * object)
 {
   GstMemMeter *self = GST_MEM_METER (object);
 
-  gst_mem_budget_remove_member (self->wait_budget, self);
-  gst_mem_budget_unref (self->wait_budget);
-  gst_mem_budget_unref (self->meter);
+  gst_mem_budget_member_unref (self->member);
+  gst_message_throttle_free (self->throttle);
   g_free (self->budget_name);
 
   G_OBJECT_CLASS (gst_mem_meter_parent_class)->finalize (object);
 }
 
-/* Called with the object lock. Swaps the budget max-live-bytes applies to;
- * the old one forgets our limit. */
+/* Called with the object lock (or from init). Takes a seat in the budget
+ * called @name, or in a private one; the old seat is given up. */
+static void
+gst_mem_meter_join_budget (GstMemMeter * self, const gchar * name)
+{
+  GstMemBudget *budget = name ? gst_mem_budget_get_named (name) :
+      gst_mem_budget_new ();
+
+  if (self->member)
+    gst_mem_budget_member_unref (self->member);
+  self->member = gst_mem_budget_member_new (budget, self->max_live_bytes);
+  gst_mem_budget_unref (budget);
+  g_free (self->budget_name);
+  self->budget_name = g_strdup (name);
+}
+
+/* Called with the object lock. */
 static void
 gst_mem_meter_set_budget_name (GstMemMeter * self, const gchar * name)
 {
-  GstMemBudget *budget;
-
   if (name && *name == '\0')
     name = NULL;
-  if (g_strcmp0 (name, self->budget_name) == 0)
+  if (self->member && g_strcmp0 (name, self->budget_name) == 0)
     return;
-
-  budget = name ? gst_mem_budget_get_named (name) :
-      gst_mem_budget_ref (self->meter);
-  gst_mem_budget_remove_member (self->wait_budget, self);
-  gst_mem_budget_unref (self->wait_budget);
-  self->wait_budget = budget;
-  gst_mem_budget_set_member_limit (budget, self, self->max_live_bytes);
-  g_free (self->budget_name);
-  self->budget_name = g_strdup (name);
+  gst_mem_meter_join_budget (self, name);
 }
 
 static void
@@ -214,11 +222,14 @@ gst_mem_meter_set_property (GObject * object, guint prop_id,
       break;
     case PROP_MAX_LIVE_BYTES:
       self->max_live_bytes = g_value_get_uint64 (value);
-      gst_mem_budget_set_member_limit (self->wait_budget, self,
-          self->max_live_bytes);
+      gst_mem_budget_member_set_limit (self->member, self->max_live_bytes);
       break;
     case PROP_BUDGET:
       gst_mem_meter_set_budget_name (self, g_value_get_string (value));
+      break;
+    case PROP_MESSAGE_INTERVAL:
+      gst_message_throttle_set_interval (self->throttle,
+          g_value_get_uint64 (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -257,10 +268,12 @@ gst_mem_meter_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_uint64 (value, self->bytes);
       break;
     case PROP_LIVE_BYTES:
-      g_value_set_uint64 (value, gst_mem_budget_get_live_bytes (self->meter));
+      g_value_set_uint64 (value,
+          gst_mem_budget_member_get_live_bytes (self->member));
       break;
     case PROP_PEAK_LIVE_BYTES:
-      g_value_set_uint64 (value, gst_mem_budget_get_peak_bytes (self->meter));
+      g_value_set_uint64 (value,
+          gst_mem_budget_member_get_peak_bytes (self->member));
       break;
     case PROP_RATE:
       if (self->interval_ms == 0)
@@ -277,6 +290,10 @@ gst_mem_meter_get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_BUDGET:
       g_value_set_string (value, self->budget_name);
       break;
+    case PROP_MESSAGE_INTERVAL:
+      g_value_set_uint64 (value,
+          gst_message_throttle_get_interval (self->throttle));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -291,17 +308,24 @@ gst_mem_meter_readout (GstMemMeter * self)
   return gst_structure_new ("memmeter",
       "buffers", G_TYPE_UINT64, self->buffers,
       "bytes", G_TYPE_UINT64, self->bytes,
-      "live-bytes", G_TYPE_UINT64, gst_mem_budget_get_live_bytes (self->meter),
+      "live-bytes", G_TYPE_UINT64,
+      gst_mem_budget_member_get_live_bytes (self->member),
       "peak-live-bytes", G_TYPE_UINT64,
-      gst_mem_budget_get_peak_bytes (self->meter),
+      gst_mem_budget_member_get_peak_bytes (self->member),
       "rate", G_TYPE_UINT64, self->rate, NULL);
 }
 
+/* Posts the read-out. The timer's read-outs go through the throttle, so
+ * that however short the interval, a bus nobody reads grows by at most one
+ * message per message-interval; the final one at EOS is posted once per
+ * stream, always. */
 static void
-gst_mem_meter_post_readout (GstMemMeter * self)
+gst_mem_meter_post_readout (GstMemMeter * self, gboolean final)
 {
   GstStructure *s;
 
+  if (!final && !gst_message_throttle_allow (self->throttle))
+    return;
   GST_OBJECT_LOCK (self);
   s = gst_mem_meter_readout (self);
   GST_OBJECT_UNLOCK (self);
@@ -321,7 +345,7 @@ gst_mem_meter_tick (GstClock * clock, GstClockTime time, GstClockID id,
   gst_mem_meter_update_rate (self, g_get_monotonic_time (),
       self->interval_ms / 2);
   GST_OBJECT_UNLOCK (self);
-  gst_mem_meter_post_readout (self);
+  gst_mem_meter_post_readout (self, FALSE);
   return TRUE;
 }
 
@@ -378,23 +402,28 @@ gst_mem_meter_reset (GstMemMeter * self)
   self->rate = 0;
   self->rate_window_start = g_get_monotonic_time ();
   self->rate_window_bytes = 0;
-  gst_mem_budget_reset_peak (self->meter);
+  gst_mem_budget_member_reset_peak (self->member);
   GST_OBJECT_UNLOCK (self);
+}
+
+static GstMemBudgetMember *
+gst_mem_meter_get_member (GstMemMeter * self)
+{
+  GstMemBudgetMember *member;
+
+  GST_OBJECT_LOCK (self);
+  member = gst_mem_budget_member_ref (self->member);
+  GST_OBJECT_UNLOCK (self);
+  return member;
 }
 
 static void
 gst_mem_meter_set_flushing (GstMemMeter * self, gboolean flushing)
 {
-  GstMemBudget *budget;
+  GstMemBudgetMember *member = gst_mem_meter_get_member (self);
 
-  g_atomic_int_set (&self->flushing, flushing);
-  if (!flushing)
-    return;
-  GST_OBJECT_LOCK (self);
-  budget = gst_mem_budget_ref (self->wait_budget);
-  GST_OBJECT_UNLOCK (self);
-  gst_mem_budget_wake (budget);
-  gst_mem_budget_unref (budget);
+  gst_mem_budget_member_set_flushing (member, flushing);
+  gst_mem_budget_member_unref (member);
 }
 
 static GstStateChangeReturn
@@ -406,6 +435,7 @@ gst_mem_meter_change_state (GstElement * element, GstStateChange transition)
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       gst_mem_meter_reset (self);
+      gst_message_throttle_reset (self->throttle);
       gst_mem_meter_set_flushing (self, FALSE);
       gst_mem_meter_start_timer (self);
       break;
@@ -444,7 +474,7 @@ gst_mem_meter_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       GST_OBJECT_UNLOCK (self);
       /* Short streams end between ticks: give the final figures too. */
       if (ticking)
-        gst_mem_meter_post_readout (self);
+        gst_mem_meter_post_readout (self, TRUE);
       break;
     }
     default:
@@ -453,25 +483,28 @@ gst_mem_meter_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   return gst_pad_event_default (pad, parent, event);
 }
 
-/* Blocks until @bytes may pass. Returns FALSE when flushing. */
+/* Blocks until @bytes may pass by the budget's admission rule. Returns
+ * FALSE when flushing. Returns the member to charge in @member. */
 static gboolean
-gst_mem_meter_wait (GstMemMeter * self, guint64 bytes)
+gst_mem_meter_wait (GstMemMeter * self, guint64 bytes,
+    GstMemBudgetMember ** member)
 {
   GstMemBudget *budget;
-  gboolean ok;
 
-  GST_OBJECT_LOCK (self);
-  budget = gst_mem_budget_ref (self->wait_budget);
-  GST_OBJECT_UNLOCK (self);
-
+  *member = gst_mem_meter_get_member (self);
+  budget = gst_mem_budget_member_get_budget (*member);
   if (gst_mem_budget_get_limit (budget) != 0)
     GST_LOG_OBJECT (self, "%" G_GUINT64_FORMAT " bytes want to pass, %"
         G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " live", bytes,
         gst_mem_budget_get_live_bytes (budget),
         gst_mem_budget_get_limit (budget));
-  ok = gst_mem_budget_wait (budget, bytes, &self->flushing);
-  gst_mem_budget_unref (budget);
-  return ok;
+  /* Waits on the budget; woken by releases downstream (any thread), a limit
+   * change, and flush-start / PAUSED->READY setting the member flushing. */
+  if (gst_mem_budget_member_wait (*member, bytes))
+    return TRUE;
+  gst_mem_budget_member_unref (*member);
+  *member = NULL;
+  return FALSE;
 }
 
 /* Charges the budgets and counts; called before pushing. */
@@ -487,37 +520,22 @@ gst_mem_meter_account (GstMemMeter * self, guint64 n_buffers, guint64 bytes)
   GST_OBJECT_UNLOCK (self);
 }
 
-static GstMemBudget *
-gst_mem_meter_get_named_budget (GstMemMeter * self)
-{
-  GstMemBudget *budget = NULL;
-
-  GST_OBJECT_LOCK (self);
-  if (self->wait_budget != self->meter)
-    budget = gst_mem_budget_ref (self->wait_budget);
-  GST_OBJECT_UNLOCK (self);
-  return budget;
-}
-
 static GstFlowReturn
 gst_mem_meter_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 {
   GstMemMeter *self = GST_MEM_METER (parent);
   gsize size = gst_buffer_get_size (buffer);
-  GstMemBudget *named;
+  GstMemBudgetMember *member;
 
-  if (!gst_mem_meter_wait (self, size)) {
+  if (!gst_mem_meter_wait (self, size, &member)) {
     GST_DEBUG_OBJECT (self, "flushing, dropping %" G_GSIZE_FORMAT " bytes",
         size);
     gst_buffer_unref (buffer);
     return GST_FLOW_FLUSHING;
   }
 
-  gst_mem_budget_track_buffer (self->meter, &buffer);
-  if ((named = gst_mem_meter_get_named_budget (self))) {
-    gst_mem_budget_track_buffer (named, &buffer);
-    gst_mem_budget_unref (named);
-  }
+  gst_mem_budget_member_track_buffer (member, &buffer);
+  gst_mem_budget_member_unref (member);
   gst_mem_meter_account (self, 1, size);
   return gst_pad_push (self->srcpad, buffer);
 }
@@ -529,19 +547,16 @@ gst_mem_meter_chain_list (GstPad * pad, GstObject * parent,
   GstMemMeter *self = GST_MEM_METER (parent);
   gsize size = gst_buffer_list_calculate_size (list);
   guint n = gst_buffer_list_length (list);
-  GstMemBudget *named;
+  GstMemBudgetMember *member;
 
   /* The list passes as a whole, so it waits as a whole. */
-  if (!gst_mem_meter_wait (self, size)) {
+  if (!gst_mem_meter_wait (self, size, &member)) {
     gst_buffer_list_unref (list);
     return GST_FLOW_FLUSHING;
   }
 
-  gst_mem_budget_track_buffer_list (self->meter, &list);
-  if ((named = gst_mem_meter_get_named_budget (self))) {
-    gst_mem_budget_track_buffer_list (named, &list);
-    gst_mem_budget_unref (named);
-  }
+  gst_mem_budget_member_track_buffer_list (member, &list);
+  gst_mem_budget_member_unref (member);
   gst_mem_meter_account (self, n, size);
   return gst_pad_push_list (self->srcpad, list);
 }

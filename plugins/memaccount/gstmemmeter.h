@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 
 #include "gstmembudget.h"
+#include "gstmessagethrottle.h"
 
 G_BEGIN_DECLS
 
@@ -15,12 +16,12 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GstMemMeter, gst_mem_meter, GST, MEM_METER, GstElement)
 
 /* Locking: the object lock guards the counters, the rate window, the
- * settings and the budget pointers. The streaming thread blocks in
- * gst_mem_budget_wait() on @wait_budget, outside the object lock; it is
- * woken by the budget when downstream releases bytes, and by
- * flush-start / PAUSED->READY, which set @flushing and call
- * gst_mem_budget_wake(). The interval timer runs in the system clock's
- * thread and only takes the object lock. */
+ * settings and the @member pointer. The streaming thread waits in
+ * gst_mem_budget_member_wait() on @member's budget, outside the object lock,
+ * until the budget's admission rule lets its buffer pass; it is woken by the
+ * budget when any holder releases charged bytes, and by flush-start and
+ * PAUSED->READY, which set @member flushing. The interval timer runs in the
+ * system clock's thread and only takes the object lock. */
 struct _GstMemMeter
 {
   GstElement parent;
@@ -42,13 +43,13 @@ struct _GstMemMeter
   gint64 rate_window_start;     /* monotonic us */
   guint64 rate_window_bytes;    /* @bytes at the window start */
 
-  /* bytes this element passed that are still alive: always private */
-  GstMemBudget *meter;
-  /* where max-live-bytes applies: @meter, or the named budget */
-  GstMemBudget *wait_budget;
-  gint flushing;                /* atomic */
+  /* this element's seat in its budget (private, or the named one): its
+   * share is the bytes this element passed that are still alive */
+  GstMemBudgetMember *member;
 
   GstClockID timer;
+  /* bounds the read-out messages the timer posts (thread-safe itself) */
+  GstMessageThrottle *throttle;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (memmeter);

@@ -11,9 +11,10 @@
 G_BEGIN_DECLS
 
 /* What libpng (and zlib, which libpng hands the same allocator) holds right
- * now, for an element's held-bytes. Pass a counter as the mem_ptr of
- * png_create_read_struct_2() or png_create_write_struct_2() with the two
- * functions below; @changed runs after every allocation and free, on the
+ * now, for an element's held-bytes (pngtiledec's; pngtileenc writes PNG
+ * without libpng and counts its segments itself). Pass a counter as the
+ * mem_ptr of png_create_read_struct_2() or png_create_write_struct_2() with
+ * the two functions below; @changed runs after every allocation and free, on the
  * thread that called libpng. */
 typedef struct _GstPngAllocCount GstPngAllocCount;
 

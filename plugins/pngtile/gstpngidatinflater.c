@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "gstpngidatinflater.h"
+#include "gstpngrestartmarker.h"
+#include "gstpngsegmentdecoder.h"
 
 #ifdef HAVE_ISAL
 
@@ -20,9 +22,15 @@
 #define CHUNK_HEADER_BYTES 8
 #define STORED_HEADER_BYTES 5
 #define CRC_BYTES 4
+G_STATIC_ASSERT (GST_PNG_IDAT_BLOCK_BYTES ==
+    CHUNK_HEADER_BYTES + STORED_HEADER_BYTES + STORED_MAX + CRC_BYTES);
 #define PNG_CHUNK_LENGTH_MAX 0x7fffffffu
 /* ancillary chunks up to this size keep their buffer for the next one */
 #define ANCILLARY_KEPT_BYTES (64 * 1024)
+/* restart-marker segments larger than these are inflated here, in turn */
+#define SEGMENT_COMPRESSED_MAX (64u << 20)
+#define SEGMENT_DATA_MAX (64u << 20)
+#define ADLER_BASE 65521u
 
 /* Where the inflater is in the image's byte stream. */
 typedef enum
@@ -52,12 +60,40 @@ struct _GstPngIdatInflater
   gboolean idat_started;
   gboolean in_idat_run;
   gboolean stream_ended;
+  gboolean interrupted;         /* set from @forward: stop this feed */
   gsize consumed;
 
+  /* restart markers: with a segment decoder, an image whose mARK is valid
+   * has its IDATs (segments) inflated and unfiltered by workers, which
+   * give back filter-None rows; a segment that breaks a promise of the
+   * mARK, and all after it, are inflated here from where the last good one
+   * ended (raw deflate primed with its history, Adler-32 kept here). */
+  GstPngSegmentDecoder *segments;
+  guint8 ihdr[13];
+  gboolean have_ihdr;
+  guint8 plte[768];
+  gsize plte_len;
+  guint8 *capture;              /* IHDR or PLTE data being passed on */
+  gsize capture_len;
+  gboolean marker_seen;
+  gboolean have_marker;
+  GstPngRestartMarker marker;
+  gboolean segmented;           /* this image's IDATs go to the workers */
+  guint32 next_segment;
+  GstPngSegment *gathering;
+  gsize gathered;
+  gboolean resumed;             /* raw deflate from a segment on */
+  guint32 adler;                /* of the original inflated bytes */
+  guint32 out_adler;            /* of what libpng was given */
+  guint8 history[GST_PNG_SEGMENT_HISTORY];
+  gsize history_len;
+  guint8 trailer[4];
+  guint trailer_fill;
+
   /* the IDAT being built: chunk header, stored-block header, inflated
-   * bytes, room for the CRC */
-  guint8 block[CHUNK_HEADER_BYTES + STORED_HEADER_BYTES + STORED_MAX +
-      CRC_BYTES];
+   * bytes, room for the CRC (GST_PNG_IDAT_BLOCK_BYTES); a forward callback
+   * may swap it for another */
+  guint8 *block;
   guint block_fill;
 };
 
@@ -92,16 +128,22 @@ gst_png_idat_inflater_new (gsize ancillary_max)
 
   inflater->ancillary_max = ancillary_max;
   inflater->ancillary = g_byte_array_new ();
+  inflater->block = g_malloc (GST_PNG_IDAT_BLOCK_BYTES);
   gst_png_idat_inflater_reset (inflater);
   return inflater;
 }
+
+static void drop_segments (GstPngIdatInflater * inflater);
 
 void
 gst_png_idat_inflater_free (GstPngIdatInflater * inflater)
 {
   if (!inflater)
     return;
+  drop_segments (inflater);
+  gst_png_segment_decoder_free (inflater->segments);
   g_byte_array_unref (inflater->ancillary);
+  g_free (inflater->block);
   g_free (inflater);
 }
 
@@ -115,8 +157,21 @@ gst_png_idat_inflater_reset (GstPngIdatInflater * inflater)
   inflater->idat_started = FALSE;
   inflater->in_idat_run = FALSE;
   inflater->stream_ended = FALSE;
+  inflater->interrupted = FALSE;
   inflater->block_fill = 0;
   inflater->consumed = 0;
+  drop_segments (inflater);
+  inflater->have_ihdr = FALSE;
+  inflater->plte_len = 0;
+  inflater->capture = NULL;
+  inflater->marker_seen = FALSE;
+  inflater->have_marker = FALSE;
+  inflater->segmented = FALSE;
+  inflater->resumed = FALSE;
+  inflater->next_segment = 0;
+  inflater->adler = inflater->out_adler = 1;
+  inflater->history_len = 0;
+  inflater->trailer_fill = 0;
   g_byte_array_set_size (inflater->ancillary, 0);
 }
 
@@ -129,7 +184,46 @@ gst_png_idat_inflater_consumed (GstPngIdatInflater * inflater)
 gsize
 gst_png_idat_inflater_held_bytes (GstPngIdatInflater * inflater)
 {
-  return sizeof (GstPngIdatInflater) + inflater->ancillary->len;
+  return sizeof (GstPngIdatInflater) + GST_PNG_IDAT_BLOCK_BYTES +
+      inflater->ancillary->len + (inflater->gathering ?
+      inflater->gathering->compressed_len : 0) + (inflater->segments ?
+      gst_png_segment_decoder_held_bytes (inflater->segments) : 0);
+}
+
+void
+gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
+    guint threads)
+{
+  if (inflater->segments
+      && gst_png_segment_decoder_n_workers (inflater->segments) == threads)
+    return;
+  drop_segments (inflater);
+  gst_png_segment_decoder_free (inflater->segments);
+  inflater->segments = threads > 1 ?
+      gst_png_segment_decoder_new (threads) : NULL;
+}
+
+guint8 *
+gst_png_idat_inflater_swap_block (GstPngIdatInflater * inflater,
+    guint8 * fresh)
+{
+  guint8 *old = inflater->block;
+
+  inflater->block = fresh;
+  return old;
+}
+
+gboolean
+gst_png_idat_inflater_is_block (GstPngIdatInflater * inflater,
+    const guint8 * bytes)
+{
+  return bytes == inflater->block;
+}
+
+void
+gst_png_idat_inflater_interrupt (GstPngIdatInflater * inflater)
+{
+  inflater->interrupted = TRUE;
 }
 
 /* The chunk type for a message; damaged files may have any bytes there. */
@@ -178,7 +272,10 @@ forward_stream_end (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     0, 0, 0, 0, 0, 0, 0, 0
   };
 
-  write_be32 (end + 13, inflater->zstream.crc);
+  /* with segments, libpng's stream differs from the original: its own
+   * Adler-32 is kept beside */
+  write_be32 (end + 13, inflater->segmented ? inflater->out_adler :
+      inflater->zstream.crc);
   forward (user_data, end, sizeof (end));
 }
 
@@ -205,6 +302,39 @@ isal_reason (int ret)
   }
 }
 
+/* Adler-32 of A followed by B, from the two checksums and B's length. */
+static guint32
+adler_combine (guint32 a, guint32 b, guint64 b_len)
+{
+  guint32 rem = b_len % ADLER_BASE;
+  guint64 a1 = a & 0xffff, a2 = a >> 16, b1 = b & 0xffff, b2 = b >> 16;
+  guint64 sum1 = (a1 + b1 + ADLER_BASE - 1) % ADLER_BASE;
+  guint64 sum2 = (a2 + b2 + rem * a1 + ADLER_BASE - rem) % ADLER_BASE;
+
+  return (guint32) (sum1 | (sum2 << 16));
+}
+
+/* The Adler-32 after the resumed stream's end, maybe split over IDATs:
+ * checked here, as ISA-L checks it in the plain path. */
+static gboolean
+take_trailer (GstPngIdatInflater * inflater, GstPngIdatForward forward,
+    gpointer user_data, gchar * error, gsize error_size)
+{
+  inflater->trailer_fill += gst_png_deflate_take_leftover (&inflater->zstream,
+      inflater->trailer + inflater->trailer_fill, 4 - inflater->trailer_fill);
+  if (inflater->trailer_fill < 4)
+    return TRUE;
+  if (read_be32 (inflater->trailer) != inflater->adler) {
+    g_snprintf (error, error_size, "IDAT: %s",
+        isal_reason (ISAL_INCORRECT_CHECKSUM));
+    return FALSE;
+  }
+  flush_block (inflater, forward, user_data);
+  forward_stream_end (inflater, forward, user_data);
+  inflater->stream_ended = TRUE;
+  return TRUE;
+}
+
 /* Inflates compressed bytes of the IDAT run, passing on every full stored
  * block; the stream's end is passed on as soon as it is seen. Bytes after
  * it are ignored, as libpng ignores them. */
@@ -214,15 +344,21 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
     gsize error_size)
 {
   struct inflate_state *z = &inflater->zstream;
-  guint8 *out = inflater->block + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES;
 
   if (inflater->stream_ended)
     return TRUE;
   z->next_in = (guint8 *) data;
   z->avail_in = size;
+  if (inflater->resumed && z->block_state == ISAL_BLOCK_FINISH)
+    return take_trailer (inflater, forward, user_data, error, error_size);
   for (;;) {
+    /* looked up each time: a forward callback may have swapped the block */
+    guint8 *out = inflater->block + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES;
+    guint before = inflater->block_fill;
     int ret;
 
+    if (inflater->interrupted)
+      return TRUE;
     z->next_out = out + inflater->block_fill;
     z->avail_out = STORED_MAX - inflater->block_fill;
     ret = isal_inflate (z);
@@ -230,6 +366,16 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
     if (ret < 0 || ret == ISAL_NEED_DICT) {
       g_snprintf (error, error_size, "IDAT: %s", isal_reason (ret));
       return FALSE;
+    }
+    if (inflater->resumed) {
+      guint n = inflater->block_fill - before;
+
+      /* what libpng gets is the original from here on */
+      inflater->adler = isal_adler32 (inflater->adler, out + before, n);
+      inflater->out_adler = isal_adler32 (inflater->out_adler, out + before,
+          n);
+      if (z->block_state == ISAL_BLOCK_FINISH)
+        return take_trailer (inflater, forward, user_data, error, error_size);
     }
     if (z->block_state == ISAL_BLOCK_FINISH) {
       flush_block (inflater, forward, user_data);
@@ -242,6 +388,201 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
     else if (z->avail_in == 0)
       return TRUE;
   }
+}
+
+/* --- restart-marker segments --- */
+
+static void
+drop_segments (GstPngIdatInflater * inflater)
+{
+  if (inflater->segments)
+    gst_png_segment_decoder_discard (inflater->segments);
+  gst_png_segment_free (inflater->gathering);
+  inflater->gathering = NULL;
+}
+
+static void
+keep_history (GstPngIdatInflater * inflater, const guint8 * bytes, gsize len)
+{
+  gsize keep = MIN (inflater->history_len, GST_PNG_SEGMENT_HISTORY -
+      MIN (len, GST_PNG_SEGMENT_HISTORY));
+
+  if (len > GST_PNG_SEGMENT_HISTORY) {
+    bytes += len - GST_PNG_SEGMENT_HISTORY;
+    len = GST_PNG_SEGMENT_HISTORY;
+  }
+  memmove (inflater->history, inflater->history + inflater->history_len -
+      keep, keep);
+  memcpy (inflater->history + keep, bytes, len);
+  inflater->history_len = keep + len;
+}
+
+/* The first IDAT: its segments go to the workers if the mARK is valid for
+ * this image and a segment's rows fit the stated bound. */
+static void
+start_segments (GstPngIdatInflater * inflater)
+{
+  GstPngSegmentDecoder *d = inflater->segments;
+
+  if (!d || !inflater->have_marker || !gst_png_segment_decoder_set_header (d,
+          inflater->ihdr, inflater->plte, inflater->plte_len))
+    return;
+  if ((guint64) gst_png_restart_marker_rows (&inflater->marker, 0) *
+      gst_png_segment_decoder_row_bytes (d) > SEGMENT_DATA_MAX)
+    return;
+  inflater->segmented = TRUE;
+}
+
+/* Segment @index broke a promise of the mARK: it and all after it are
+ * inflated here, from where the last good segment ended. */
+static void
+go_sequential (GstPngIdatInflater * inflater, guint32 index)
+{
+  struct inflate_state *z = &inflater->zstream;
+
+  if (index == 0) {
+    /* nothing was given to libpng yet: the plain path */
+    inflater->segmented = FALSE;
+    return;
+  }
+  isal_inflate_init (z);
+  z->crc_flag = ISAL_DEFLATE;
+  isal_inflate_set_dict (z, inflater->history, inflater->history_len);
+  inflater->resumed = TRUE;
+}
+
+static gboolean
+use_segment (GstPngIdatInflater * inflater, GstPngSegment * segment,
+    GstPngIdatForward forward, gpointer user_data, gchar * error,
+    gsize error_size)
+{
+  if (inflater->segmented && !inflater->resumed && !segment->valid)
+    go_sequential (inflater, segment->index);
+  if (!inflater->segmented || inflater->resumed)
+    return inflate_idat (inflater, segment->compressed,
+        segment->compressed_len, forward, user_data, error, error_size);
+
+  forward (user_data, segment->out, segment->out_len);
+  inflater->adler = adler_combine (inflater->adler, segment->adler,
+      segment->data_len);
+  inflater->out_adler = adler_combine (inflater->out_adler,
+      segment->out_adler, segment->data_len);
+  keep_history (inflater, segment->history, segment->history_len);
+  if (!segment->last)
+    return TRUE;
+  if (segment->trailer != inflater->adler) {
+    g_snprintf (error, error_size, "IDAT: %s",
+        isal_reason (ISAL_INCORRECT_CHECKSUM));
+    return FALSE;
+  }
+  forward_stream_end (inflater, forward, user_data);
+  inflater->stream_ended = TRUE;
+  return TRUE;
+}
+
+/* Takes the oldest segment in flight (waiting for its worker) to libpng. */
+static gboolean
+use_oldest_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
+    gpointer user_data, gchar * error, gsize error_size)
+{
+  GstPngSegment *segment = gst_png_segment_decoder_wait (inflater->segments);
+  gboolean ok;
+
+  if (!segment)
+    return TRUE;
+  ok = use_segment (inflater, segment, forward, user_data, error, error_size);
+  gst_png_segment_free (segment);
+  return ok;
+}
+
+static gboolean
+use_all_segments (GstPngIdatInflater * inflater, GstPngIdatForward forward,
+    gpointer user_data, gchar * error, gsize error_size)
+{
+  if (!inflater->segments)
+    return TRUE;
+  while (gst_png_segment_decoder_in_flight (inflater->segments) > 0)
+    if (!use_oldest_segment (inflater, forward, user_data, error, error_size))
+      return FALSE;
+  return TRUE;
+}
+
+/* An IDAT header while the segments go to workers: gather it as the next
+ * segment, or, if the mARK did not promise it, go on sequentially. */
+static gboolean
+begin_segment (GstPngIdatInflater * inflater, guint32 length,
+    GstPngIdatForward forward, gpointer user_data, gchar * error,
+    gsize error_size)
+{
+  guint32 index = inflater->next_segment++;
+  GstPngSegment *segment;
+
+  if (index < inflater->marker.n_segments && length > 0
+      && length <= SEGMENT_COMPRESSED_MAX) {
+    segment = g_new0 (GstPngSegment, 1);
+    segment->index = index;
+    segment->last = index + 1 == inflater->marker.n_segments;
+    segment->rows = gst_png_restart_marker_rows (&inflater->marker, index);
+    segment->compressed = g_try_malloc (length);
+    segment->compressed_len = length;
+    if (segment->compressed) {
+      inflater->gathering = segment;
+      inflater->gathered = 0;
+      return TRUE;
+    }
+    gst_png_segment_free (segment);
+  }
+  if (!use_all_segments (inflater, forward, user_data, error, error_size))
+    return FALSE;
+  if (inflater->segmented && !inflater->resumed && !inflater->stream_ended)
+    go_sequential (inflater, index);
+  return TRUE;
+}
+
+/* A gathered segment whose CRC is right goes to a worker, once the oldest
+ * in flight went to libpng if every worker is busy. */
+static gboolean
+submit_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
+    gpointer user_data, gchar * error, gsize error_size)
+{
+  GstPngSegment *segment = inflater->gathering;
+  GstPngSegmentDecoder *d = inflater->segments;
+  gboolean ok = TRUE;
+
+  inflater->gathering = NULL;
+  if (gst_png_segment_decoder_in_flight (d) >=
+      gst_png_segment_decoder_n_workers (d))
+    ok = use_oldest_segment (inflater, forward, user_data, error, error_size);
+  if (ok && inflater->segmented && !inflater->resumed) {
+    gst_png_segment_decoder_submit (d, segment);
+    return TRUE;
+  }
+  /* went sequential: what is still in flight comes first */
+  if (ok)
+    ok = use_all_segments (inflater, forward, user_data, error, error_size);
+  if (ok)
+    ok = inflate_idat (inflater, segment->compressed,
+        segment->compressed_len, forward, user_data, error, error_size);
+  gst_png_segment_free (segment);
+  return ok;
+}
+
+static void
+note_marker (GstPngIdatInflater * inflater, const guint8 * data, gsize len)
+{
+  const gchar *why;
+
+  if (inflater->idat_started)
+    return;
+  /* a second mARK: the file is not what the specification says */
+  if (inflater->marker_seen) {
+    inflater->have_marker = FALSE;
+    return;
+  }
+  inflater->marker_seen = TRUE;
+  inflater->have_marker = inflater->have_ihdr &&
+      gst_png_restart_marker_parse (&inflater->marker, data, len,
+      read_be32 (inflater->ihdr + 4), inflater->ihdr[12] != 0, &why);
 }
 
 /* A complete chunk header: decides whether the chunk is inflated here or
@@ -263,20 +604,35 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     }
     if (!inflater->idat_started) {
       inflater->idat_started = TRUE;
+      start_segments (inflater);
       forward (user_data, (guint8 *) zlib_header_chunk,
           sizeof (zlib_header_chunk));
     }
     inflater->in_idat_run = TRUE;
     inflater->stage = STAGE_IDAT_DATA;
+    if (inflater->segmented && !inflater->resumed && inflater->in_idat_run)
+      return begin_segment (inflater, length, forward, user_data, error,
+          error_size);
     return TRUE;
   }
 
   /* the run of IDATs is over: what is inflated goes to libpng, which tells
    * a stream that did not end from here on */
   if (inflater->in_idat_run) {
+    if (!use_all_segments (inflater, forward, user_data, error, error_size))
+      return FALSE;
     flush_block (inflater, forward, user_data);
     inflater->in_idat_run = FALSE;
   }
+  inflater->capture = NULL;
+  if (memcmp (type, "IHDR", 4) == 0 && length == sizeof (inflater->ihdr)) {
+    inflater->capture = inflater->ihdr;
+    inflater->have_ihdr = TRUE;
+  } else if (memcmp (type, "PLTE", 4) == 0 && length <= 768) {
+    inflater->capture = inflater->plte;
+    inflater->plte_len = length;
+  }
+  inflater->capture_len = 0;
   inflater->is_iend = memcmp (type, "IEND", 4) == 0;
   inflater->stage = STAGE_PASS_DATA;
   if (type[0] & 0x20) {
@@ -310,6 +666,8 @@ end_ancillary (GstPngIdatInflater * inflater, GstPngIdatForward forward,
         name);
     warn (user_data, message);
   } else {
+    if (memcmp (inflater->header + 4, "mARK", 4) == 0)
+      note_marker (inflater, chunk->data, data_len);
     forward (user_data, inflater->header, CHUNK_HEADER_BYTES);
     forward (user_data, chunk->data, chunk->len);
   }
@@ -369,6 +727,11 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
   while (size > 0) {
     guint n = 0;
 
+    if (inflater->interrupted) {
+      g_snprintf (error, error_size, "decoding was interrupted");
+      return FALSE;
+    }
+
     switch (inflater->stage) {
       case STAGE_SIGNATURE:
         n = take (inflater, size);
@@ -389,6 +752,10 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
         n = take (inflater, size);
         if (inflater->check_crc)
           inflater->crc = crc32_gzip_refl (inflater->crc, (guint8 *) data, n);
+        if (inflater->capture) {
+          memcpy (inflater->capture + inflater->capture_len, data, n);
+          inflater->capture_len += n;
+        }
         forward (user_data, (guint8 *) data, n);
         break;
       case STAGE_ANCILLARY:
@@ -403,8 +770,12 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
       case STAGE_IDAT_DATA:
         n = take (inflater, size);
         inflater->crc = crc32_gzip_refl (inflater->crc, (guint8 *) data, n);
-        if (!inflate_idat (inflater, data, n, forward, user_data, error,
-                error_size))
+        if (inflater->gathering) {
+          memcpy (inflater->gathering->compressed + inflater->gathered, data,
+              n);
+          inflater->gathered += n;
+        } else if (!inflate_idat (inflater, data, n, forward, user_data,
+                error, error_size))
           return FALSE;
         break;
       case STAGE_PASS_CRC:
@@ -414,6 +785,10 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
           break;
         /* checked before libpng acts on the chunk */
         if (inflater->check_crc && !crc_matches (inflater, error, error_size))
+          return FALSE;
+        if (inflater->stage == STAGE_IDAT_CRC && inflater->gathering
+            && !submit_segment (inflater, forward, user_data, error,
+                error_size))
           return FALSE;
         if (inflater->stage == STAGE_PASS_CRC)
           forward (user_data, inflater->crc_bytes, CRC_BYTES);
@@ -478,6 +853,31 @@ gsize
 gst_png_idat_inflater_held_bytes (GstPngIdatInflater * inflater)
 {
   return 0;
+}
+
+guint8 *
+gst_png_idat_inflater_swap_block (GstPngIdatInflater * inflater,
+    guint8 * fresh)
+{
+  g_return_val_if_reached (NULL);
+}
+
+gboolean
+gst_png_idat_inflater_is_block (GstPngIdatInflater * inflater,
+    const guint8 * bytes)
+{
+  return FALSE;
+}
+
+void
+gst_png_idat_inflater_interrupt (GstPngIdatInflater * inflater)
+{
+}
+
+void
+gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
+    guint threads)
+{
 }
 
 #endif /* HAVE_ISAL */

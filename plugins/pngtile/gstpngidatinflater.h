@@ -54,6 +54,32 @@ gsize gst_png_idat_inflater_consumed (GstPngIdatInflater * inflater);
  * one stored block and the ancillary chunk being gathered. */
 gsize gst_png_idat_inflater_held_bytes (GstPngIdatInflater * inflater);
 
+/* @threads > 1: an image with a valid mARK chunk (restart markers) has its
+ * segments inflated and unfiltered by that many workers, at most @threads
+ * segments in flight (see gstpngsegmentdecoder.h); libpng is then given
+ * filter-None rows. Other images, and what follows a segment that breaks
+ * the mARK's promises, are inflated here as always. */
+void gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
+    guint threads);
+
+/* Size of the block a rewritten IDAT is built in: chunk header, stored
+ * block header, 65535 inflated bytes, CRC. */
+#define GST_PNG_IDAT_BLOCK_BYTES (8 + 5 + 65535 + 4)
+
+/* From inside @forward only: TRUE when @bytes is the inflater's block, i.e.
+ * a rewritten IDAT. Such a block may then be taken without a copy by
+ * swapping in another one of GST_PNG_IDAT_BLOCK_BYTES; the inflater returns
+ * the block it held. */
+gboolean gst_png_idat_inflater_is_block (GstPngIdatInflater * inflater,
+    const guint8 * bytes);
+guint8 *gst_png_idat_inflater_swap_block (GstPngIdatInflater * inflater,
+    guint8 * fresh);
+
+/* From inside @forward or @warn only: the current feed stops as soon as
+ * the callback returns and reports "decoding was interrupted". The next
+ * reset clears it. */
+void gst_png_idat_inflater_interrupt (GstPngIdatInflater * inflater);
+
 G_END_DECLS
 
 #endif /* __GST_PNG_IDAT_INFLATER_H__ */

@@ -22,6 +22,9 @@
 #include <string.h>
 
 #include "gstpngtiledec.h"
+#include "gstpngchunk.h"
+#include "gstpngdeflate.h"
+#include "gsttileoutput.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_png_tile_dec_debug);
 #define GST_CAT_DEFAULT gst_png_tile_dec_debug
@@ -33,6 +36,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_png_tile_dec_debug);
 #define DEFAULT_ON_ERROR GST_PNG_TILE_DEC_ON_ERROR_FAIL
 #define DEFAULT_PROGRESS_ROWS 1024
 #define DEFAULT_FAST_INFLATE TRUE
+#define DEFAULT_THREADS 0
+#define THREADS_MAX 64
 
 /* tile-height=0 aims at this many bytes per tile: large enough that the
  * per-buffer cost vanishes next to decoding, small enough that a row of
@@ -40,7 +45,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_png_tile_dec_debug);
 #define AUTO_TILE_BYTES (256 * 1024)
 
 /* PNG's own limit on a dimension. */
-#define PNG_DIMENSION_MAX 0x7fffffffu
+#define PNG_DIMENSION_MAX GST_PNG_CHUNK_LENGTH_MAX
 #define PNG_PIXELS_MAX ((guint64) PNG_DIMENSION_MAX * PNG_DIMENSION_MAX)
 
 /* Ancillary chunks are kept by libpng until the image ends; these cap what
@@ -54,9 +59,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_png_tile_dec_debug);
  * filesrc's 4 KiB pushes, for one block of memory. */
 #define PULL_BLOCK_BYTES (256 * 1024)
 
-/* signature, IHDR length and type, width, height */
-#define HEADER_SNIFF_BYTES 24
-
 static const guint8 png_signature[8] = { 137, 80, 78, 71, 13, 10, 26, 10 };
 
 enum
@@ -69,7 +71,20 @@ enum
   PROP_ON_ERROR,
   PROP_PROGRESS_ROWS,
   PROP_FAST_INFLATE,
+  PROP_THREADS,
+  PROP_MESSAGE_INTERVAL,
   PROP_HELD_BYTES,
+};
+
+static const GstPngTileDecSettings default_settings = {
+  .tile_width = DEFAULT_TILE_WIDTH,
+  .tile_height = DEFAULT_TILE_HEIGHT,
+  .max_pixels = DEFAULT_MAX_PIXELS,
+  .max_interlaced_bytes = DEFAULT_MAX_INTERLACED_BYTES,
+  .on_error = DEFAULT_ON_ERROR,
+  .progress_rows = DEFAULT_PROGRESS_ROWS,
+  .fast_inflate = DEFAULT_FAST_INFLATE,
+  .threads = DEFAULT_THREADS,
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -99,7 +114,7 @@ static gboolean gst_png_tile_dec_src_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
 static gboolean gst_png_tile_dec_sink_activate (GstPad * pad,
     GstObject * parent);
-static gboolean gst_png_tile_dec_handle_eos (GstPngTileDec * self);
+static void gst_png_tile_dec_handle_eos (GstPngTileDec * self);
 static void gst_png_tile_dec_libpng_alloc_changed (GstPngAllocCount * count);
 static gboolean gst_png_tile_dec_sink_activate_mode (GstPad * pad,
     GstObject * parent, GstPadMode mode, gboolean active);
@@ -166,19 +181,28 @@ gst_png_tile_dec_class_init (GstPngTileDecClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_PROGRESS_ROWS,
       g_param_spec_uint ("progress-rows", "Progress rows",
-          "Post a \"pngtiledec-progress\" element message every this many "
-          "decoded rows and at the end of each image; 0 = no progress "
-          "messages", 0, PNG_DIMENSION_MAX, DEFAULT_PROGRESS_ROWS,
+          "Offer a \"pngtiledec-progress\" element message every this many "
+          "decoded rows and at the end of each image, posted as "
+          "message-interval allows; 0 = no progress messages",
+          0, PNG_DIMENSION_MAX, DEFAULT_PROGRESS_ROWS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_FAST_INFLATE,
       g_param_spec_boolean ("fast-inflate", "Fast inflate",
           "Inflate the image data with ISA-L ahead of libpng, which then only "
-          "copies it (about 2x faster); libpng still parses every chunk and "
+          "copies it; libpng still parses every chunk and "
           "unfilters and converts every row, so the pixels are the same, and "
           "chunk CRCs and the zlib check are still verified. FALSE = libpng "
           "inflates with zlib. Reads FALSE when gst-membound was built "
           "without ISA-L", DEFAULT_FAST_INFLATE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_uint ("threads", "Threads",
+          "Decoding threads: one inflates ahead of libpng, more decode mARK "
+          "segments in parallel (0 = one per core, 1 = everything on the "
+          "streaming thread)", 0, THREADS_MAX, DEFAULT_THREADS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  gst_message_throttle_install_property (gobject_class,
+      PROP_MESSAGE_INTERVAL);
   g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
       g_param_spec_uint64 ("held-bytes", "Held bytes",
           "Bytes the decoder holds now: tiles acquired but not yet pushed, "
@@ -223,19 +247,28 @@ gst_png_tile_dec_init (GstPngTileDec * self)
   gst_pad_use_fixed_caps (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
-  self->tile_width = DEFAULT_TILE_WIDTH;
-  self->tile_height = DEFAULT_TILE_HEIGHT;
-  self->max_pixels = DEFAULT_MAX_PIXELS;
-  self->max_interlaced_bytes = DEFAULT_MAX_INTERLACED_BYTES;
-  self->on_error = DEFAULT_ON_ERROR;
-  self->progress_rows = DEFAULT_PROGRESS_ROWS;
-  self->fast_inflate = DEFAULT_FAST_INFLATE;
+  self->settings = default_settings;
+  self->progress_throttle = gst_message_throttle_new ();
+  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
   self->inflater = gst_png_idat_inflater_new (CHUNK_MALLOC_MAX);
-  self->libpng_alloc.owner = self;
-  self->libpng_alloc.changed = gst_png_tile_dec_libpng_alloc_changed;
+  self->inflate_thread = self->inflater ?
+      gst_png_inflate_thread_new (self->inflater) : NULL;
+  self->png_alloc.owner = self;
+  self->png_alloc.changed = gst_png_tile_dec_libpng_alloc_changed;
   self->state = GST_PNG_TILE_DEC_STATE_IDLE;
   self->failed_flow = GST_FLOW_OK;
   self->need_discont = TRUE;
+}
+
+/* Threads decoding the current image: 1 is the streaming thread alone;
+ * more, one inflating ahead of libpng and as many decoding restart-marker
+ * segments. */
+static guint
+gst_png_tile_dec_decode_threads (GstPngTileDec * self)
+{
+  guint threads = self->image.settings.threads;
+
+  return threads ? threads : MAX (g_get_num_processors (), 1);
 }
 
 /* --- held-bytes bookkeeping --- */
@@ -254,10 +287,11 @@ gst_png_tile_dec_set_held (GstPngTileDec * self, guint64 * counter,
 static void
 gst_png_tile_dec_update_decoder_held (GstPngTileDec * self)
 {
-  guint64 bytes = self->libpng_alloc.bytes;
+  guint64 bytes = self->png_alloc.bytes;
 
-  if (self->image_fast_inflate && self->png)
-    bytes += gst_png_idat_inflater_held_bytes (self->inflater);
+  if (self->image.settings.fast_inflate && self->png)
+    bytes += gst_png_idat_inflater_held_bytes (self->inflater) +
+        gst_png_inflate_thread_held_bytes (self->inflate_thread);
   gst_png_tile_dec_set_held (self, &self->held_decoder_bytes, bytes);
 }
 
@@ -281,20 +315,19 @@ gst_png_tile_dec_release_tiles (GstPngTileDec * self)
 
     if (t->buffer) {
       gst_video_frame_unmap (&t->frame);
-      gst_buffer_unref (t->buffer);
+      gst_tile_output_drop (self->output, t->buffer);
       t->buffer = NULL;
     }
   }
   self->tiles_acquired = FALSE;
-  gst_png_tile_dec_set_held (self, &self->held_tile_bytes, 0);
 }
 
-/* Acquires one buffer per tile column from the pool. This is where the
- * decoder waits when downstream still holds the pool's tiles. */
+/* Acquires one buffer per tile column from the output's pool. This is where
+ * the decoder waits when downstream still holds the pool's tiles; a flush or
+ * PAUSED->READY (gst_tile_output_set_flushing()) wakes it. */
 static GstFlowReturn
 gst_png_tile_dec_acquire_tiles (GstPngTileDec * self)
 {
-  GstBufferPool *pool = self->pool;
   guint c;
 
   self->tiles_acquired = TRUE;
@@ -302,7 +335,7 @@ gst_png_tile_dec_acquire_tiles (GstPngTileDec * self)
     GstPngTileDecTile *t = &self->tiles[c];
     GstFlowReturn ret;
 
-    ret = gst_buffer_pool_acquire_buffer (pool, &t->buffer, NULL);
+    ret = gst_tile_output_acquire (self->output, &t->buffer);
     if (ret != GST_FLOW_OK) {
       t->buffer = NULL;
       gst_png_tile_dec_release_tiles (self);
@@ -310,7 +343,7 @@ gst_png_tile_dec_acquire_tiles (GstPngTileDec * self)
     }
     if (!gst_video_frame_map (&t->frame, &self->out_info, t->buffer,
             GST_MAP_WRITE | GST_VIDEO_FRAME_MAP_FLAG_NO_REF)) {
-      gst_buffer_unref (t->buffer);
+      gst_tile_output_drop (self->output, t->buffer);
       t->buffer = NULL;
       gst_png_tile_dec_release_tiles (self);
       GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
@@ -320,8 +353,6 @@ gst_png_tile_dec_acquire_tiles (GstPngTileDec * self)
     t->data = GST_VIDEO_FRAME_PLANE_DATA (&t->frame, 0);
     t->stride = GST_VIDEO_FRAME_PLANE_STRIDE (&t->frame, 0);
   }
-  gst_png_tile_dec_set_held (self, &self->held_tile_bytes,
-      (guint64) self->grid.n_columns * GST_VIDEO_INFO_SIZE (&self->out_info));
   self->rows_in_tile = 0;
   return GST_FLOW_OK;
 }
@@ -358,22 +389,13 @@ gst_png_tile_dec_zero_rows (GstPngTileDec * self, guint from_row)
 }
 
 static void
-gst_png_tile_dec_push_pending_segment (GstPngTileDec * self)
-{
-  if (self->pending_segment) {
-    gst_pad_push_event (self->srcpad, self->pending_segment);
-    self->pending_segment = NULL;
-  }
-}
-
-static void
 gst_png_tile_dec_stamp_tile (GstPngTileDec * self, GstBuffer * buf, guint c)
 {
-  gst_tile_grid_add_meta (&self->grid, buf, self->image_index, c,
+  gst_tile_grid_add_meta (&self->grid, buf, self->image.index, c,
       self->tile_row);
-  GST_BUFFER_PTS (buf) = self->image_pts;
-  GST_BUFFER_DURATION (buf) = self->image_duration;
-  GST_BUFFER_OFFSET (buf) = self->image_index;
+  GST_BUFFER_PTS (buf) = self->image.pts;
+  GST_BUFFER_DURATION (buf) = self->image.duration;
+  GST_BUFFER_OFFSET (buf) = self->image.index;
   if (c != 0 || self->tile_row != 0)
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
   if (self->need_discont) {
@@ -396,17 +418,14 @@ gst_png_tile_dec_push_tiles (GstPngTileDec * self)
   }
   self->tiles_acquired = FALSE;
 
-  gst_png_tile_dec_push_pending_segment (self);
   for (c = 0; c < n; c++) {
     GstBuffer *buf = self->tiles[c].buffer;
 
     self->tiles[c].buffer = NULL;
-    gst_png_tile_dec_set_held (self, &self->held_tile_bytes,
-        (guint64) (n - c - 1) * GST_VIDEO_INFO_SIZE (&self->out_info));
     if (ret == GST_FLOW_OK)
-      ret = gst_pad_push (self->srcpad, buf);
+      ret = gst_tile_output_push (self->output, buf);
     else
-      gst_buffer_unref (buf);
+      gst_tile_output_drop (self->output, buf);
   }
   self->tile_row++;
   self->rows_in_tile = 0;
@@ -415,15 +434,19 @@ gst_png_tile_dec_push_tiles (GstPngTileDec * self)
 
 /* --- progress --- */
 
+/* Asked before the message is built: a stream of tiny images offers far more
+ * messages than message-interval lets through. */
 static void
 gst_png_tile_dec_post_progress (GstPngTileDec * self)
 {
   GstStructure *s;
 
+  if (!gst_message_throttle_allow (self->progress_throttle))
+    return;
   s = gst_structure_new ("pngtiledec-progress",
-      "image-index", G_TYPE_UINT64, self->image_index,
-      "rows-done", G_TYPE_UINT, self->rows_done,
-      "rows-total", G_TYPE_UINT, self->height, NULL);
+      "image-index", G_TYPE_UINT64, self->image.index,
+      "rows-done", G_TYPE_UINT, self->image.rows_done,
+      "rows-total", G_TYPE_UINT, self->image.height, NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 }
@@ -431,12 +454,12 @@ gst_png_tile_dec_post_progress (GstPngTileDec * self)
 static void
 gst_png_tile_dec_add_rows (GstPngTileDec * self, guint rows)
 {
-  guint every = self->image_progress_rows;
-  guint before = self->rows_done;
+  guint every = self->image.settings.progress_rows;
+  guint before = self->image.rows_done;
 
-  self->rows_done += rows;
-  if (every > 0 && self->rows_done < self->height
-      && self->rows_done / every != before / every)
+  self->image.rows_done += rows;
+  if (every > 0 && self->image.rows_done < self->image.height
+      && self->image.rows_done / every != before / every)
     gst_png_tile_dec_post_progress (self);
 }
 
@@ -447,11 +470,12 @@ gst_png_tile_dec_drop_image (GstPngTileDec * self)
 {
   gst_png_tile_dec_release_tiles (self);
   if (self->png)
-    png_destroy_read_struct (&self->png, &self->info, NULL);
+    png_destroy_read_struct (&self->png, &self->png_info, NULL);
   self->png = NULL;
-  self->info = NULL;
-  g_clear_pointer (&self->interlace_buffer, g_free);
-  g_clear_pointer (&self->image_location, g_free);
+  self->png_info = NULL;
+  g_clear_pointer (&self->png_error, g_free);
+  g_clear_pointer (&self->image.interlace_buffer, g_free);
+  g_clear_pointer (&self->image.location, g_free);
   GST_OBJECT_LOCK (self);
   self->held_interlace_bytes = 0;
   self->held_decoder_bytes = 0;
@@ -461,27 +485,29 @@ gst_png_tile_dec_drop_image (GstPngTileDec * self)
 static gchar *
 gst_png_tile_dec_describe_image (GstPngTileDec * self)
 {
-  if (self->image_location)
+  if (self->image.location)
     return g_strdup_printf ("image %" G_GUINT64_FORMAT " (%s)",
-        self->image_index, self->image_location);
-  return g_strdup_printf ("image %" G_GUINT64_FORMAT, self->image_index);
+        self->image.index, self->image.location);
+  return g_strdup_printf ("image %" G_GUINT64_FORMAT, self->image.index);
 }
 
-/* Reports a bad image per on-error. Returns GST_FLOW_OK when skipping (the
- * stream goes on with a search for the next signature), GST_FLOW_ERROR
- * otherwise. */
+/* Reports a bad image per on-error and drops it. Skipping, the stream goes
+ * on in @next (IDLE when a new file begins with the next byte, RESYNC to
+ * search for the next signature) and GST_FLOW_OK is returned; failing, the
+ * state is FAILED and GST_FLOW_ERROR is returned. */
 static GstFlowReturn
-gst_png_tile_dec_image_failed (GstPngTileDec * self, const gchar * reason)
+gst_png_tile_dec_image_failed (GstPngTileDec * self, GstPngTileDecState next,
+    const gchar * reason)
 {
   gchar *what = gst_png_tile_dec_describe_image (self);
   GstFlowReturn ret = GST_FLOW_OK;
 
-  if (self->image_on_error == GST_PNG_TILE_DEC_ON_ERROR_SKIP) {
+  if (self->image.settings.on_error == GST_PNG_TILE_DEC_ON_ERROR_SKIP) {
     GST_ELEMENT_WARNING (self, STREAM, DECODE,
         ("Skipped PNG %s: %s", what, reason),
         ("on-error=skip: the rest of %s is dropped; decoding goes on with "
             "the next image", what));
-    self->state = GST_PNG_TILE_DEC_STATE_RESYNC;
+    self->state = next;
     self->sig_matched = 0;
     self->need_discont = TRUE;
   } else {
@@ -490,9 +516,24 @@ gst_png_tile_dec_image_failed (GstPngTileDec * self, const gchar * reason)
         ("on-error=fail; set on-error=skip to drop bad images and go on "
             "with the next one"));
     ret = GST_FLOW_ERROR;
+    self->state = GST_PNG_TILE_DEC_STATE_FAILED;
+    self->failed_flow = ret;
   }
   g_free (what);
   gst_png_tile_dec_drop_image (self);
+  return ret;
+}
+
+/* The image failed with the reason libpng stopped for. */
+static GstFlowReturn
+gst_png_tile_dec_png_failed (GstPngTileDec * self)
+{
+  gchar *reason = g_steal_pointer (&self->png_error);
+  GstFlowReturn ret;
+
+  ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_RESYNC,
+      reason ? reason : "libpng stopped without a reason");
+  g_free (reason);
   return ret;
 }
 
@@ -500,35 +541,48 @@ gst_png_tile_dec_image_failed (GstPngTileDec * self, const gchar * reason)
  * gst_png_tile_dec_run_libpng(), so callbacks keep every resource in
  * `self` where the reset path finds it. */
 static void
-gst_png_tile_dec_png_error (png_structp png, png_const_charp msg)
+gst_png_tile_dec_png_error_fn (png_structp png, png_const_charp msg)
 {
   GstPngTileDec *self = png_get_error_ptr (png);
 
-  /* libpng names the chunk in some messages twice ("IDAT: IDAT: ...") */
-  if (strlen (msg) > 12 && msg[4] == ':' && strncmp (msg, msg + 6, 6) == 0)
-    msg += 6;
-  g_strlcpy (self->reason, msg, sizeof (self->reason));
+  /* the first reason wins: our own (see refuse()) is already set when it
+   * passes through here */
+  if (!self->png_error) {
+    /* libpng names the chunk in some messages twice ("IDAT: IDAT: ...") */
+    if (strlen (msg) > 12 && msg[4] == ':' && strncmp (msg, msg + 6, 6) == 0)
+      msg += 6;
+    self->png_error = g_strdup (msg);
+  }
   png_longjmp (png, 1);
 }
 
+/* Refuses the image for a reason of ours, from inside a libpng callback. */
+static void G_GNUC_PRINTF (2, 3) G_GNUC_NORETURN
+gst_png_tile_dec_refuse (GstPngTileDec * self, const gchar * format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_free (self->png_error);
+  self->png_error = g_strdup_vprintf (format, args);
+  va_end (args);
+  png_error (self->png, self->png_error);
+}
+
+/* What libpng only warns about inside the image data (a zlib stream that is
+ * damaged or does not end where the rows end, its check value wrong) means
+ * the rows sent may be wrong, so the image fails. Which chunk libpng is in
+ * is its state, not its wording; before the header callback the warnings are
+ * about metadata, which libpng drops or ignores as other decoders do. */
 static void
-gst_png_tile_dec_png_warning (png_structp png, png_const_charp msg)
+gst_png_tile_dec_png_warning_fn (png_structp png, png_const_charp msg)
 {
   GstPngTileDec *self = png_get_error_ptr (png);
 
   GST_DEBUG_OBJECT (self, "libpng warning on image %" G_GUINT64_FORMAT ": %s",
-      self->image_index, msg);
-  /* libpng only warns when the zlib stream of the pixels is damaged after
-   * the last row was inflated (or reports a damaged stream as a benign
-   * error); either way the pixels sent may be wrong, so the image fails. */
-  if (strstr (msg, "ADLER32") || strstr (msg, "Truncated compressed data")
-      || strstr (msg, "Decompression error"))
+      self->image.index, msg);
+  if (self->image.in_pixels && png_get_io_chunk_type (png) == GST_PNG_CHUNK_IDAT)
     png_error (png, msg);
-  /* The push reader keeps a whole ancillary chunk in memory before it looks
-   * at it, and only warns about an oversized one: refuse it instead. */
-  if (strstr (msg, "chunk data is too large"))
-    png_error (png, "a chunk is larger than the " G_STRINGIFY
-        (CHUNK_MALLOC_MAX_MIB) " MiB allowed for metadata");
 }
 
 /* Stops libpng because of a flow return (flushing, not-negotiated, ...),
@@ -536,7 +590,7 @@ gst_png_tile_dec_png_warning (png_structp png, png_const_charp msg)
 static void
 gst_png_tile_dec_abort (GstPngTileDec * self, GstFlowReturn ret)
 {
-  self->callback_flow = ret;
+  self->downstream_flow = ret;
   png_error (self->png, "stopped by downstream");
 }
 
@@ -578,84 +632,6 @@ gst_png_tile_dec_set_transforms (png_structp png, png_infop info)
 
 /* --- negotiation and the bounded pool --- */
 
-static gboolean
-gst_png_tile_dec_configure_pool (GstBufferPool * pool, GstCaps * caps,
-    guint size, guint min, guint max, gboolean video_meta)
-{
-  GstStructure *config = gst_buffer_pool_get_config (pool);
-
-  gst_buffer_pool_config_set_params (config, caps, size, min, max);
-  if (video_meta
-      && gst_buffer_pool_has_option (pool, GST_BUFFER_POOL_OPTION_VIDEO_META))
-    gst_buffer_pool_config_add_option (config,
-        GST_BUFFER_POOL_OPTION_VIDEO_META);
-  return gst_buffer_pool_set_config (pool, config);
-}
-
-/* Uses downstream's pool if it offers one and accepts our bound, otherwise
- * a video buffer pool of our own. Either way the pool has a maximum: a full
- * row of tiles being filled plus one row downstream may still hold, on top
- * of what downstream says it keeps. */
-static GstFlowReturn
-gst_png_tile_dec_decide_allocation (GstPngTileDec * self, GstCaps * caps)
-{
-  GstQuery *query = gst_query_new_allocation (caps, TRUE);
-  GstBufferPool *pool = NULL, *old;
-  guint size = GST_VIDEO_INFO_SIZE (&self->out_info), qsize = 0;
-  guint min = 0, max = 0, n = self->grid.n_columns, max_tiles;
-  gboolean video_meta = FALSE, flushing;
-
-  if (gst_pad_peer_query (self->srcpad, query)) {
-    video_meta = gst_query_find_allocation_meta (query,
-        GST_VIDEO_META_API_TYPE, NULL);
-    if (gst_query_get_n_allocation_pools (query) > 0)
-      gst_query_parse_nth_allocation_pool (query, 0, &pool, &qsize, &min,
-          &max);
-  }
-  gst_query_unref (query);
-  max_tiles = gst_tile_pool_max_buffers (size, min + 2 * n);
-
-  if (pool && !gst_png_tile_dec_configure_pool (pool, caps, MAX (size, qsize),
-          min, max_tiles, video_meta)) {
-    GST_DEBUG_OBJECT (self, "downstream pool refused a bound, using our own");
-    gst_clear_object (&pool);
-  }
-  if (!pool) {
-    /* a downstream may state the buffers it keeps without offering a pool */
-    pool = gst_video_buffer_pool_new ();
-    if (!gst_png_tile_dec_configure_pool (pool, caps, size, 1, max_tiles,
-            video_meta)) {
-      gst_object_unref (pool);
-      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-          ("Could not configure a tile buffer pool"), (NULL));
-      return GST_FLOW_ERROR;
-    }
-  }
-  if (!gst_buffer_pool_set_active (pool, TRUE)) {
-    gst_object_unref (pool);
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Could not activate the tile buffer pool (%u tiles of %u bytes)",
-            max_tiles, size), (NULL));
-    return GST_FLOW_ERROR;
-  }
-
-  GST_OBJECT_LOCK (self);
-  old = self->pool;
-  self->pool = pool;
-  flushing = self->flushing;
-  GST_OBJECT_UNLOCK (self);
-  if (flushing)
-    gst_buffer_pool_set_flushing (pool, TRUE);
-  if (old) {
-    gst_buffer_pool_set_active (old, FALSE);
-    gst_object_unref (old);
-  }
-  self->pool_columns = n;
-  GST_DEBUG_OBJECT (self, "pool of at most %u tiles of %u bytes", max_tiles,
-      size);
-  return flushing ? GST_FLOW_FLUSHING : GST_FLOW_OK;
-}
-
 static void
 gst_png_tile_dec_plan_columns (GstPngTileDec * self, guint bpp)
 {
@@ -676,6 +652,30 @@ gst_png_tile_dec_plan_columns (GstPngTileDec * self, guint bpp)
   }
 }
 
+/* Caps refused while flushing are offered again with the next image. */
+static GstFlowReturn
+gst_png_tile_dec_send_caps (GstPngTileDec * self, const GstVideoInfo * info)
+{
+  GstCaps *caps = gst_video_info_to_caps (info);
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  GST_DEBUG_OBJECT (self, "tile caps %" GST_PTR_FORMAT, caps);
+  self->out_info = *info;
+  if (!gst_tile_output_set_caps (self->output, caps)) {
+    gst_video_info_init (&self->out_info);
+    if (!GST_PAD_IS_FLUSHING (self->srcpad)) {
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+          ("Downstream does not accept %s tiles of %ux%u (image %"
+              G_GUINT64_FORMAT ")", GST_VIDEO_INFO_NAME (info),
+              self->grid.tile_width, self->grid.tile_height,
+              self->image.index), ("caps: %" GST_PTR_FORMAT, caps));
+      ret = GST_FLOW_NOT_NEGOTIATED;
+    }
+  }
+  gst_caps_unref (caps);
+  return ret;
+}
+
 /* Cuts the new image into a grid and makes sure downstream has caps and a
  * pool for it; caps are sent only when the tile size or format changes. */
 static GstFlowReturn
@@ -688,46 +688,30 @@ gst_png_tile_dec_setup_output (GstPngTileDec * self, GstVideoFormat format)
 
   gst_video_info_set_format (&info, format, 1, 1);
   bpp = GST_VIDEO_INFO_COMP_PSTRIDE (&info, 0);
-  tile_w = self->image_tile_width;
-  if (tile_w == 0 || tile_w > self->width)
-    tile_w = self->width;
-  tile_h = self->image_tile_height;
+  tile_w = self->image.settings.tile_width;
+  if (tile_w == 0 || tile_w > self->image.width)
+    tile_w = self->image.width;
+  tile_h = self->image.settings.tile_height;
   if (tile_h == 0)
     tile_h = gst_tile_grid_rows_for_bytes ((guint64) tile_w * bpp,
-        AUTO_TILE_BYTES, self->height);
-  gst_tile_grid_init (&self->grid, self->width, self->height, tile_w, tile_h);
+        AUTO_TILE_BYTES, self->image.height);
+  gst_tile_grid_init (&self->grid, self->image.width, self->image.height,
+      tile_w, tile_h);
 
   if (!gst_video_info_set_format (&info, format, self->grid.tile_width,
-          self->grid.tile_height)) {
-    g_snprintf (self->reason, sizeof (self->reason), "a %ux%u tile is too "
-        "large for a video frame; lower tile-width or tile-height",
-        self->grid.tile_width, self->grid.tile_height);
-    return GST_FLOW_CUSTOM_ERROR;
-  }
+          self->grid.tile_height))
+    gst_png_tile_dec_refuse (self, "a %ux%u tile is too large for a video "
+        "frame; lower tile-width or tile-height", self->grid.tile_width,
+        self->grid.tile_height);
   if (self->fps_n > 0) {
     GST_VIDEO_INFO_FPS_N (&info) = self->fps_n;
     GST_VIDEO_INFO_FPS_D (&info) = self->fps_d;
   }
 
-  new_caps = !self->have_caps || !gst_video_info_is_equal (&info,
-      &self->out_info);
+  new_caps = !gst_tile_output_has_caps (self->output)
+      || !gst_video_info_is_equal (&info, &self->out_info);
   if (new_caps) {
-    GstCaps *caps = gst_video_info_to_caps (&info);
-
-    self->out_info = info;
-    self->have_caps = TRUE;
-    GST_DEBUG_OBJECT (self, "tile caps %" GST_PTR_FORMAT, caps);
-    if (!gst_pad_push_event (self->srcpad, gst_event_new_caps (caps))
-        && !GST_PAD_IS_FLUSHING (self->srcpad)) {
-      self->have_caps = FALSE;
-      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-          ("Downstream does not accept %s tiles of %ux%u (image %"
-              G_GUINT64_FORMAT ")", gst_video_format_to_string (format),
-              self->grid.tile_width, self->grid.tile_height,
-              self->image_index), ("caps: %" GST_PTR_FORMAT, caps));
-      ret = GST_FLOW_NOT_NEGOTIATED;
-    }
-    gst_caps_unref (caps);
+    ret = gst_png_tile_dec_send_caps (self, &info);
     if (ret != GST_FLOW_OK)
       return ret;
   }
@@ -735,80 +719,91 @@ gst_png_tile_dec_setup_output (GstPngTileDec * self, GstVideoFormat format)
   /* checked first: it clears the flag, which must not survive a
    * renegotiation made for another reason */
   reconfigure = gst_pad_check_reconfigure (self->srcpad);
-  if (reconfigure || new_caps || !self->pool
+  if (reconfigure || new_caps || !gst_tile_output_has_pool (self->output)
       || self->pool_columns != self->grid.n_columns) {
-    GstCaps *caps = gst_video_info_to_caps (&self->out_info);
+    GstCaps *caps = gst_video_info_to_caps (&info);
 
-    ret = gst_png_tile_dec_decide_allocation (self, caps);
+    /* one row of tiles being filled, one downstream may still hold */
+    ret = gst_tile_output_negotiate_pool (self->output, caps,
+        GST_VIDEO_INFO_SIZE (&info), 2 * self->grid.n_columns);
     gst_caps_unref (caps);
     if (ret != GST_FLOW_OK)
       return ret;
+    self->pool_columns = self->grid.n_columns;
   }
   gst_png_tile_dec_plan_columns (self, bpp);
   self->tile_row = 0;
   self->rows_in_tile = 0;
-  gst_png_tile_dec_push_pending_segment (self);
   return GST_FLOW_OK;
 }
 
 /* --- libpng callbacks --- */
 
+/* An interlaced image is decoded whole before its first tile: allowed up to
+ * max-interlaced-bytes. */
+static void
+gst_png_tile_dec_check_interlaced (GstPngTileDec * self)
+{
+  GstPngTileDecImage *image = &self->image;
+  guint64 need = (guint64) image->rowbytes * image->height;
+
+  if (image->settings.max_interlaced_bytes == 0
+      || need > image->settings.max_interlaced_bytes)
+    gst_png_tile_dec_refuse (self, "it is Adam7-interlaced (%ux%u) and needs "
+        "a %" G_GUINT64_FORMAT "-byte whole-image buffer, more than "
+        "max-interlaced-bytes=%" G_GUINT64_FORMAT "; raise "
+        "max-interlaced-bytes to decode it", image->width, image->height,
+        need, image->settings.max_interlaced_bytes);
+}
+
+static void
+gst_png_tile_dec_alloc_interlaced (GstPngTileDec * self)
+{
+  GstPngTileDecImage *image = &self->image;
+  guint64 need = (guint64) image->rowbytes * image->height;
+
+  /* zeroed pages are mapped lazily: nothing is touched before libpng
+   * writes a row */
+  image->interlace_buffer = g_try_malloc0 (need);
+  if (!image->interlace_buffer)
+    gst_png_tile_dec_refuse (self, "out of memory for its %" G_GUINT64_FORMAT
+        "-byte interlace buffer; lower max-interlaced-bytes to refuse such "
+        "images", need);
+  gst_png_tile_dec_set_held (self, &self->held_interlace_bytes, need);
+}
+
 static void
 gst_png_tile_dec_on_info (png_structp png, png_infop info)
 {
   GstPngTileDec *self = png_get_progressive_ptr (png);
+  GstPngTileDecImage *image = &self->image;
   GstVideoFormat format;
   GstFlowReturn ret;
 
-  self->width = png_get_image_width (png, info);
-  self->height = png_get_image_height (png, info);
-  self->interlaced =
+  image->width = png_get_image_width (png, info);
+  image->height = png_get_image_height (png, info);
+  image->interlaced =
       png_get_interlace_type (png, info) != PNG_INTERLACE_NONE;
   gst_png_tile_dec_set_transforms (png, info);
-  if (self->interlaced)
+  if (image->interlaced)
     png_set_interlace_handling (png);
   png_read_update_info (png, info);
 
   format = gst_png_tile_dec_format_of (png_get_channels (png, info),
       png_get_bit_depth (png, info));
   if (format == GST_VIDEO_FORMAT_UNKNOWN)
-    png_error (png, "unsupported output layout");
-  self->rowbytes = png_get_rowbytes (png, info);
+    gst_png_tile_dec_refuse (self, "unsupported output layout");
+  image->rowbytes = png_get_rowbytes (png, info);
 
-  if (self->interlaced) {
-    guint64 need = (guint64) self->rowbytes * self->height;
-
-    if (self->image_max_interlaced_bytes == 0
-        || need > self->image_max_interlaced_bytes) {
-      g_snprintf (self->reason, sizeof (self->reason),
-          "it is Adam7-interlaced (%ux%u) and needs a %" G_GUINT64_FORMAT
-          "-byte whole-image buffer, more than max-interlaced-bytes=%"
-          G_GUINT64_FORMAT "; raise max-interlaced-bytes to decode it",
-          self->width, self->height, need, self->image_max_interlaced_bytes);
-      png_error (png, self->reason);
-    }
-  }
-
+  /* refused before the output is set up for it */
+  if (image->interlaced)
+    gst_png_tile_dec_check_interlaced (self);
   ret = gst_png_tile_dec_setup_output (self, format);
-  if (ret == GST_FLOW_CUSTOM_ERROR)
-    png_error (png, self->reason);
   if (ret != GST_FLOW_OK)
     gst_png_tile_dec_abort (self, ret);
-
-  if (self->interlaced) {
-    gsize need = self->rowbytes * self->height;
-
-    /* zeroed pages are mapped lazily: nothing is touched before libpng
-     * writes a row */
-    self->interlace_buffer = g_try_malloc0 (need);
-    if (!self->interlace_buffer) {
-      g_snprintf (self->reason, sizeof (self->reason),
-          "out of memory for its %" G_GSIZE_FORMAT "-byte interlace buffer; "
-          "lower max-interlaced-bytes to refuse such images", need);
-      png_error (png, self->reason);
-    }
-    gst_png_tile_dec_set_held (self, &self->held_interlace_bytes, need);
-  }
+  if (image->interlaced)
+    gst_png_tile_dec_alloc_interlaced (self);
+  image->in_pixels = TRUE;
 }
 
 static void
@@ -818,11 +813,11 @@ gst_png_tile_dec_on_row (png_structp png, png_bytep new_row,
   GstPngTileDec *self = png_get_progressive_ptr (png);
   GstFlowReturn ret;
 
-  if (new_row == NULL || row_num >= self->height)
+  if (new_row == NULL || row_num >= self->image.height)
     return;
-  if (self->interlaced) {
+  if (self->image.interlaced) {
     png_progressive_combine_row (png,
-        self->interlace_buffer + (gsize) row_num * self->rowbytes, new_row);
+        self->image.interlace_buffer + (gsize) row_num * self->image.rowbytes, new_row);
     return;
   }
 
@@ -838,7 +833,7 @@ gst_png_tile_dec_on_row (png_structp png, png_bytep new_row,
   /* the last tile row waits for IEND, so that a damaged end of file never
    * completes an image */
   if (self->rows_in_tile == self->grid.tile_height
-      && self->rows_done < self->height) {
+      && self->image.rows_done < self->image.height) {
     ret = gst_png_tile_dec_push_tiles (self);
     if (ret != GST_FLOW_OK)
       gst_png_tile_dec_abort (self, ret);
@@ -852,63 +847,29 @@ gst_png_tile_dec_on_end (png_structp png, png_infop info)
 
   /* What follows IEND belongs to the next image: stop libpng here and keep
    * the count of bytes it did not look at. */
-  self->image_ended = TRUE;
-  self->end_remaining = png_process_data_pause (png, 0);
+  self->image.ended = TRUE;
+  self->image.end_remaining = png_process_data_pause (png, 0);
 }
 
 /* --- feeding bytes --- */
 
-static GstFlowReturn
-gst_png_tile_dec_start_image (GstPngTileDec * self, GstBuffer * buf)
+/* libpng's reader for one image, set up for the image's settings. */
+static gboolean
+gst_png_tile_dec_open_png (GstPngTileDec * self)
 {
-  GstClockTime pts = GST_CLOCK_TIME_NONE, dur = GST_CLOCK_TIME_NONE;
-
-  GST_OBJECT_LOCK (self);
-  self->image_on_error = self->on_error;
-  self->image_max_pixels = self->max_pixels;
-  self->image_max_interlaced_bytes = self->max_interlaced_bytes;
-  self->image_progress_rows = self->progress_rows;
-  self->image_fast_inflate = self->fast_inflate && self->inflater;
-  self->image_tile_width = self->tile_width;
-  self->image_tile_height = self->tile_height;
-  GST_OBJECT_UNLOCK (self);
-
-  self->image_index = self->next_index++;
-  g_free (self->image_location);
-  self->image_location = g_strdup (self->location);
-
-  if (!self->buffer_pts_used) {
-    pts = GST_BUFFER_PTS (buf);
-    dur = GST_BUFFER_DURATION (buf);
-    self->buffer_pts_used = TRUE;
-  }
-  if (self->fps_n > 0) {
-    if (!GST_CLOCK_TIME_IS_VALID (pts))
-      pts = gst_util_uint64_scale (self->image_index,
-          self->fps_d * GST_SECOND, self->fps_n);
-    if (!GST_CLOCK_TIME_IS_VALID (dur))
-      dur = gst_util_uint64_scale (GST_SECOND, self->fps_d, self->fps_n);
-  }
-  self->image_pts = pts;
-  self->image_duration = dur;
-
   self->png = png_create_read_struct_2 (PNG_LIBPNG_VER_STRING, self,
-      gst_png_tile_dec_png_error, gst_png_tile_dec_png_warning,
-      &self->libpng_alloc, gst_png_alloc_malloc, gst_png_alloc_free);
-  self->info = self->png ? png_create_info_struct (self->png) : NULL;
-  if (!self->info) {
-    gst_png_tile_dec_drop_image (self);
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Could not create a libpng decoder (out of memory?)"), (NULL));
-    return GST_FLOW_ERROR;
-  }
+      gst_png_tile_dec_png_error_fn, gst_png_tile_dec_png_warning_fn,
+      &self->png_alloc, gst_png_alloc_malloc, gst_png_alloc_free);
+  self->png_info = self->png ? png_create_info_struct (self->png) : NULL;
+  if (!self->png_info)
+    return FALSE;
   png_set_progressive_read_fn (self->png, self, gst_png_tile_dec_on_info,
       gst_png_tile_dec_on_row, gst_png_tile_dec_on_end);
   /* our max-pixels is the limit, not libpng's default of 1000000 */
   png_set_user_limits (self->png, PNG_DIMENSION_MAX, PNG_DIMENSION_MAX);
   png_set_chunk_malloc_max (self->png, CHUNK_MALLOC_MAX);
   png_set_chunk_cache_max (self->png, CHUNK_CACHE_MAX);
-  if (self->image_fast_inflate) {
+  if (self->image.settings.fast_inflate) {
     /* the inflater checks these on the original chunks; libpng sees
      * rewritten IDATs */
     png_set_crc_action (self->png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
@@ -918,51 +879,124 @@ gst_png_tile_dec_start_image (GstPngTileDec * self, GstBuffer * buf)
     png_set_option (self->png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
 #endif
     gst_png_idat_inflater_reset (self->inflater);
+    gst_png_idat_inflater_set_threads (self->inflater,
+        gst_png_tile_dec_decode_threads (self));
+  }
+  return TRUE;
+}
+
+/* The one place where an image's state begins: everything not named here
+ * starts at zero. */
+static GstFlowReturn
+gst_png_tile_dec_start_image (GstPngTileDec * self, GstBuffer * buf)
+{
+  GstPngTileDecSettings settings;
+  GstClockTime pts = GST_CLOCK_TIME_NONE, dur = GST_CLOCK_TIME_NONE;
+  guint64 index = self->next_index++;
+
+  GST_OBJECT_LOCK (self);
+  settings = self->settings;
+  GST_OBJECT_UNLOCK (self);
+  settings.fast_inflate = settings.fast_inflate && self->inflater;
+
+  if (!self->buffer_pts_used) {
+    pts = GST_BUFFER_PTS (buf);
+    dur = GST_BUFFER_DURATION (buf);
+    self->buffer_pts_used = TRUE;
+  }
+  if (self->fps_n > 0) {
+    if (!GST_CLOCK_TIME_IS_VALID (pts))
+      pts = gst_util_uint64_scale (index, self->fps_d * GST_SECOND,
+          self->fps_n);
+    if (!GST_CLOCK_TIME_IS_VALID (dur))
+      dur = gst_util_uint64_scale (GST_SECOND, self->fps_d, self->fps_n);
   }
 
-  self->image_bytes = 0;
-  self->head_len = 0;
-  self->image_ended = FALSE;
-  self->end_remaining = 0;
-  self->callback_flow = GST_FLOW_OK;
-  self->reason[0] = '\0';
-  self->width = self->height = 0;
-  self->rows_done = 0;
-  self->interlaced = FALSE;
+  gst_png_tile_dec_drop_image (self);
+  self->image = (GstPngTileDecImage) {
+    .settings = settings,
+    .index = index,
+    .location = g_strdup (self->location),
+    .pts = pts,
+    .duration = dur,
+    .walk = {.skip = GST_PNG_SIGNATURE_BYTES},
+  };
+  self->downstream_flow = GST_FLOW_OK;
+
+  if (!gst_png_tile_dec_open_png (self)) {
+    gst_png_tile_dec_drop_image (self);
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Could not create a libpng decoder (out of memory?)"), (NULL));
+    return GST_FLOW_ERROR;
+  }
   self->state = GST_PNG_TILE_DEC_STATE_DECODING;
   gst_png_tile_dec_update_decoder_held (self);
   return GST_FLOW_OK;
 }
 
-static guint32
-read_u32_be (const guint8 * p)
-{
-  return ((guint32) p[0] << 24) | ((guint32) p[1] << 16) |
-      ((guint32) p[2] << 8) | p[3];
-}
-
 /* Reads width and height from the IHDR before libpng sees them, so that a
  * bomb is refused before any row buffer exists. Malformed headers are left
- * for libpng to name. */
-static gboolean
+ * for libpng to name. Returns why the image is refused, or NULL. */
+static gchar *
 gst_png_tile_dec_check_header (GstPngTileDec * self)
 {
-  const guint8 *h = self->head;
+  const guint8 *h = self->image.head;
+  guint64 max = self->image.settings.max_pixels, pixels;
   guint32 w, ht;
-  guint64 pixels;
 
   if (memcmp (h, png_signature, 8) != 0 || memcmp (h + 12, "IHDR", 4) != 0)
-    return TRUE;
-  w = read_u32_be (h + 16);
-  ht = read_u32_be (h + 20);
+    return NULL;
+  w = gst_png_read_be32 (h + 16);
+  ht = gst_png_read_be32 (h + 20);
   pixels = (guint64) w * ht;
-  if (self->image_max_pixels == 0 || pixels <= self->image_max_pixels)
-    return TRUE;
-  g_snprintf (self->reason, sizeof (self->reason),
-      "its header claims %ux%u = %" G_GUINT64_FORMAT " pixels, more than "
-      "max-pixels=%" G_GUINT64_FORMAT "; raise max-pixels (0 = no limit) to "
-      "decode it", w, ht, pixels, self->image_max_pixels);
-  return FALSE;
+  if (max == 0 || pixels <= max)
+    return NULL;
+  return g_strdup_printf ("its header claims %ux%u = %" G_GUINT64_FORMAT
+      " pixels, more than max-pixels=%" G_GUINT64_FORMAT "; raise max-pixels "
+      "(0 = no limit) to decode it", w, ht, pixels, max);
+}
+
+/* Walks the chunk headers in @size bytes of the image. Returns how many of
+ * them may go to libpng: all, or up to the end of the header of a chunk
+ * that is refused (then *reason says why). libpng's push reader keeps a
+ * whole chunk before it looks at it, and only warns about an oversized
+ * one; IDAT is streamed and left alone. */
+static gsize
+gst_png_tile_dec_walk_chunks (GstPngTileDec * self, const guint8 * data,
+    gsize size, gchar ** reason)
+{
+  GstPngTileDecChunkWalk *walk = &self->image.walk;
+  gsize i = 0;
+
+  while (i < size && !walk->at_iend) {
+    gsize n;
+    guint32 length;
+
+    if (walk->skip > 0) {
+      n = MIN (walk->skip, size - i);
+      walk->skip -= n;
+      i += n;
+      continue;
+    }
+    n = MIN (GST_PNG_CHUNK_HEADER_BYTES - walk->header_len, size - i);
+    memcpy (walk->header + walk->header_len, data + i, n);
+    walk->header_len += n;
+    i += n;
+    if (walk->header_len < GST_PNG_CHUNK_HEADER_BYTES)
+      break;
+    walk->header_len = 0;
+    length = gst_png_read_be32 (walk->header);
+    walk->at_iend = memcmp (walk->header + 4, "IEND", 4) == 0;
+    if (memcmp (walk->header + 4, "IDAT", 4) != 0
+        && length > CHUNK_MALLOC_MAX) {
+      *reason = g_strdup_printf ("its %.4s chunk is larger than the "
+          G_STRINGIFY (CHUNK_MALLOC_MAX_MIB) " MiB allowed for metadata",
+          (const gchar *) walk->header + 4);
+      return i;
+    }
+    walk->skip = (guint64) length + GST_PNG_CHUNK_CRC_BYTES;
+  }
+  return size;
 }
 
 static void
@@ -971,15 +1005,18 @@ gst_png_tile_dec_forward_to_libpng (gpointer user_data, guint8 * bytes,
 {
   GstPngTileDec *self = user_data;
 
-  png_process_data (self->png, self->info, bytes, len);
+  png_process_data (self->png, self->png_info, bytes, len);
 }
 
+/* A dropped ancillary chunk, as libpng drops one: worth a debug line. Not
+ * passed to libpng's warning handler, which judges libpng's own state. */
 static void
 gst_png_tile_dec_inflater_warning (gpointer user_data, const gchar * message)
 {
   GstPngTileDec *self = user_data;
 
-  png_warning (self->png, message);
+  GST_DEBUG_OBJECT (self, "image %" G_GUINT64_FORMAT ": %s",
+      self->image.index, message);
 }
 
 /* Runs libpng on @size bytes, through the inflater with fast-inflate;
@@ -989,35 +1026,49 @@ gst_png_tile_dec_run_libpng (GstPngTileDec * self, guint8 * data, gsize size,
     gboolean * failed)
 {
   gchar inflate_error[128];
+  /* set before the setjmp, never changed after it */
+  const gboolean pipelined = gst_png_tile_dec_decode_threads (self) > 1;
 
   *failed = FALSE;
   if (setjmp (png_jmpbuf (self->png))) {
     gsize left = png_process_data_pause (self->png, 0);
 
     *failed = TRUE;
-    if (self->image_fast_inflate)
+    if (self->image.settings.fast_inflate && pipelined)
+      return MIN (gst_png_inflate_thread_consumed (self->inflate_thread),
+          size);
+    if (self->image.settings.fast_inflate)
       return MIN (gst_png_idat_inflater_consumed (self->inflater), size);
     return size - MIN (left, size);
   }
-  if (self->image_fast_inflate) {
-    gboolean ended;
+  if (self->image.settings.fast_inflate) {
+    gboolean ended, ok;
 
-    if (!gst_png_idat_inflater_feed (self->inflater, data, size,
-            gst_png_tile_dec_forward_to_libpng,
-            gst_png_tile_dec_inflater_warning, self, &ended, inflate_error,
-            sizeof (inflate_error)))
+    if (pipelined)
+      ok = gst_png_inflate_thread_feed (self->inflate_thread, data, size,
+          gst_png_tile_dec_forward_to_libpng,
+          gst_png_tile_dec_inflater_warning, self, &ended, inflate_error,
+          sizeof (inflate_error));
+    else
+      ok = gst_png_idat_inflater_feed (self->inflater, data, size,
+          gst_png_tile_dec_forward_to_libpng,
+          gst_png_tile_dec_inflater_warning, self, &ended, inflate_error,
+          sizeof (inflate_error));
+    if (!ok)
       png_error (self->png, inflate_error);
     /* the inflater stops at IEND whatever libpng made of it: never leave
      * the caller with bytes nobody will take */
-    if (ended && !self->image_ended)
+    if (ended && !self->image.ended)
       png_error (self->png, "IEND: libpng did not end the image there");
     /* an ancillary chunk may have been gathered */
     gst_png_tile_dec_update_decoder_held (self);
-    return gst_png_idat_inflater_consumed (self->inflater);
+    return pipelined ?
+        gst_png_inflate_thread_consumed (self->inflate_thread) :
+        gst_png_idat_inflater_consumed (self->inflater);
   }
-  png_process_data (self->png, self->info, data, size);
-  if (self->image_ended)
-    return size - MIN (self->end_remaining, size);
+  png_process_data (self->png, self->png_info, data, size);
+  if (self->image.ended)
+    return size - MIN (self->image.end_remaining, size);
   return size;
 }
 
@@ -1027,15 +1078,15 @@ gst_png_tile_dec_finish_interlaced (GstPngTileDec * self)
   guint y = 0, r;
   GstFlowReturn ret;
 
-  while (y < self->height) {
-    guint rows = MIN (self->grid.tile_height, self->height - y);
+  while (y < self->image.height) {
+    guint rows = MIN (self->grid.tile_height, self->image.height - y);
 
     ret = gst_png_tile_dec_acquire_tiles (self);
     if (ret != GST_FLOW_OK)
       return ret;
     for (r = 0; r < rows; r++) {
       gst_png_tile_dec_copy_row (self,
-          self->interlace_buffer + (gsize) (y + r) * self->rowbytes, r);
+          self->image.interlace_buffer + (gsize) (y + r) * self->image.rowbytes, r);
       gst_png_tile_dec_add_rows (self, 1);
     }
     self->rows_in_tile = rows;
@@ -1053,13 +1104,15 @@ gst_png_tile_dec_finish_image (GstPngTileDec * self)
 {
   GstFlowReturn ret;
 
-  if (self->interlaced) {
+  if (self->image.interlaced) {
     ret = gst_png_tile_dec_finish_interlaced (self);
-  } else if (self->rows_done < self->height || !self->tiles_acquired) {
+  } else if (self->image.rows_done < self->image.height
+      || !self->tiles_acquired) {
     gchar *reason = g_strdup_printf ("its image data ended after %u of %u "
-        "rows", self->rows_done, self->height);
+        "rows", self->image.rows_done, self->image.height);
 
-    ret = gst_png_tile_dec_image_failed (self, reason);
+    ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_RESYNC,
+        reason);
     g_free (reason);
     return ret;
   } else {
@@ -1067,13 +1120,24 @@ gst_png_tile_dec_finish_image (GstPngTileDec * self)
   }
   if (ret != GST_FLOW_OK)
     return ret;
-  if (self->image_progress_rows > 0)
+  if (self->image.settings.progress_rows > 0)
     gst_png_tile_dec_post_progress (self);
   GST_DEBUG_OBJECT (self, "image %" G_GUINT64_FORMAT " done: %ux%u",
-      self->image_index, self->width, self->height);
+      self->image.index, self->image.width, self->image.height);
   gst_png_tile_dec_drop_image (self);
   self->state = GST_PNG_TILE_DEC_STATE_IDLE;
   return GST_FLOW_OK;
+}
+
+/* The image fails for a reason of ours (taken), found outside libpng. */
+static GstFlowReturn
+gst_png_tile_dec_refuse_image (GstPngTileDec * self, gchar * reason)
+{
+  GstFlowReturn ret = gst_png_tile_dec_image_failed (self,
+      GST_PNG_TILE_DEC_STATE_RESYNC, reason);
+
+  g_free (reason);
+  return ret;
 }
 
 /* Feeds bytes of the current image; sets *used to what it consumed. */
@@ -1081,35 +1145,43 @@ static GstFlowReturn
 gst_png_tile_dec_decode (GstPngTileDec * self, const guint8 * data,
     gsize size, gsize * used)
 {
+  GstPngTileDecImage *image = &self->image;
   gsize chunk = size, done;
+  gchar *refused = NULL;
   gboolean failed;
 
-  if (self->head_len < HEADER_SNIFF_BYTES) {
-    chunk = MIN (HEADER_SNIFF_BYTES - self->head_len, size);
-    memcpy (self->head + self->head_len, data, chunk);
-    self->head_len += chunk;
-    if (self->head_len == HEADER_SNIFF_BYTES
-        && !gst_png_tile_dec_check_header (self)) {
+  if (image->head_len < GST_PNG_TILE_DEC_HEAD_BYTES) {
+    chunk = MIN (GST_PNG_TILE_DEC_HEAD_BYTES - image->head_len, size);
+    memcpy (image->head + image->head_len, data, chunk);
+    image->head_len += chunk;
+    if (image->head_len == GST_PNG_TILE_DEC_HEAD_BYTES)
+      refused = gst_png_tile_dec_check_header (self);
+    if (refused) {
       *used = chunk;
-      return gst_png_tile_dec_image_failed (self, self->reason);
+      return gst_png_tile_dec_refuse_image (self, refused);
     }
   }
+  chunk = gst_png_tile_dec_walk_chunks (self, data, chunk, &refused);
 
   done = gst_png_tile_dec_run_libpng (self, (guint8 *) data, chunk, &failed);
   /* always move forward, or a failure at an image's first byte would find
    * the same signature again */
-  if (done == 0 && self->image_bytes == 0)
+  if (done == 0 && image->bytes == 0)
     done = 1;
-  self->image_bytes += done;
+  image->bytes += done;
   *used = done;
-  if (failed) {
-    if (self->callback_flow != GST_FLOW_OK) {
-      gst_png_tile_dec_drop_image (self);
-      return self->callback_flow;
-    }
-    return gst_png_tile_dec_image_failed (self, self->reason);
+  if (failed && self->downstream_flow != GST_FLOW_OK) {
+    g_free (refused);
+    gst_png_tile_dec_drop_image (self);
+    return self->downstream_flow;
   }
-  if (self->image_ended)
+  if (failed) {
+    g_free (refused);
+    return gst_png_tile_dec_png_failed (self);
+  }
+  if (refused)
+    return gst_png_tile_dec_refuse_image (self, refused);
+  if (image->ended)
     return gst_png_tile_dec_finish_image (self);
   return GST_FLOW_OK;
 }
@@ -1195,9 +1267,8 @@ gst_png_tile_dec_empty_file (GstPngTileDec * self, GstBuffer * buf)
   GstFlowReturn ret = gst_png_tile_dec_start_image (self, buf);
 
   if (ret == GST_FLOW_OK)
-    ret = gst_png_tile_dec_image_failed (self, "the file is empty");
-  if (ret == GST_FLOW_OK)
-    self->state = GST_PNG_TILE_DEC_STATE_IDLE;
+    ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_IDLE,
+        "the file is empty");
   return ret;
 }
 
@@ -1229,10 +1300,8 @@ gst_png_tile_dec_check_unit_start (GstPngTileDec * self, GstBuffer * buf,
     self->state = GST_PNG_TILE_DEC_STATE_IDLE;
     self->sig_matched = 0;
   } else if (self->state == GST_PNG_TILE_DEC_STATE_DECODING && new_file) {
-    ret = gst_png_tile_dec_image_failed (self,
+    ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_IDLE,
         "the file ended before its IEND chunk (truncated?)");
-    if (ret == GST_FLOW_OK)
-      self->state = GST_PNG_TILE_DEC_STATE_IDLE;
   }
   if (ret == GST_FLOW_OK && size == 0)
     ret = gst_png_tile_dec_empty_file (self, buf);
@@ -1260,7 +1329,8 @@ gst_png_tile_dec_process (GstPngTileDec * self, GstBuffer * buf)
     ret = gst_png_tile_dec_feed (self, buf, map.data, map.size);
   gst_buffer_unmap (buf, &map);
 
-  if (ret != GST_FLOW_OK) {
+  /* a failed image has set FAILED already; a downstream flow has not */
+  if (ret != GST_FLOW_OK && self->state != GST_PNG_TILE_DEC_STATE_FAILED) {
     gst_png_tile_dec_drop_image (self);
     self->state = GST_PNG_TILE_DEC_STATE_FAILED;
     self->failed_flow = ret;
@@ -1290,17 +1360,28 @@ gst_png_tile_dec_pull_start (GstPngTileDec * self)
 
   stream_id = gst_pad_create_stream_id (self->srcpad, GST_ELEMENT (self),
       NULL);
-  gst_pad_push_event (self->srcpad, gst_event_new_stream_start (stream_id));
+  gst_tile_output_push_event (self->output,
+      gst_event_new_stream_start (stream_id));
   g_free (stream_id);
   gst_segment_init (&seg, GST_FORMAT_TIME);
-  gst_clear_event (&self->pending_segment);
-  self->pending_segment = gst_event_new_segment (&seg);
+  gst_tile_output_push_event (self->output, gst_event_new_segment (&seg));
   if (gst_pad_peer_query (self->sinkpad, query)) {
     g_free (self->location);
     gst_query_parse_uri (query, &self->location);
   }
   gst_query_unref (query);
   self->pull_started = TRUE;
+}
+
+/* EOS from the pull loop; before any caps the output first sends what it
+ * held (stream-start, segment, tags). */
+static void
+gst_png_tile_dec_push_eos (GstPngTileDec * self)
+{
+  GstEvent *eos = gst_event_new_eos ();
+
+  if (!gst_tile_output_hold_event (self->output, eos))
+    gst_pad_push_event (self->srcpad, eos);
 }
 
 static void
@@ -1326,14 +1407,100 @@ gst_png_tile_dec_pull_loop (GstPngTileDec * self)
   gst_pad_pause_task (self->sinkpad);
   if (ret == GST_FLOW_EOS) {
     gst_png_tile_dec_handle_eos (self);
-    gst_pad_push_event (self->srcpad, gst_event_new_eos ());
+    gst_png_tile_dec_push_eos (self);
   } else if (ret == GST_FLOW_NOT_LINKED || ret == GST_FLOW_NOT_NEGOTIATED) {
     /* GST_FLOW_ERROR was posted by whoever returned it */
     GST_ELEMENT_FLOW_ERROR (self, ret);
-    gst_pad_push_event (self->srcpad, gst_event_new_eos ());
+    gst_png_tile_dec_push_eos (self);
   } else if (ret == GST_FLOW_ERROR) {
-    gst_pad_push_event (self->srcpad, gst_event_new_eos ());
+    gst_png_tile_dec_push_eos (self);
   }
+}
+
+/* Why the first image of @data (the first pull block) is bad as far as its
+ * complete chunks show: a critical chunk with a wrong CRC. NULL when
+ * nothing is wrong or when the decoder's own header checks (max-pixels, the
+ * metadata chunk limit, lengths out of range) come first: it reports those.
+ * A file that ends early is left to the decoder, which sends the rows
+ * before the damage first. */
+static gchar *
+gst_png_tile_dec_first_block_fault (const guint8 * data, gsize size,
+    guint64 max_pixels)
+{
+  gsize i = GST_PNG_SIGNATURE_BYTES;
+
+  if (size < i + 25 || memcmp (data, png_signature, i) != 0
+      || memcmp (data + 12, "IHDR", 4) != 0 || (max_pixels > 0
+          && (guint64) gst_png_read_be32 (data + 16) *
+          gst_png_read_be32 (data + 20) > max_pixels))
+    return NULL;
+  while (size - i >= GST_PNG_CHUNK_HEADER_BYTES) {
+    guint32 length = gst_png_read_be32 (data + i);
+    const guint8 *type = data + i + 4;
+
+    if (length > GST_PNG_CHUNK_LENGTH_MAX || (length > CHUNK_MALLOC_MAX
+            && memcmp (type, "IDAT", 4) != 0))
+      return NULL;
+    if (size - i - GST_PNG_CHUNK_HEADER_BYTES <
+        (guint64) length + GST_PNG_CHUNK_CRC_BYTES)
+      break;
+    if (!gst_png_chunk_is_ancillary (type)
+        && gst_png_deflate_crc32 (0, type, 4 + length) !=
+        gst_png_read_be32 (type + 4 + length))
+      return g_strdup_printf ("%.4s: CRC error", (const gchar *) type);
+    if (memcmp (type, "IEND", 4) == 0)
+      return NULL;
+    i += GST_PNG_CHUNK_HEADER_BYTES + length + GST_PNG_CHUNK_CRC_BYTES;
+  }
+  return NULL;
+}
+
+/* gst-launch-1.0 (1.22) quits its main loop from its bus sync handler; an
+ * error posted by the streaming thread before the tool enters that loop,
+ * that is while the pipeline is still going to PAUSED, is printed but the
+ * quit is lost, and the pipeline never prerolls after an error, so the
+ * tool waits forever (docs/design.md). A tiny or truncated file fails that
+ * early: check the chunk CRCs of the first block here, in the state
+ * change, so that the state change fails instead and the tool exits. The
+ * task reads the block again; nothing is kept. on-error=skip: no check. */
+static gboolean
+gst_png_tile_dec_pull_precheck (GstPngTileDec * self, GstPad * pad)
+{
+  GstBuffer *buf = NULL;
+  GstMapInfo map;
+  GstQuery *query;
+  gchar *fault = NULL, *uri = NULL;
+  guint64 max_pixels;
+  gboolean fail;
+
+  GST_OBJECT_LOCK (self);
+  fail = self->settings.on_error == GST_PNG_TILE_DEC_ON_ERROR_FAIL;
+  max_pixels = self->settings.max_pixels;
+  GST_OBJECT_UNLOCK (self);
+  if (!fail || gst_pad_pull_range (pad, 0, PULL_BLOCK_BYTES, &buf) !=
+      GST_FLOW_OK)
+    return TRUE;
+  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
+    fault = gst_png_tile_dec_first_block_fault (map.data, map.size,
+        max_pixels);
+    gst_buffer_unmap (buf, &map);
+  }
+  gst_buffer_unref (buf);
+  if (!fault)
+    return TRUE;
+
+  query = gst_query_new_uri ();
+  if (gst_pad_peer_query (pad, query))
+    gst_query_parse_uri (query, &uri);
+  gst_query_unref (query);
+  GST_ELEMENT_ERROR (self, STREAM, DECODE,
+      ("Could not decode PNG image 0%s%s%s: %s", uri ? " (" : "",
+          uri ? uri : "", uri ? ")" : "", fault),
+      ("on-error=fail; set on-error=skip to drop bad images and go on "
+          "with the next one"));
+  g_free (uri);
+  g_free (fault);
+  return FALSE;
 }
 
 static gboolean
@@ -1364,26 +1531,13 @@ gst_png_tile_dec_sink_activate_mode (GstPad * pad, GstObject * parent,
   self->pull_mode = TRUE;
   self->pull_offset = 0;
   self->pull_started = FALSE;
+  if (!gst_png_tile_dec_pull_precheck (self, pad))
+    return FALSE;
   return gst_pad_start_task (pad, (GstTaskFunction) gst_png_tile_dec_pull_loop,
       self, NULL);
 }
 
 /* --- events and states --- */
-
-static void
-gst_png_tile_dec_set_flushing (GstPngTileDec * self, gboolean flushing)
-{
-  GstBufferPool *pool;
-
-  GST_OBJECT_LOCK (self);
-  self->flushing = flushing;
-  pool = self->pool ? gst_object_ref (self->pool) : NULL;
-  GST_OBJECT_UNLOCK (self);
-  if (pool) {
-    gst_buffer_pool_set_flushing (pool, flushing);
-    gst_object_unref (pool);
-  }
-}
 
 /* Back to "before the first byte": a flush or a restart begins a new
  * stream, whose first image is index 0 again. */
@@ -1398,24 +1552,6 @@ gst_png_tile_dec_reset_stream (GstPngTileDec * self)
   self->location_announced = FALSE;
   self->sig_matched = 0;
   self->need_discont = TRUE;
-  gst_clear_event (&self->pending_segment);
-}
-
-static void
-gst_png_tile_dec_release_pool (GstPngTileDec * self)
-{
-  GstBufferPool *pool;
-
-  GST_OBJECT_LOCK (self);
-  pool = self->pool;
-  self->pool = NULL;
-  GST_OBJECT_UNLOCK (self);
-  if (pool) {
-    gst_buffer_pool_set_active (pool, FALSE);
-    gst_object_unref (pool);
-  }
-  self->pool_columns = 0;
-  self->have_caps = FALSE;
 }
 
 /* Tiles are timestamped in TIME whatever upstream's format (filesrc sends
@@ -1435,10 +1571,7 @@ gst_png_tile_dec_take_segment (GstPngTileDec * self, GstEvent * event)
     gst_event_set_seqnum (out, gst_event_get_seqnum (event));
     gst_event_unref (event);
   }
-  gst_clear_event (&self->pending_segment);
-  self->pending_segment = out;
-  if (self->have_caps)
-    gst_png_tile_dec_push_pending_segment (self);
+  gst_tile_output_push_event (self->output, out);
 }
 
 static void
@@ -1472,21 +1605,12 @@ gst_png_tile_dec_take_tags (GstPngTileDec * self, GstEvent * event)
   }
 }
 
-static gboolean
+static void
 gst_png_tile_dec_handle_eos (GstPngTileDec * self)
 {
-  if (self->state == GST_PNG_TILE_DEC_STATE_DECODING) {
-    if (gst_png_tile_dec_image_failed (self,
-            "the stream ended before its IEND chunk (truncated file?)")
-        == GST_FLOW_OK)
-      self->state = GST_PNG_TILE_DEC_STATE_IDLE;
-    else {
-      self->state = GST_PNG_TILE_DEC_STATE_FAILED;
-      self->failed_flow = GST_FLOW_ERROR;
-    }
-  }
-  gst_png_tile_dec_push_pending_segment (self);
-  return TRUE;
+  if (self->state == GST_PNG_TILE_DEC_STATE_DECODING)
+    gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_IDLE,
+        "the stream ended before its IEND chunk (truncated file?)");
 }
 
 static gboolean
@@ -1510,11 +1634,11 @@ gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
       gst_event_unref (event);
       return TRUE;
     case GST_EVENT_FLUSH_START:
-      gst_png_tile_dec_set_flushing (self, TRUE);
+      gst_tile_output_set_flushing (self->output, TRUE);
       break;
     case GST_EVENT_FLUSH_STOP:
       gst_png_tile_dec_reset_stream (self);
-      gst_png_tile_dec_set_flushing (self, FALSE);
+      gst_tile_output_set_flushing (self->output, FALSE);
       break;
     case GST_EVENT_EOS:
       gst_png_tile_dec_handle_eos (self);
@@ -1522,6 +1646,9 @@ gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
     default:
       break;
   }
+  /* sticky events wait for the tile caps in the output */
+  if (gst_tile_output_hold_event (self->output, event))
+    return TRUE;
   return gst_pad_event_default (pad, parent, event);
 }
 
@@ -1549,14 +1676,15 @@ gst_png_tile_dec_change_state (GstElement * element, GstStateChange transition)
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       gst_png_tile_dec_reset_stream (self);
-      gst_png_tile_dec_set_flushing (self, FALSE);
+      gst_tile_output_set_flushing (self->output, FALSE);
+      gst_message_throttle_reset (self->progress_throttle);
       self->fps_n = 0;
       self->fps_d = 1;
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       /* wake a streaming thread waiting for a tile, before the pads are
        * deactivated (which waits for that thread) */
-      gst_png_tile_dec_set_flushing (self, TRUE);
+      gst_tile_output_set_flushing (self->output, TRUE);
       break;
     default:
       break;
@@ -1567,7 +1695,8 @@ gst_png_tile_dec_change_state (GstElement * element, GstStateChange transition)
 
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     gst_png_tile_dec_reset_stream (self);
-    gst_png_tile_dec_release_pool (self);
+    gst_tile_output_reset (self->output);
+    self->pool_columns = 0;
     g_clear_pointer (&self->location, g_free);
     self->pull_mode = FALSE;
   }
@@ -1585,25 +1714,32 @@ gst_png_tile_dec_set_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_TILE_WIDTH:
-      self->tile_width = g_value_get_uint (value);
+      self->settings.tile_width = g_value_get_uint (value);
       break;
     case PROP_TILE_HEIGHT:
-      self->tile_height = g_value_get_uint (value);
+      self->settings.tile_height = g_value_get_uint (value);
       break;
     case PROP_MAX_PIXELS:
-      self->max_pixels = g_value_get_uint64 (value);
+      self->settings.max_pixels = g_value_get_uint64 (value);
       break;
     case PROP_MAX_INTERLACED_BYTES:
-      self->max_interlaced_bytes = g_value_get_uint64 (value);
+      self->settings.max_interlaced_bytes = g_value_get_uint64 (value);
       break;
     case PROP_ON_ERROR:
-      self->on_error = g_value_get_enum (value);
+      self->settings.on_error = g_value_get_enum (value);
       break;
     case PROP_PROGRESS_ROWS:
-      self->progress_rows = g_value_get_uint (value);
+      self->settings.progress_rows = g_value_get_uint (value);
       break;
     case PROP_FAST_INFLATE:
-      self->fast_inflate = g_value_get_boolean (value);
+      self->settings.fast_inflate = g_value_get_boolean (value);
+      break;
+    case PROP_THREADS:
+      self->settings.threads = g_value_get_uint (value);
+      break;
+    case PROP_MESSAGE_INTERVAL:
+      gst_message_throttle_set_interval (self->progress_throttle,
+          g_value_get_uint64 (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1621,28 +1757,36 @@ gst_png_tile_dec_get_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_TILE_WIDTH:
-      g_value_set_uint (value, self->tile_width);
+      g_value_set_uint (value, self->settings.tile_width);
       break;
     case PROP_TILE_HEIGHT:
-      g_value_set_uint (value, self->tile_height);
+      g_value_set_uint (value, self->settings.tile_height);
       break;
     case PROP_MAX_PIXELS:
-      g_value_set_uint64 (value, self->max_pixels);
+      g_value_set_uint64 (value, self->settings.max_pixels);
       break;
     case PROP_MAX_INTERLACED_BYTES:
-      g_value_set_uint64 (value, self->max_interlaced_bytes);
+      g_value_set_uint64 (value, self->settings.max_interlaced_bytes);
       break;
     case PROP_ON_ERROR:
-      g_value_set_enum (value, self->on_error);
+      g_value_set_enum (value, self->settings.on_error);
       break;
     case PROP_PROGRESS_ROWS:
-      g_value_set_uint (value, self->progress_rows);
+      g_value_set_uint (value, self->settings.progress_rows);
       break;
     case PROP_FAST_INFLATE:
-      g_value_set_boolean (value, self->fast_inflate && self->inflater);
+      g_value_set_boolean (value, self->settings.fast_inflate
+          && self->inflater);
+      break;
+    case PROP_THREADS:
+      g_value_set_uint (value, self->settings.threads);
+      break;
+    case PROP_MESSAGE_INTERVAL:
+      g_value_set_uint64 (value,
+          gst_message_throttle_get_interval (self->progress_throttle));
       break;
     case PROP_HELD_BYTES:
-      g_value_set_uint64 (value, self->held_tile_bytes +
+      g_value_set_uint64 (value, gst_tile_output_get_held_bytes (self->output) +
           self->held_interlace_bytes + self->held_decoder_bytes);
       break;
     default:
@@ -1658,10 +1802,11 @@ gst_png_tile_dec_finalize (GObject * object)
   GstPngTileDec *self = GST_PNG_TILE_DEC (object);
 
   gst_png_tile_dec_drop_image (self);
-  gst_png_tile_dec_release_pool (self);
-  gst_clear_event (&self->pending_segment);
+  gst_tile_output_unref (self->output);
   g_free (self->location);
   g_free (self->tiles);
+  gst_png_inflate_thread_free (self->inflate_thread);
   gst_png_idat_inflater_free (self->inflater);
+  gst_message_throttle_free (self->progress_throttle);
   G_OBJECT_CLASS (gst_png_tile_dec_parent_class)->finalize (object);
 }

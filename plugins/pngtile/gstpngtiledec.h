@@ -10,7 +10,10 @@
 #include <png.h>
 
 #include "gsttilemeta.h"
+#include "gstmessagethrottle.h"
+#include "gsttileoutput.h"
 #include "gstpngidatinflater.h"
+#include "gstpnginflatethread.h"
 #include "gstpngalloc.h"
 
 G_BEGIN_DECLS
@@ -48,15 +51,63 @@ typedef struct {
   gsize copy_bytes;
 } GstPngTileDecTile;
 
+/* The properties. Set under the object lock; an image decodes with the copy
+ * taken when it starts, so a change applies from the next image on. */
+typedef struct {
+  guint tile_width;
+  guint tile_height;
+  guint64 max_pixels;
+  guint64 max_interlaced_bytes;
+  GstPngTileDecOnError on_error;
+  guint progress_rows;
+  gboolean fast_inflate;        /* and the build has ISA-L */
+  guint threads;
+} GstPngTileDecSettings;
+
+/* signature, IHDR length and type, width, height */
+#define GST_PNG_TILE_DEC_HEAD_BYTES 24
+
+/* The decoder's own walk over the chunks of an image: lengths and names
+ * only, so that a chunk libpng would keep whole is refused at its header
+ * (CRCs and the zlib stream are checked by the inflater, or by libpng). */
+typedef struct {
+  guint64 skip;                 /* bytes up to the next chunk header */
+  guint8 header[8];
+  guint header_len;
+  gboolean at_iend;             /* IEND's header seen: the walk is over */
+} GstPngTileDecChunkWalk;
+
+/* The image being decoded. gst_png_tile_dec_start_image() sets all of it in
+ * one assignment; gst_png_tile_dec_drop_image() frees what it owns. */
+typedef struct {
+  GstPngTileDecSettings settings;
+  guint64 index;
+  gchar *location;
+  GstClockTime pts;
+  GstClockTime duration;
+  guint64 bytes;                /* input bytes of the image consumed */
+  guint8 head[GST_PNG_TILE_DEC_HEAD_BYTES];
+  guint head_len;
+  GstPngTileDecChunkWalk walk;
+  gboolean in_pixels;           /* libpng is past the header, in the IDATs */
+  gboolean ended;               /* libpng saw IEND */
+  gsize end_remaining;          /* bytes libpng did not look at after IEND */
+
+  guint width, height;
+  gsize rowbytes;
+  gboolean interlaced;
+  guint8 *interlace_buffer;
+  guint rows_done;
+} GstPngTileDecImage;
+
 #define GST_TYPE_PNG_TILE_DEC (gst_png_tile_dec_get_type ())
 G_DECLARE_FINAL_TYPE (GstPngTileDec, gst_png_tile_dec, GST, PNG_TILE_DEC, GstElement)
 
-/* Locking: properties, the pool pointer, `flushing` and the held-bytes
- * counters are guarded by the object lock. Everything else belongs to the
- * streaming thread (the sink pad's stream lock). The streaming thread may
- * block in gst_buffer_pool_acquire_buffer() when downstream holds every tile
- * of the pool; FLUSH_START and PAUSED->READY wake it by setting the pool
- * flushing. */
+/* Locking: settings and the held-bytes counters are guarded by the object
+ * lock. Everything else belongs to the streaming thread (the sink pad's
+ * stream lock). The streaming thread may block in gst_tile_output_acquire()
+ * when downstream holds every tile of the pool; FLUSH_START and
+ * PAUSED->READY wake it with gst_tile_output_set_flushing(). */
 struct _GstPngTileDec
 {
   GstElement parent;
@@ -64,22 +115,15 @@ struct _GstPngTileDec
   GstPad *sinkpad;
   GstPad *srcpad;
 
-  /* properties */
-  guint tile_width;
-  guint tile_height;
-  guint64 max_pixels;
-  guint64 max_interlaced_bytes;
-  GstPngTileDecOnError on_error;
-  guint progress_rows;
-  gboolean fast_inflate;
+  GstPngTileDecSettings settings;
+  GstMessageThrottle *progress_throttle;
+  /* the bounded pool, caps and the sticky events held until them; it
+   * counts the tiles acquired and not yet pushed */
+  GstTileOutput *output;
 
-  /* held-bytes read-out */
-  guint64 held_tile_bytes;
+  /* held-bytes read-out, besides the output's tiles */
   guint64 held_interlace_bytes;
   guint64 held_decoder_bytes;   /* libpng and zlib, and the inflater */
-
-  GstBufferPool *pool;
-  gboolean flushing;
 
   /* stream */
   gboolean pull_mode;
@@ -94,41 +138,20 @@ struct _GstPngTileDec
   gboolean location_announced;
   gboolean buffer_pts_used;
   guint sig_matched;
-  GstEvent *pending_segment;
   gboolean need_discont;
 
-  /* the image being decoded; settings are copied at its start */
+  /* libpng's reader of the current image; png != NULL while one is open.
+   * The names are pngtileenc's. */
   png_structp png;
-  GstPngAllocCount libpng_alloc;  /* what libpng and zlib hold */
-  GstPngIdatInflater *inflater;   /* NULL without ISA-L */
-  png_infop info;
-  guint64 image_index;
-  gchar *image_location;
-  GstClockTime image_pts;
-  GstClockTime image_duration;
-  GstPngTileDecOnError image_on_error;
-  guint64 image_max_pixels;
-  guint64 image_max_interlaced_bytes;
-  guint image_progress_rows;
-  gboolean image_fast_inflate;
-  guint image_tile_width;
-  guint image_tile_height;
-  guint64 image_bytes;
-  guint8 head[24];
-  guint head_len;
-  gboolean image_ended;
-  gsize end_remaining;
-  GstFlowReturn callback_flow;
-  gchar reason[512];
-
-  guint width, height;
-  gsize rowbytes;
-  gboolean interlaced;
-  guint8 *interlace_buffer;
-  guint rows_done;
+  png_infop png_info;
+  gchar *png_error;             /* why libpng stopped; the first reason wins */
+  GstPngAllocCount png_alloc;   /* what libpng and zlib hold */
+  GstFlowReturn downstream_flow;        /* libpng stopped for downstream */
+  GstPngIdatInflater *inflater; /* NULL without ISA-L */
+  GstPngInflateThread *inflate_thread;  /* runs it ahead, threads != 1 */
+  GstPngTileDecImage image;
 
   /* output */
-  gboolean have_caps;
   GstVideoInfo out_info;
   GstTileGrid grid;
   guint pool_columns;

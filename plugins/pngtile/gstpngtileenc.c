@@ -8,14 +8,17 @@
  * @title: pngtileenc
  *
  * Encodes a tile stream (buffers with a #GstTileMeta, in row-major order) into
- * a PNG byte stream, row by row through libpng's writer, without ever holding
- * the image. Strips are written straight from the input buffer; grid tiles
- * are copied into a band of one tile row (image width x tile height), which is
- * written as soon as its last column arrives. Output leaves in buffers of
- * #GstPngTileEnc:output-buffer-size bytes; the first buffer of each image has
- * no %GST_BUFFER_FLAG_DELTA_UNIT and is preceded by a downstream
- * force-key-unit event, so `multifilesink next-file=key-unit-event` writes
- * one file per image.
+ * a PNG byte stream, without ever holding the image. Rows go into segments
+ * of #GstPngTileEnc:segment-bytes; each segment is filtered and compressed
+ * on its own (#GstPngTileEnc:threads of them at once), and written in order,
+ * so the bytes do not depend on the number of threads. With two segments or
+ * more a mARK chunk (PNG restart markers) lets a decoder decode the segments
+ * in parallel too. Strips are packed straight from the input buffer; grid
+ * tiles are copied into a band of one tile row (image width x tile height).
+ * Output leaves in buffers of #GstPngTileEnc:output-buffer-size bytes; the
+ * first buffer of each image has no %GST_BUFFER_FLAG_DELTA_UNIT and is
+ * preceded by a downstream force-key-unit event, so
+ * `multifilesink next-file=key-unit-event` writes one file per image.
  *
  * A buffer without a tile meta is a whole image.
  *
@@ -37,11 +40,16 @@
 GST_DEBUG_CATEGORY_STATIC (gst_png_tile_enc_debug);
 #define GST_CAT_DEFAULT gst_png_tile_enc_debug
 
-#define DEFAULT_COMPRESSION_LEVEL 6
-#define DEFAULT_FILTER GST_PNG_TILE_ENC_FILTER_ADAPTIVE
+#define DEFAULT_COMPRESSION_LEVEL GST_PNG_WRITER_DEFAULT_COMPRESSION_LEVEL
+#define DEFAULT_FILTER GST_PNG_WRITER_FILTER_FAST
 #define DEFAULT_OUTPUT_BUFFER_SIZE (64 * 1024)
 #define MIN_OUTPUT_BUFFER_SIZE 1024
 #define MAX_OUTPUT_BUFFER_SIZE (64 * 1024 * 1024)
+#define DEFAULT_THREADS 0
+#define MAX_THREADS 64
+#define DEFAULT_SEGMENT_BYTES GST_PNG_WRITER_DEFAULT_SEGMENT_BYTES
+#define MAX_SEGMENT_BYTES GST_PNG_WRITER_MAX_SEGMENT_BYTES
+#define DEFAULT_RESTART_MARKERS TRUE
 
 enum
 {
@@ -49,44 +57,10 @@ enum
   PROP_COMPRESSION_LEVEL,
   PROP_FILTER,
   PROP_OUTPUT_BUFFER_SIZE,
+  PROP_THREADS,
+  PROP_SEGMENT_BYTES,
+  PROP_RESTART_MARKERS,
   PROP_HELD_BYTES,
-};
-
-/* How each accepted raw format reaches a PNG layout: libpng's write
- * transformations reorder, strip or byte-swap one row at a time. */
-enum
-{
-  XFORM_SWAP16 = 1 << 0,        /* little-endian 16-bit samples */
-  XFORM_BGR = 1 << 1,           /* blue first */
-  XFORM_FILLER_AFTER = 1 << 2,  /* a padding byte after the colour */
-  XFORM_SWAP_ALPHA = 1 << 3,    /* alpha first */
-};
-
-typedef struct
-{
-  GstVideoFormat format;
-  gint color_type;
-  gint bit_depth;
-  guint xforms;
-} GstPngTileEncFormat;
-
-static const GstPngTileEncFormat formats[] = {
-  {GST_VIDEO_FORMAT_GRAY8, PNG_COLOR_TYPE_GRAY, 8, 0},
-  {GST_VIDEO_FORMAT_GRAY16_BE, PNG_COLOR_TYPE_GRAY, 16, 0},
-  {GST_VIDEO_FORMAT_GRAY16_LE, PNG_COLOR_TYPE_GRAY, 16, XFORM_SWAP16},
-  {GST_VIDEO_FORMAT_RGB, PNG_COLOR_TYPE_RGB, 8, 0},
-  {GST_VIDEO_FORMAT_BGR, PNG_COLOR_TYPE_RGB, 8, XFORM_BGR},
-  {GST_VIDEO_FORMAT_RGBx, PNG_COLOR_TYPE_RGB, 8, XFORM_FILLER_AFTER},
-  {GST_VIDEO_FORMAT_BGRx, PNG_COLOR_TYPE_RGB, 8,
-      XFORM_BGR | XFORM_FILLER_AFTER},
-  {GST_VIDEO_FORMAT_RGBA, PNG_COLOR_TYPE_RGB_ALPHA, 8, 0},
-  {GST_VIDEO_FORMAT_BGRA, PNG_COLOR_TYPE_RGB_ALPHA, 8, XFORM_BGR},
-  {GST_VIDEO_FORMAT_ARGB, PNG_COLOR_TYPE_RGB_ALPHA, 8, XFORM_SWAP_ALPHA},
-  /* native-endian 16-bit samples, alpha first */
-  {GST_VIDEO_FORMAT_ARGB64, PNG_COLOR_TYPE_RGB_ALPHA, 16, XFORM_SWAP_ALPHA
-        | (G_BYTE_ORDER == G_LITTLE_ENDIAN ? XFORM_SWAP16 : 0)},
-  {GST_VIDEO_FORMAT_RGBA64_BE, PNG_COLOR_TYPE_RGB_ALPHA, 16, 0},
-  {GST_VIDEO_FORMAT_RGBA64_LE, PNG_COLOR_TYPE_RGB_ALPHA, 16, XFORM_SWAP16},
 };
 
 #define SINK_FORMATS "{ GRAY8, GRAY16_BE, GRAY16_LE, RGB, BGR, RGBx, BGRx, " \
@@ -126,14 +100,17 @@ GType
 gst_png_tile_enc_filter_get_type (void)
 {
   static const GEnumValue values[] = {
-    {GST_PNG_TILE_ENC_FILTER_ADAPTIVE,
-        "Per row, the filter libpng finds best (slowest)", "adaptive"},
-    {GST_PNG_TILE_ENC_FILTER_NONE, "No filter (fastest)", "none"},
-    {GST_PNG_TILE_ENC_FILTER_SUB, "Sub: difference to the left", "sub"},
-    {GST_PNG_TILE_ENC_FILTER_UP, "Up: difference to the row above", "up"},
-    {GST_PNG_TILE_ENC_FILTER_AVERAGE,
+    {GST_PNG_WRITER_FILTER_ADAPTIVE, "Per row, the smallest of all five "
+          "filters, each one tried (libpng's adaptive choice; slowest)",
+        "adaptive"},
+    {GST_PNG_WRITER_FILTER_NONE, "No filter (fastest)", "none"},
+    {GST_PNG_WRITER_FILTER_SUB, "Sub: difference to the left", "sub"},
+    {GST_PNG_WRITER_FILTER_UP, "Up: difference to the row above", "up"},
+    {GST_PNG_WRITER_FILTER_AVERAGE,
         "Average: difference to the mean of left and above", "average"},
-    {GST_PNG_TILE_ENC_FILTER_PAETH, "Paeth predictor", "paeth"},
+    {GST_PNG_WRITER_FILTER_PAETH, "Paeth predictor", "paeth"},
+    {GST_PNG_WRITER_FILTER_FAST, "Per row, Sub, Up, Average or Paeth, "
+          "whichever is smallest, all four scored in one pass", "fast"},
     {0, NULL, NULL}
   };
   static gsize type = 0;
@@ -143,6 +120,70 @@ gst_png_tile_enc_filter_get_type (void)
     g_once_init_leave (&type, t);
   }
   return type;
+}
+
+#ifdef HAVE_ISAL
+#define COMPRESSION_LEVEL_BLURB "Compression level, 0 to 9: 0 stores the " \
+    "rows uncompressed (largest), 1 to 3 are ISA-L's deflate levels 1 to 3 " \
+    "(fast), 4 to 9 are zlib's levels 4 to 9 (9 smallest, slowest); " \
+    "applies from the next image on"
+#else
+#define COMPRESSION_LEVEL_BLURB "Compression level, 0 to 9: 0 stores the " \
+    "rows uncompressed (largest), 1 to 9 are zlib's levels (this build has " \
+    "no ISA-L; 9 smallest, slowest); applies from the next image on"
+#endif
+
+static void
+gst_png_tile_enc_install_properties (GObjectClass * gobject_class)
+{
+  g_object_class_install_property (gobject_class, PROP_COMPRESSION_LEVEL,
+      g_param_spec_int ("compression-level", "Compression level",
+          COMPRESSION_LEVEL_BLURB, 0, 9, DEFAULT_COMPRESSION_LEVEL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_FILTER,
+      g_param_spec_enum ("filter", "Row filter",
+          "PNG row filter; the first row of each segment is always None or "
+          "Sub; applies from the next image on", GST_TYPE_PNG_TILE_ENC_FILTER,
+          DEFAULT_FILTER, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_OUTPUT_BUFFER_SIZE,
+      g_param_spec_uint ("output-buffer-size", "Output buffer size",
+          "Bytes per output buffer, 1024 to 64 MiB (0 is not allowed): PNG "
+          "data is pushed downstream whenever this many bytes are ready; the "
+          "last buffer of an image is shorter; applies from the next image on",
+          MIN_OUTPUT_BUFFER_SIZE, MAX_OUTPUT_BUFFER_SIZE,
+          DEFAULT_OUTPUT_BUFFER_SIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_uint ("threads", "Threads",
+          "Threads that filter and compress segments, at most 64 (0 = one "
+          "per core; 1 = all on the streaming thread); also the number of "
+          "segments in flight, beyond which upstream waits; the output is "
+          "the same for any value; applies from the next image on", 0,
+          MAX_THREADS, DEFAULT_THREADS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_SEGMENT_BYTES,
+      g_param_spec_uint ("segment-bytes", "Segment bytes",
+          "Bytes of filtered rows per segment, up to 256 MiB (0 = the whole "
+          "image is one segment: no parallelism, no restart markers): the "
+          "image is cut into segments of whole rows of at most this size "
+          "(the first takes the rows left over: under twice this) that "
+          "compress independently; applies from the next image on", 0,
+          MAX_SEGMENT_BYTES, DEFAULT_SEGMENT_BYTES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_RESTART_MARKERS,
+      g_param_spec_boolean ("restart-markers", "Restart markers",
+          "Write a mARK chunk (PNG restart markers v0.1, one IDAT per "
+          "segment) when an image has two segments or more, so that "
+          "decoders can decode its segments in parallel; applies from the "
+          "next image on", DEFAULT_RESTART_MARKERS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
+      g_param_spec_uint64 ("held-bytes", "Held bytes",
+          "Bytes this element holds now: the band of one tile row (grids "
+          "only), the output buffer being filled, and the segments being "
+          "filled or in flight (their rows, compressed data and the "
+          "compressors' state); 0 between images", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void
@@ -156,42 +197,15 @@ gst_png_tile_enc_class_init (GstPngTileEncClass * klass)
   gobject_class->get_property = gst_png_tile_enc_get_property;
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_png_tile_enc_change_state);
-
-  g_object_class_install_property (gobject_class, PROP_COMPRESSION_LEVEL,
-      g_param_spec_int ("compression-level", "Compression level",
-          "zlib compression level, 0 to 9: 0 stores the pixels uncompressed "
-          "(largest, fastest), 9 compresses most (slowest); applies from the "
-          "next image on", 0, 9, DEFAULT_COMPRESSION_LEVEL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_FILTER,
-      g_param_spec_enum ("filter", "Row filter",
-          "PNG row filter; adaptive lets libpng try all five on every row "
-          "(smallest output, slowest, and libpng keeps two more rows); "
-          "applies from the next image on", GST_TYPE_PNG_TILE_ENC_FILTER,
-          DEFAULT_FILTER, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_OUTPUT_BUFFER_SIZE,
-      g_param_spec_uint ("output-buffer-size", "Output buffer size",
-          "Bytes per output buffer, 1024 to 64 MiB (0 is not allowed): PNG "
-          "data is pushed downstream whenever this many bytes are ready; the "
-          "last buffer of an image is shorter; applies from the next image on",
-          MIN_OUTPUT_BUFFER_SIZE, MAX_OUTPUT_BUFFER_SIZE,
-          DEFAULT_OUTPUT_BUFFER_SIZE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
-      g_param_spec_uint64 ("held-bytes", "Held bytes",
-          "Bytes this element holds now: the band of one tile row (image "
-          "width x tile height x bytes per pixel, grids only; 0 for strips), "
-          "the output buffer being filled and libpng's and zlib's own "
-          "allocations; 0 between images", 0, G_MAXUINT64, 0,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  gst_png_tile_enc_install_properties (gobject_class);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "PNG encoder from tiles", "Codec/Encoder/Image",
-      "Encodes a stream of tiles (GstTileMeta) or whole frames into PNG, row "
-      "by row, holding at most one tile row of the image",
-      "gst-membound developers");
+      "Encodes a stream of tiles (GstTileMeta) or whole frames into PNG, "
+      "segments of rows compressed in parallel, holding at most one tile "
+      "row and a few segments of the image", "gst-membound developers");
 
   gst_type_mark_as_plugin_api (GST_TYPE_PNG_TILE_ENC_FILTER, 0);
   GST_DEBUG_CATEGORY_INIT (gst_png_tile_enc_debug, "pngtileenc", 0,
@@ -214,10 +228,16 @@ gst_png_tile_enc_init (GstPngTileEnc * self)
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
   gst_pad_use_fixed_caps (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
 
-  self->compression_level = DEFAULT_COMPRESSION_LEVEL;
-  self->filter = DEFAULT_FILTER;
-  self->output_buffer_size = DEFAULT_OUTPUT_BUFFER_SIZE;
+  gst_png_writer_settings_init (&self->settings.writer);
+  self->settings.writer.compression_level = DEFAULT_COMPRESSION_LEVEL;
+  self->settings.writer.filter = DEFAULT_FILTER;
+  self->settings.writer.segment_bytes = DEFAULT_SEGMENT_BYTES;
+  self->settings.writer.restart_markers = DEFAULT_RESTART_MARKERS;
+  self->settings.threads = DEFAULT_THREADS;
+  self->settings.output_buffer_size = DEFAULT_OUTPUT_BUFFER_SIZE;
+  self->segment_encoder = gst_png_segment_encoder_new ();
   gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_GRID);
   self->downstream_flow = GST_FLOW_OK;
   gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
@@ -228,17 +248,27 @@ gst_png_tile_enc_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstPngTileEnc *self = GST_PNG_TILE_ENC (object);
+  GstPngTileEncSettings *s = &self->settings;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_COMPRESSION_LEVEL:
-      self->compression_level = g_value_get_int (value);
+      s->writer.compression_level = g_value_get_int (value);
       break;
     case PROP_FILTER:
-      self->filter = g_value_get_enum (value);
+      s->writer.filter = g_value_get_enum (value);
       break;
     case PROP_OUTPUT_BUFFER_SIZE:
-      self->output_buffer_size = g_value_get_uint (value);
+      s->output_buffer_size = g_value_get_uint (value);
+      break;
+    case PROP_THREADS:
+      s->threads = g_value_get_uint (value);
+      break;
+    case PROP_SEGMENT_BYTES:
+      s->writer.segment_bytes = g_value_get_uint (value);
+      break;
+    case PROP_RESTART_MARKERS:
+      s->writer.restart_markers = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -252,20 +282,31 @@ gst_png_tile_enc_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec)
 {
   GstPngTileEnc *self = GST_PNG_TILE_ENC (object);
+  GstPngTileEncSettings *s = &self->settings;
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_COMPRESSION_LEVEL:
-      g_value_set_int (value, self->compression_level);
+      g_value_set_int (value, s->writer.compression_level);
       break;
     case PROP_FILTER:
-      g_value_set_enum (value, self->filter);
+      g_value_set_enum (value, s->writer.filter);
       break;
     case PROP_OUTPUT_BUFFER_SIZE:
-      g_value_set_uint (value, self->output_buffer_size);
+      g_value_set_uint (value, s->output_buffer_size);
+      break;
+    case PROP_THREADS:
+      g_value_set_uint (value, s->threads);
+      break;
+    case PROP_SEGMENT_BYTES:
+      g_value_set_uint (value, s->writer.segment_bytes);
+      break;
+    case PROP_RESTART_MARKERS:
+      g_value_set_boolean (value, s->writer.restart_markers);
       break;
     case PROP_HELD_BYTES:
-      g_value_set_uint64 (value, self->held_bytes);
+      g_value_set_uint64 (value, self->held_bytes +
+          (gsize) g_atomic_pointer_get (&self->segments_held));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -274,21 +315,10 @@ gst_png_tile_enc_get_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
-static const GstPngTileEncFormat *
-gst_png_tile_enc_find_format (GstVideoFormat format)
-{
-  guint i;
-
-  for (i = 0; i < G_N_ELEMENTS (formats); i++)
-    if (formats[i].format == format)
-      return &formats[i];
-  return NULL;
-}
-
 static void
 gst_png_tile_enc_update_held (GstPngTileEnc * self)
 {
-  guint64 held = self->band_alloc + self->png_alloc.bytes;
+  guint64 held = self->band_alloc;
 
   if (self->out_data)
     held += self->out_size;
@@ -330,12 +360,12 @@ gst_png_tile_enc_push_output (GstPngTileEnc * self)
   return gst_pad_push (self->srcpad, buf);
 }
 
-/* --- libpng callbacks --- */
-
-static void
-gst_png_tile_enc_png_write (png_structp png, png_bytep data, png_size_t len)
+/* The writer's output: copied into output buffers, each pushed when full.
+ * FALSE when downstream refused one (its flow is in downstream_flow). */
+static gboolean
+gst_png_tile_enc_write (const guint8 * data, gsize len, gpointer user_data)
 {
-  GstPngTileEnc *self = png_get_io_ptr (png);
+  GstPngTileEnc *self = user_data;
 
   while (len > 0) {
     gsize n;
@@ -355,134 +385,92 @@ gst_png_tile_enc_png_write (png_structp png, png_bytep data, png_size_t len)
 
       if (ret != GST_FLOW_OK) {
         self->downstream_flow = ret;
-        png_error (png, "downstream refused the data");
+        return FALSE;
       }
     }
   }
-}
-
-static void
-gst_png_tile_enc_png_flush (png_structp png)
-{
-  /* Output leaves in whole buffers; there is nothing to flush early. */
-}
-
-static void
-gst_png_tile_enc_png_on_error (png_structp png, png_const_charp msg)
-{
-  GstPngTileEnc *self = png_get_error_ptr (png);
-
-  if (!self->png_error)
-    self->png_error = g_strdup (msg);
-  png_longjmp (png, 1);
-}
-
-static void
-gst_png_tile_enc_png_on_warning (png_structp png, png_const_charp msg)
-{
-  GST_WARNING_OBJECT (png_get_error_ptr (png), "libpng: %s", msg);
-}
-
-static void
-gst_png_tile_enc_png_alloc_changed (GstPngAllocCount * count)
-{
-  gst_png_tile_enc_update_held (count->owner);
-}
-
-/* --- libpng calls: each sets its own longjmp target; on FALSE the reason
- * is in png_error or downstream_flow. --- */
-
-static void
-gst_png_tile_enc_png_transforms (GstPngTileEnc * self,
-    const GstPngTileEncFormat * fmt)
-{
-  if (fmt->xforms & XFORM_SWAP16)
-    png_set_swap (self->png);
-  if (fmt->xforms & XFORM_BGR)
-    png_set_bgr (self->png);
-  if (fmt->xforms & XFORM_FILLER_AFTER)
-    png_set_filler (self->png, 0, PNG_FILLER_AFTER);
-  if (fmt->xforms & XFORM_SWAP_ALPHA)
-    png_set_swap_alpha (self->png);
-}
-
-static int
-gst_png_tile_enc_png_filter_mask (GstPngTileEncFilter filter)
-{
-  switch (filter) {
-    case GST_PNG_TILE_ENC_FILTER_NONE:
-      return PNG_FILTER_NONE;
-    case GST_PNG_TILE_ENC_FILTER_SUB:
-      return PNG_FILTER_SUB;
-    case GST_PNG_TILE_ENC_FILTER_UP:
-      return PNG_FILTER_UP;
-    case GST_PNG_TILE_ENC_FILTER_AVERAGE:
-      return PNG_FILTER_AVG;
-    case GST_PNG_TILE_ENC_FILTER_PAETH:
-      return PNG_FILTER_PAETH;
-    case GST_PNG_TILE_ENC_FILTER_ADAPTIVE:
-    default:
-      return PNG_ALL_FILTERS;
-  }
-}
-
-static gboolean
-gst_png_tile_enc_png_start (GstPngTileEnc * self,
-    const GstPngTileEncFormat * fmt, gint level, GstPngTileEncFilter filter)
-{
-  self->png_alloc.owner = self;
-  self->png_alloc.changed = gst_png_tile_enc_png_alloc_changed;
-  self->png = png_create_write_struct_2 (PNG_LIBPNG_VER_STRING, self,
-      gst_png_tile_enc_png_on_error, gst_png_tile_enc_png_on_warning,
-      &self->png_alloc, gst_png_alloc_malloc, gst_png_alloc_free);
-  if (self->png)
-    self->png_info = png_create_info_struct (self->png);
-  if (!self->png || !self->png_info) {
-    self->png_error = g_strdup ("out of memory creating the writer");
-    return FALSE;
-  }
-  if (setjmp (png_jmpbuf (self->png)))
-    return FALSE;
-
-  png_set_write_fn (self->png, self, gst_png_tile_enc_png_write,
-      gst_png_tile_enc_png_flush);
-  /* The PNG format allows 2^31 - 1 pixels per side; libpng's default writer
-   * limit (one million) would refuse the images this element exists for. */
-  png_set_user_limits (self->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
-  png_set_compression_level (self->png, level);
-  png_set_filter (self->png, PNG_FILTER_TYPE_BASE,
-      gst_png_tile_enc_png_filter_mask (filter));
-  png_set_IHDR (self->png, self->png_info, self->tracker.image_width,
-      self->tracker.image_height, fmt->bit_depth, fmt->color_type,
-      PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
-  png_write_info (self->png, self->png_info);
-  /* libpng needs the header written before it accepts write transforms. */
-  gst_png_tile_enc_png_transforms (self, fmt);
   return TRUE;
 }
 
-/* Writes @n_rows rows starting at @data, @stride bytes apart (0: the same
- * row again). */
+/* --- segments: filled here, encoded by the segment encoder, written in
+ * order; on FALSE the reason is in png_error or downstream_flow --- */
+
 static gboolean
-gst_png_tile_enc_png_rows (GstPngTileEnc * self, const guint8 * data,
+gst_png_tile_enc_write_segment (GstPngTileEnc * self, GstPngWriterSegment * seg)
+{
+  gboolean ok = gst_png_writer_segment_error (seg) == NULL;
+
+  if (!ok)
+    self->png_error = g_strdup_printf ("segment %u: %s",
+        gst_png_writer_segment_index (seg), gst_png_writer_segment_error (seg));
+  else
+    ok = gst_png_writer_write_segment (self->png_writer, seg,
+        gst_png_tile_enc_write, self);
+  gst_png_writer_segment_free (seg);
+  return ok;
+}
+
+/* Writes the encoded segments at the head of the queue; then, while more
+ * than @keep are in flight, waits for the oldest and writes it too. */
+static gboolean
+gst_png_tile_enc_write_encoded (GstPngTileEnc * self, guint keep)
+{
+  GstPngSegmentEncoder *enc = self->segment_encoder;
+  GstPngWriterSegment *seg;
+
+  while ((seg = gst_png_segment_encoder_pop (enc, FALSE)))
+    if (!gst_png_tile_enc_write_segment (self, seg))
+      return FALSE;
+  while (gst_png_segment_encoder_in_flight (enc) > keep) {
+    /* blocks on the worker encoding the oldest segment (it wakes us when
+     * done): this is where upstream waits when every worker is busy */
+    seg = gst_png_segment_encoder_pop (enc, TRUE);
+    if (!gst_png_tile_enc_write_segment (self, seg))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+gst_png_tile_enc_begin_segment (GstPngTileEnc * self)
+{
+  guint index = self->next_segment;
+
+  self->filling = gst_png_writer_segment_new (self->png_writer, index,
+      &self->segments_held);
+  if (!self->filling) {
+    self->png_error = g_strdup_printf ("out of memory for the %"
+        G_GSIZE_FORMAT " bytes of rows of segment %u",
+        gst_png_writer_segment_raw_bytes (self->png_writer, index), index);
+    return FALSE;
+  }
+  self->next_segment++;
+  return TRUE;
+}
+
+/* Adds @n_rows rows starting at @data, @stride bytes apart (0: the same row
+ * again); a full segment goes to the encoder. */
+static gboolean
+gst_png_tile_enc_add_rows (GstPngTileEnc * self, const guint8 * data,
     gsize stride, guint n_rows)
 {
-  guint i;
+  while (n_rows > 0) {
+    guint take;
 
-  if (setjmp (png_jmpbuf (self->png)))
-    return FALSE;
-  for (i = 0; i < n_rows; i++)
-    png_write_row (self->png, data + i * stride);
-  self->rows_written += n_rows;
-  return TRUE;
-}
-
-static gboolean
-gst_png_tile_enc_png_end (GstPngTileEnc * self)
-{
-  if (setjmp (png_jmpbuf (self->png)))
-    return FALSE;
-  png_write_end (self->png, NULL);
+    if (!self->filling && !gst_png_tile_enc_begin_segment (self))
+      return FALSE;
+    take = MIN (n_rows, gst_png_writer_segment_rows_missing (self->filling));
+    gst_png_writer_segment_add_rows (self->filling, data, stride, take);
+    data += take * stride;
+    n_rows -= take;
+    self->rows_written += take;
+    if (gst_png_writer_segment_rows_missing (self->filling) > 0)
+      continue;
+    gst_png_segment_encoder_submit (self->segment_encoder, self->filling);
+    self->filling = NULL;
+    if (!gst_png_tile_enc_write_encoded (self, self->in_flight_bound))
+      return FALSE;
+  }
   return TRUE;
 }
 
@@ -491,10 +479,10 @@ gst_png_tile_enc_png_end (GstPngTileEnc * self)
 static void
 gst_png_tile_enc_close_image (GstPngTileEnc * self)
 {
-  if (self->png || self->png_info)
-    png_destroy_write_struct (&self->png, &self->png_info);
-  self->png = NULL;
-  self->png_info = NULL;
+  /* cancels and waits for the segments in flight, if any */
+  gst_png_segment_encoder_discard (self->segment_encoder);
+  g_clear_pointer (&self->filling, gst_png_writer_segment_free);
+  g_clear_pointer (&self->png_writer, gst_png_writer_free);
   g_clear_pointer (&self->png_error, g_free);
   g_clear_pointer (&self->band, g_free);
   self->band_alloc = 0;
@@ -505,7 +493,7 @@ gst_png_tile_enc_close_image (GstPngTileEnc * self)
   gst_png_tile_enc_update_held (self);
 }
 
-/* libpng gave up on the image: report why, drop what is left of it. */
+/* The writer gave up on the image: report why, drop what is left of it. */
 static GstFlowReturn
 gst_png_tile_enc_fail_image (GstPngTileEnc * self)
 {
@@ -518,7 +506,7 @@ gst_png_tile_enc_fail_image (GstPngTileEnc * self)
     GST_ELEMENT_ERROR (self, STREAM, ENCODE,
         ("Could not encode image %" G_GUINT64_FORMAT "%s (%ux%u) as PNG",
             t->image_index, file, t->image_width, t->image_height),
-        ("libpng: %s", self->png_error ? self->png_error : "unknown error"));
+        ("%s", self->png_error ? self->png_error : "unknown error"));
     g_free (file);
     ret = GST_FLOW_ERROR;
   } else {
@@ -536,7 +524,9 @@ gst_png_tile_enc_finish_image (GstPngTileEnc * self)
 {
   GstFlowReturn ret;
 
-  if (!gst_png_tile_enc_png_end (self))
+  if (!gst_png_tile_enc_write_encoded (self, 0)
+      || !gst_png_writer_write_end (self->png_writer, gst_png_tile_enc_write,
+          self))
     return gst_png_tile_enc_fail_image (self);
   ret = gst_png_tile_enc_push_output (self);
   GST_DEBUG_OBJECT (self, "image %" G_GUINT64_FORMAT " done in %u buffers",
@@ -545,47 +535,27 @@ gst_png_tile_enc_finish_image (GstPngTileEnc * self)
   return ret;
 }
 
-/* Events that waited for the first caps follow them, in their order. */
-static void
-gst_png_tile_enc_push_held_events (GstPngTileEnc * self)
-{
-  GList *l;
-
-  self->pending_events = g_list_reverse (self->pending_events);
-  for (l = self->pending_events; l; l = l->next)
-    gst_pad_push_event (self->srcpad, l->data);
-  g_list_free (self->pending_events);
-  self->pending_events = NULL;
-}
-
 static GstFlowReturn
 gst_png_tile_enc_set_output_caps (GstPngTileEnc * self)
 {
   GstCaps *caps;
+  gboolean ok;
 
   caps = gst_caps_new_simple ("image/png",
       "width", G_TYPE_INT, (gint) self->tracker.image_width,
       "height", G_TYPE_INT, (gint) self->tracker.image_height,
       "framerate", GST_TYPE_FRACTION, GST_VIDEO_INFO_FPS_N (&self->info),
       GST_VIDEO_INFO_FPS_D (&self->info), NULL);
-  if (self->src_caps && gst_caps_is_equal (caps, self->src_caps)) {
-    gst_caps_unref (caps);
-    return GST_FLOW_OK;
-  }
-  gst_caps_replace (&self->src_caps, caps);
-  if (!gst_pad_push_event (self->srcpad, gst_event_new_caps (caps))) {
-    gst_caps_unref (caps);
-    gst_caps_replace (&self->src_caps, NULL);
-    if (GST_PAD_IS_FLUSHING (self->srcpad))
-      return GST_FLOW_FLUSHING;
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-        ("downstream refused image/png caps for image %" G_GUINT64_FORMAT,
-            self->tracker.image_index));
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
+  ok = gst_tile_output_set_caps (self->output, caps);
   gst_caps_unref (caps);
-  gst_png_tile_enc_push_held_events (self);
-  return GST_FLOW_OK;
+  if (ok)
+    return GST_FLOW_OK;
+  if (GST_PAD_IS_FLUSHING (self->srcpad))
+    return GST_FLOW_FLUSHING;
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+      ("downstream refused image/png caps for image %" G_GUINT64_FORMAT,
+          self->tracker.image_index));
+  return GST_FLOW_NOT_NEGOTIATED;
 }
 
 /* multifilesink's next-file=key-frame starts a new file only at key units
@@ -627,18 +597,43 @@ gst_png_tile_enc_alloc_band (GstPngTileEnc * self, guint tile_height)
   return TRUE;
 }
 
+/* The writer, its header, and the workers for this image's settings. */
+static gboolean
+gst_png_tile_enc_start_writer (GstPngTileEnc * self)
+{
+  const GstPngTileEncSettings *s = &self->image_settings;
+  guint threads = s->threads ? s->threads : g_get_num_processors ();
+  GError *err = NULL;
+
+  self->png_writer = gst_png_writer_new (self->tracker.image_width,
+      self->tracker.image_height, GST_VIDEO_INFO_FORMAT (&self->info),
+      &s->writer, &err);
+  /* one thread: the streaming thread encodes each segment as it fills */
+  if (self->png_writer && !gst_png_segment_encoder_start
+      (self->segment_encoder, threads > 1 ? threads : 0, &err))
+    g_clear_pointer (&self->png_writer, gst_png_writer_free);
+  if (!self->png_writer) {
+    self->png_error = g_strdup (err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  self->in_flight_bound = MAX (threads, 1);
+  self->next_segment = 0;
+  GST_DEBUG_OBJECT (self, "%u segments, %u threads, %s, markers %d",
+      gst_png_writer_n_segments (self->png_writer), threads,
+      gst_png_writer_describe_level (s->writer.compression_level),
+      gst_png_writer_has_restart_markers (self->png_writer));
+  return gst_png_writer_write_header (self->png_writer,
+      gst_png_tile_enc_write, self);
+}
+
 static GstFlowReturn
 gst_png_tile_enc_begin_image (GstPngTileEnc * self,
     const GstTileMeta * tile, GstBuffer * buf)
 {
-  const GstPngTileEncFormat *fmt =
-      gst_png_tile_enc_find_format (GST_VIDEO_INFO_FORMAT (&self->info));
-  GstPngTileEncFilter filter;
   GstFlowReturn ret;
-  gint level;
 
   gst_tile_tracker_begin (&self->tracker, tile);
-  self->image_format = fmt->format;
   self->pixel_stride = GST_VIDEO_INFO_COMP_PSTRIDE (&self->info, 0);
   self->pts = GST_BUFFER_PTS (buf);
   self->duration = GST_BUFFER_DURATION (buf);
@@ -648,18 +643,16 @@ gst_png_tile_enc_begin_image (GstPngTileEnc * self,
   gst_tile_tracker_forget_dropped (&self->tracker);
 
   GST_OBJECT_LOCK (self);
-  level = self->compression_level;
-  filter = self->filter;
-  self->out_size = self->output_buffer_size;
+  self->image_settings = self->settings;
   GST_OBJECT_UNLOCK (self);
+  self->out_size = self->image_settings.output_buffer_size;
 
   GST_DEBUG_OBJECT (self, "image %" G_GUINT64_FORMAT ": %ux%u %s in %ux%u "
       "tiles", tile->image_index, tile->image_width, tile->image_height,
-      gst_video_format_to_string (fmt->format), tile->n_columns, tile->n_rows);
+      GST_VIDEO_INFO_NAME (&self->info), tile->n_columns, tile->n_rows);
 
   if (tile->image_width == 0 || tile->image_height == 0
-      || tile->image_width > PNG_UINT_31_MAX
-      || tile->image_height > PNG_UINT_31_MAX) {
+      || tile->image_width > G_MAXINT32 || tile->image_height > G_MAXINT32) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
         ("Image %" G_GUINT64_FORMAT " is %ux%u pixels, which PNG cannot store",
             tile->image_index, tile->image_width, tile->image_height),
@@ -683,7 +676,7 @@ gst_png_tile_enc_begin_image (GstPngTileEnc * self,
     return GST_FLOW_ERROR;
   }
 
-  if (!gst_png_tile_enc_png_start (self, fmt, level, filter))
+  if (!gst_png_tile_enc_start_writer (self))
     return gst_png_tile_enc_fail_image (self);
   gst_png_tile_enc_update_held (self);
   return GST_FLOW_OK;
@@ -775,12 +768,12 @@ gst_png_tile_enc_add_tile (GstPngTileEnc * self, const GstTileMeta * t,
     self->band_height = t->height;
   if (self->tracker.n_columns == 1) {
     /* a strip is whole rows already: no copy */
-    ok = gst_png_tile_enc_png_rows (self, GST_VIDEO_FRAME_PLANE_DATA (&frame,
+    ok = gst_png_tile_enc_add_rows (self, GST_VIDEO_FRAME_PLANE_DATA (&frame,
             0), GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), t->height);
   } else {
     gst_png_tile_enc_copy_to_band (self, &frame, t);
     if (t->column == self->tracker.n_columns - 1)
-      ok = gst_png_tile_enc_png_rows (self, self->band, self->band_stride,
+      ok = gst_png_tile_enc_add_rows (self, self->band, self->band_stride,
           self->band_height);
   }
   gst_video_frame_unmap (&frame);
@@ -821,7 +814,7 @@ gst_png_tile_enc_finish_incomplete (GstPngTileEnc * self, const gchar * why)
       memset (self->band + r * self->band_stride +
           (gsize) t->next_x * self->pixel_stride, 0,
           row_bytes - (gsize) t->next_x * self->pixel_stride);
-    if (!gst_png_tile_enc_png_rows (self, self->band, self->band_stride,
+    if (!gst_png_tile_enc_add_rows (self, self->band, self->band_stride,
             self->band_height))
       return gst_png_tile_enc_fail_image (self);
   }
@@ -837,7 +830,7 @@ gst_png_tile_enc_finish_incomplete (GstPngTileEnc * self, const gchar * why)
       gst_png_tile_enc_update_held (self);
     }
     memset (self->band, 0, row_bytes);
-    if (!gst_png_tile_enc_png_rows (self, self->band, 0,
+    if (!gst_png_tile_enc_add_rows (self, self->band, 0,
             t->image_height - self->rows_written))
       return gst_png_tile_enc_fail_image (self);
   }
@@ -930,12 +923,12 @@ gst_png_tile_enc_set_input_caps (GstPngTileEnc * self, GstCaps * caps)
   GstVideoInfo info;
 
   if (!gst_video_info_from_caps (&info, caps)
-      || !gst_png_tile_enc_find_format (GST_VIDEO_INFO_FORMAT (&info))) {
+      || !gst_png_writer_supports_format (GST_VIDEO_INFO_FORMAT (&info))) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
         ("cannot encode caps %" GST_PTR_FORMAT, caps));
     return FALSE;
   }
-  if (self->png && !gst_video_info_is_equal (&info, &self->info)) {
+  if (self->png_writer && !gst_video_info_is_equal (&info, &self->info)) {
     /* the tiles of one image share one caps */
     if (gst_png_tile_enc_finish_incomplete (self,
             "the caps changed") == GST_FLOW_ERROR)
@@ -946,29 +939,6 @@ gst_png_tile_enc_set_input_caps (GstPngTileEnc * self, GstCaps * caps)
   return TRUE;
 }
 
-/* Serialized events that must not overtake the output caps wait for them.
- * Only the latest of each sticky type is kept, as a pad would. */
-static void
-gst_png_tile_enc_hold_event (GstPngTileEnc * self, GstEvent * event)
-{
-  GList *l;
-
-  if (GST_EVENT_IS_STICKY (event)) {
-    for (l = self->pending_events; l; l = l->next) {
-      GstEvent *held = l->data;
-
-      if (GST_EVENT_TYPE (held) == GST_EVENT_TYPE (event)
-          && GST_EVENT_TYPE (event) != GST_EVENT_TAG
-          && GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY) {
-        gst_event_unref (held);
-        l->data = event;
-        return;
-      }
-    }
-  }
-  self->pending_events = g_list_prepend (self->pending_events, event);
-}
-
 static void
 gst_png_tile_enc_reset (GstPngTileEnc * self)
 {
@@ -977,9 +947,7 @@ gst_png_tile_enc_reset (GstPngTileEnc * self)
   self->images_started = 0;
   self->have_info = FALSE;
   gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
-  gst_caps_replace (&self->src_caps, NULL);
-  g_list_free_full (self->pending_events, (GDestroyNotify) gst_event_unref);
-  self->pending_events = NULL;
+  gst_tile_output_reset (self->output);
 }
 
 static gboolean
@@ -1005,25 +973,22 @@ gst_png_tile_enc_sink_event (GstPad * pad, GstObject * parent,
       return ok;
     }
     case GST_EVENT_EOS:
-      if (self->png)
+      if (self->png_writer)
         gst_png_tile_enc_finish_incomplete (self, "the stream ended");
-      gst_png_tile_enc_push_held_events (self);
-      return gst_pad_push_event (self->srcpad, event);
+      break;
     case GST_EVENT_FLUSH_STOP:
       /* whatever was sent of the current image is being discarded */
       gst_png_tile_enc_close_image (self);
       gst_tile_tracker_forget_dropped (&self->tracker);
-      return gst_pad_push_event (self->srcpad, event);
-    case GST_EVENT_STREAM_START:
-    case GST_EVENT_FLUSH_START:
-      return gst_pad_push_event (self->srcpad, event);
+      break;
     default:
-      if (!self->src_caps && GST_EVENT_IS_SERIALIZED (event)) {
-        gst_png_tile_enc_hold_event (self, event);
-        return TRUE;
-      }
-      return gst_pad_event_default (pad, parent, event);
+      break;
   }
+  /* segment and tag events wait for the first caps: the image size is only
+   * known from the first tile */
+  if (gst_tile_output_hold_event (self->output, event))
+    return TRUE;
+  return gst_pad_event_default (pad, parent, event);
 }
 
 static gboolean
@@ -1057,14 +1022,21 @@ gst_png_tile_enc_change_state (GstElement * element,
   if (ret == GST_STATE_CHANGE_FAILURE)
     return ret;
 
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     gst_png_tile_enc_reset (self);
+    /* no image between READY and PAUSED: the workers end */
+    gst_png_segment_encoder_stop (self->segment_encoder);
+  }
   return ret;
 }
 
 static void
 gst_png_tile_enc_finalize (GObject * object)
 {
-  gst_png_tile_enc_reset (GST_PNG_TILE_ENC (object));
+  GstPngTileEnc *self = GST_PNG_TILE_ENC (object);
+
+  gst_png_tile_enc_reset (self);
+  gst_png_segment_encoder_free (self->segment_encoder);
+  gst_tile_output_unref (self->output);
   G_OBJECT_CLASS (gst_png_tile_enc_parent_class)->finalize (object);
 }

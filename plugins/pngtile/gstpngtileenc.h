@@ -7,82 +7,70 @@
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
-#include <png.h>
-
 #include "gsttiletracker.h"
-#include "gstpngalloc.h"
+#include "gsttileoutput.h"
+#include "gstpngwriter.h"
+#include "gstpngsegmentencoder.h"
 
 G_BEGIN_DECLS
 
-/**
- * GstPngTileEncFilter:
- * @GST_PNG_TILE_ENC_FILTER_ADAPTIVE: libpng picks a filter per row (tries all
- *   five)
- * @GST_PNG_TILE_ENC_FILTER_NONE: no filtering
- * @GST_PNG_TILE_ENC_FILTER_SUB: difference to the left pixel
- * @GST_PNG_TILE_ENC_FILTER_UP: difference to the pixel above
- * @GST_PNG_TILE_ENC_FILTER_AVERAGE: difference to the mean of left and above
- * @GST_PNG_TILE_ENC_FILTER_PAETH: Paeth predictor
- *
- * PNG row filter.
- */
-typedef enum {
-  GST_PNG_TILE_ENC_FILTER_ADAPTIVE,
-  GST_PNG_TILE_ENC_FILTER_NONE,
-  GST_PNG_TILE_ENC_FILTER_SUB,
-  GST_PNG_TILE_ENC_FILTER_UP,
-  GST_PNG_TILE_ENC_FILTER_AVERAGE,
-  GST_PNG_TILE_ENC_FILTER_PAETH,
-} GstPngTileEncFilter;
-
+/* The row filter property's values are the writer's GstPngWriterFilter;
+ * the GType keeps the element's name. */
 #define GST_TYPE_PNG_TILE_ENC_FILTER (gst_png_tile_enc_filter_get_type ())
 GType gst_png_tile_enc_filter_get_type (void);
 
 #define GST_TYPE_PNG_TILE_ENC (gst_png_tile_enc_get_type ())
 G_DECLARE_FINAL_TYPE (GstPngTileEnc, gst_png_tile_enc, GST, PNG_TILE_ENC, GstElement)
 
-/* Threading: everything below except the properties and held_bytes is
- * touched only by the streaming thread (chain and serialized events) or by
- * the state change after the pads are deactivated. Properties and held_bytes
- * are guarded by the object lock; property changes apply from the next image
- * on. */
+/* Settings of the properties, copied once per image. */
+typedef struct
+{
+  GstPngWriterSettings writer;
+  guint threads;                /* 0: one per core */
+  guint output_buffer_size;
+} GstPngTileEncSettings;
+
+/* Threading: settings are guarded by the object lock and apply from the next
+ * image on; held_bytes is read under it too, segments_held atomically
+ * (workers change it). Everything else is touched only by the streaming
+ * thread (chain and serialized events) or by the state change after the
+ * pads are deactivated. The streaming thread waits in the segment encoder
+ * for the oldest segment when `threads` segments are in flight (see
+ * gstpngsegmentencoder.c): that is how upstream is blocked. */
 struct _GstPngTileEnc
 {
   GstElement parent;
 
   GstPad *sinkpad;
   GstPad *srcpad;
+  GstTileOutput *output;        /* caps, and the events that wait for them */
 
-  /* properties */
-  gint compression_level;
-  GstPngTileEncFilter filter;
-  guint output_buffer_size;
-  guint64 held_bytes;
+  GstPngTileEncSettings settings;
+  guint64 held_bytes;           /* the band and the output buffer */
+  gsize segments_held;          /* segments: rows, IDAT data, compressors */
 
   /* input */
   GstVideoInfo info;
   gboolean have_info;
   GstSegment segment;
   /* file, open image, next tile, and an image whose remaining tiles are
-   * dropped; outside begin_image() an image is open exactly while png is */
+   * dropped; outside begin_image() an image is open exactly while
+   * png_writer is */
   GstTileTracker tracker;
 
-  /* output negotiation: sticky events wait until the first image fixes the
-   * output caps, because a segment must not precede caps */
-  GstCaps *src_caps;
-  GList *pending_events;
-
-  /* the image being encoded; png != NULL while one is open */
-  png_structp png;
-  png_infop png_info;
-  gchar *png_error;
-  GstPngAllocCount png_alloc;   /* what libpng and zlib hold right now */
-  GstFlowReturn downstream_flow;
-  GstVideoFormat image_format;
-  gsize pixel_stride;           /* input bytes per pixel */
+  /* the image being encoded; png_writer != NULL while one is open */
+  GstPngTileEncSettings image_settings;
+  GstPngWriter *png_writer;
+  GstPngSegmentEncoder *segment_encoder;
+  GstPngWriterSegment *filling;       /* the segment rows go into, or NULL */
+  guint next_segment;           /* index of the next segment to begin */
+  guint in_flight_bound;        /* segments handed to the encoder, at most */
+  gchar *png_error;             /* why the writer stopped */
+  GstFlowReturn downstream_flow;        /* the writer stopped for downstream */
   GstClockTime pts;
   GstClockTime duration;
   guint rows_written;
+  gsize pixel_stride;           /* input bytes per pixel */
 
   /* one tile row of the image, full width: tiles are copied in and released
    * at once, so an upstream buffer pool is never starved by us */

@@ -64,6 +64,7 @@ enum
   PROP_CURRENT_FILE,
   PROP_INDEX,
   PROP_HELD_BYTES,
+  PROP_MESSAGE_INTERVAL,
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -184,13 +185,17 @@ gst_seq_file_src_class_init (GstSeqFileSrcClass * klass)
           NULL, rw | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_START_INDEX,
       g_param_spec_int ("start-index", "Start index",
-          "Number of the first file of a printf pattern location "
-          "(unused for a glob)", 0, G_MAXINT, DEFAULT_START_INDEX,
-          rw | GST_PARAM_MUTABLE_READY));
+          "First file: its number for a printf pattern, its position in the "
+          "sorted list for a glob (0 = the first match); a glob has to "
+          "match more than start-index files. Unused for a single file name",
+          0, G_MAXINT, DEFAULT_START_INDEX, rw | GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_STOP_INDEX,
       g_param_spec_int ("stop-index", "Stop index",
-          "Number of the last file of a printf pattern location, inclusive; "
-          "-1 = read until the first missing file (unused for a glob)",
+          "Last file, inclusive, not below start-index: its number for a "
+          "printf pattern, its position in the sorted list for a glob (past "
+          "the last match = to the end); -1 = to the end (a pattern: until "
+          "the first missing file). start-index..stop-index cuts a sequence "
+          "into shards. Unused for a single file name",
           -1, G_MAXINT, DEFAULT_STOP_INDEX, rw | GST_PARAM_MUTABLE_READY));
   /* shadows GstBaseSrc's blocksize, whose 0 would read nothing forever */
   g_object_class_install_property (gobject_class, PROP_BLOCKSIZE,
@@ -233,6 +238,7 @@ gst_seq_file_src_class_init (GstSeqFileSrcClass * klass)
           "Bytes the element holds now: the block being read, at most "
           "blocksize; 0 between reads (a pushed block belongs downstream)",
           0, G_MAXUINT64, 0, ro));
+  gst_message_throttle_install_property (gobject_class, PROP_MESSAGE_INTERVAL);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
@@ -270,6 +276,7 @@ gst_seq_file_src_init (GstSeqFileSrc * self)
   self->fd = -1;
   self->n_slots = -1;
   self->current_index = -1;
+  self->file_messages = gst_message_throttle_new ();
 
   gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
   gst_base_src_set_blocksize (GST_BASE_SRC (self), DEFAULT_BLOCKSIZE);
@@ -286,6 +293,7 @@ gst_seq_file_src_finalize (GObject * object)
   g_free (self->location);
   gst_caps_unref (self->caps);
   g_free (self->current_file);
+  gst_message_throttle_free (self->file_messages);
 
   G_OBJECT_CLASS (gst_seq_file_src_parent_class)->finalize (object);
 }
@@ -350,6 +358,10 @@ gst_seq_file_src_set_property (GObject * object, guint prop_id,
     case PROP_LOOP:
       self->loop = g_value_get_boolean (value);
       break;
+    case PROP_MESSAGE_INTERVAL:
+      gst_message_throttle_set_interval (self->file_messages,
+          g_value_get_uint64 (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -402,6 +414,10 @@ gst_seq_file_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_HELD_BYTES:
       g_value_set_uint64 (value, self->held_bytes);
+      break;
+    case PROP_MESSAGE_INTERVAL:
+      g_value_set_uint64 (value,
+          gst_message_throttle_get_interval (self->file_messages));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -580,6 +596,46 @@ gst_seq_file_src_expand_glob (GstSeqFileSrc * self, const gchar * location)
   return TRUE;
 }
 
+/* A glob's start-index / stop-index select positions of its sorted list,
+ * so that N processes (GNU parallel, a Slurm array, a Kubernetes indexed
+ * job) each read one contiguous range of one folder. The unselected names
+ * are freed; with list_first each selected file keeps its position in the
+ * whole list as its index, which output file names can keep. */
+static gboolean
+gst_seq_file_src_select_range (GstSeqFileSrc * self, const gchar * location,
+    gint start_index, gint stop_index)
+{
+  guint last = self->n_names - 1, first, count, i;
+
+  if ((guint) start_index > last) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("start-index %d selects no file: \"%s\" matches %u files, at "
+            "positions 0 to %u.", start_index, location, self->n_names, last),
+        ("For a glob, start-index and stop-index count positions in the "
+            "sorted list from 0"));
+    g_clear_pointer (&self->names, g_strfreev);
+    self->n_names = 0;
+    return FALSE;
+  }
+  first = start_index;
+  /* a stop past the end reads to the end: the last of N equal-sized
+   * shards may be shorter */
+  count = (stop_index < 0 || (guint) stop_index > last ? last :
+      (guint) stop_index) - first + 1;
+
+  for (i = 0; i < first; i++)
+    g_free (self->names[i]);
+  for (i = first + count; i < self->n_names; i++)
+    g_free (self->names[i]);
+  memmove (self->names, self->names + first, count * sizeof (gchar *));
+  self->names[count] = NULL;
+  self->n_names = count;
+  self->list_first = first;
+  GST_INFO_OBJECT (self, "positions %u to %u selected: %s to %s", first,
+      first + count - 1, self->names[0], self->names[count - 1]);
+  return TRUE;
+}
+
 static gboolean
 gst_seq_file_src_setup_pattern (GstSeqFileSrc * self, const gchar * location,
     gint start_index, gint stop_index)
@@ -603,11 +659,6 @@ gst_seq_file_src_setup_pattern (GstSeqFileSrc * self, const gchar * location,
     self->names[0] = g_string_free (prefix, FALSE);
     self->n_names = 1;
     prefix = NULL;
-  } else if (stop_index >= 0 && stop_index < start_index) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("stop-index %d is below start-index %d.", stop_index, start_index),
-        ("Set stop-index to -1 to read until the first missing file"));
-    n = -1;
   } else {
     self->mode = GST_SEQ_FILE_SRC_MODE_PATTERN;
     self->pattern_prefix = g_string_free (prefix, FALSE);
@@ -631,7 +682,7 @@ gst_seq_file_src_slot_path (GstSeqFileSrc * self, gint64 slot, gint * index)
   gchar *number, *path;
 
   if (self->mode == GST_SEQ_FILE_SRC_MODE_LIST) {
-    *index = (gint) slot;
+    *index = (gint) (self->list_first + slot);
     return g_strdup (self->names[slot]);
   }
   *index = (gint) (self->start_index + slot);
@@ -666,9 +717,17 @@ gst_seq_file_src_start (GstBaseSrc * bsrc)
     return FALSE;
   }
 
-  if (gst_seq_file_src_is_glob (location)) {
+  self->list_first = 0;
+  if (stop_index >= 0 && stop_index < start_index) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("stop-index %d is below start-index %d.", stop_index, start_index),
+        ("Set stop-index to -1 to read to the end of the sequence"));
+    ok = FALSE;
+  } else if (gst_seq_file_src_is_glob (location)) {
     self->mode = GST_SEQ_FILE_SRC_MODE_LIST;
-    ok = gst_seq_file_src_expand_glob (self, location);
+    ok = gst_seq_file_src_expand_glob (self, location)
+        && gst_seq_file_src_select_range (self, location, start_index,
+        stop_index);
   } else {
     ok = gst_seq_file_src_setup_pattern (self, location, start_index,
         stop_index);
@@ -693,6 +752,7 @@ gst_seq_file_src_start (GstBaseSrc * bsrc)
   self->slot = 0;
   self->pass = 0;
   self->files_this_pass = 0;
+  gst_message_throttle_reset (self->file_messages);
   return TRUE;
 }
 
@@ -1097,13 +1157,18 @@ gst_seq_file_src_announce_file (GstSeqFileSrc * self)
       (self), gst_event_new_tag (gst_tag_list_new (GST_TAG_LOCATION, uri,
               NULL)));
 
-  s = gst_structure_new ("seqfilesrc-file", "index", G_TYPE_INT, index,
-      "frame", G_TYPE_UINT64, frame, "location", G_TYPE_STRING, path,
-      "uri", G_TYPE_STRING, uri, NULL);
-  if (total >= 0)
-    gst_structure_set (s, "files-total", G_TYPE_INT, (gint) total, NULL);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
+  /* an unread bus keeps every message: at most a burst, then one per
+   * message-interval, whatever the file rate (the tag event above is the
+   * lossless per-file record) */
+  if (gst_message_throttle_allow (self->file_messages)) {
+    s = gst_structure_new ("seqfilesrc-file", "index", G_TYPE_INT, index,
+        "frame", G_TYPE_UINT64, frame, "location", G_TYPE_STRING, path,
+        "uri", G_TYPE_STRING, uri, NULL);
+    if (total >= 0)
+      gst_structure_set (s, "files-total", G_TYPE_INT, (gint) total, NULL);
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self), s));
+  }
   g_free (uri);
   g_free (path);
 }

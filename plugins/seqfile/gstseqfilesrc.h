@@ -8,6 +8,8 @@
 #include <gst/gst.h>
 #include <gst/base/gstbasesrc.h>
 
+#include "gstmessagethrottle.h"
+
 G_BEGIN_DECLS
 
 #define GST_TYPE_SEQ_FILE_SRC (gst_seq_file_src_get_type ())
@@ -26,7 +28,8 @@ GType gst_seq_file_src_on_error_get_type (void);
 typedef enum
 {
   GST_SEQ_FILE_SRC_MODE_PATTERN,        /* printf pattern, start-index.. */
-  GST_SEQ_FILE_SRC_MODE_LIST,           /* glob result or one literal file */
+  GST_SEQ_FILE_SRC_MODE_LIST,           /* glob result (positions start-index..)
+                                         * or one literal file */
 } GstSeqFileSrcMode;
 
 /* Locking: the property fields are written by the application under the
@@ -59,6 +62,7 @@ struct _GstSeqFileSrc
   gchar *pattern_suffix;
   gchar **names;                /* LIST: sorted paths, the only O(files) data */
   guint n_names;
+  guint list_first;             /* LIST: position of the first selected name */
   gint64 n_slots;               /* files per pass; -1 until known */
 
   /* reading */
@@ -75,6 +79,9 @@ struct _GstSeqFileSrc
   gint current_index;
   guint64 next_frame;           /* frame number of the open/next file */
   guint64 held_bytes;           /* the block being read, 0 between reads */
+
+  /* bounds the seqfilesrc-file messages; thread-safe on its own */
+  GstMessageThrottle *file_messages;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (seqfilesrc);

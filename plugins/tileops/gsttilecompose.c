@@ -12,9 +12,10 @@
  *
  * The whole frame is the one large allocation of a tiled pipeline, so it is
  * bounded twice: by the max-frame-bytes property (checked before anything is
- * allocated) and by the buffer pool negotiated downstream, which holds at most
- * two frames (or downstream's own minimum): while downstream holds them all,
- * tilecompose blocks its upstream instead of allocating another.
+ * allocated) and by the buffer pool negotiated downstream (#GstTileOutput),
+ * which holds at most two frames plus downstream's own minimum: while
+ * downstream holds them all, tilecompose blocks its upstream instead of
+ * allocating another.
  *
  * A buffer without a #GstTileMeta is an error, not a whole frame to pass on:
  * elements that change geometry (videoscale, videoflip) drop the meta, and
@@ -137,6 +138,7 @@ gst_tile_compose_init (GstTileCompose * self)
       GST_DEBUG_FUNCPTR (gst_tile_compose_src_query));
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
+  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
   self->max_frame_bytes = DEFAULT_MAX_FRAME_BYTES;
   gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_GRID);
 }
@@ -146,7 +148,7 @@ gst_tile_compose_finalize (GObject * object)
 {
   GstTileCompose *self = GST_TILE_COMPOSE (object);
 
-  g_clear_object (&self->pool);
+  gst_tile_output_unref (self->output);
   gst_tile_tracker_clear (&self->tracker);
   G_OBJECT_CLASS (gst_tile_compose_parent_class)->finalize (object);
 }
@@ -182,9 +184,8 @@ gst_tile_compose_get_property (GObject * object, guint prop_id,
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_HELD_BYTES:
-      GST_OBJECT_LOCK (self);
-      g_value_set_uint64 (value, self->held_bytes);
-      GST_OBJECT_UNLOCK (self);
+      g_value_set_uint64 (value,
+          gst_tile_output_get_held_bytes (self->output));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -193,15 +194,6 @@ gst_tile_compose_get_property (GObject * object, guint prop_id,
 }
 
 /* --- The frame being composed --- */
-
-static void
-gst_tile_compose_set_held (GstTileCompose * self, guint64 bytes)
-{
-  GST_OBJECT_LOCK (self);
-  self->held_bytes = bytes;
-  GST_OBJECT_UNLOCK (self);
-  GST_LOG_OBJECT (self, "holding %" G_GUINT64_FORMAT " bytes", bytes);
-}
 
 /* Hands the frame back to its pool without pushing it. */
 static void
@@ -213,9 +205,8 @@ gst_tile_compose_drop_frame (GstTileCompose * self)
     return;
   buffer = self->out_frame.buffer;
   gst_video_frame_unmap (&self->out_frame);
-  gst_buffer_unref (buffer);
+  gst_tile_output_drop (self->output, buffer);
   gst_tile_tracker_end (&self->tracker);
-  gst_tile_compose_set_held (self, 0);
 }
 
 static void
@@ -290,109 +281,6 @@ gst_tile_compose_make_out_info (GstTileCompose * self, guint width,
   return TRUE;
 }
 
-/* Configures downstream's pool; a counter-proposal is taken only if it
- * keeps our bound (a pool may answer with max 0, i.e. unlimited). */
-static gboolean
-gst_tile_compose_configure_pool (GstBufferPool * pool, GstCaps * caps,
-    guint size, guint min, guint max)
-{
-  GstStructure *config = gst_buffer_pool_get_config (pool);
-  guint new_max = 0;
-
-  gst_buffer_pool_config_set_params (config, caps, size, min, max);
-  if (gst_buffer_pool_set_config (pool, config))
-    return TRUE;
-
-  config = gst_buffer_pool_get_config (pool);
-  if (!gst_buffer_pool_config_validate_params (config, caps, size, min, max)
-      || !gst_buffer_pool_config_get_params (config, NULL, NULL, NULL,
-          &new_max) || new_max == 0 || new_max > max) {
-    gst_structure_free (config);
-    return FALSE;
-  }
-  return gst_buffer_pool_set_config (pool, config);
-}
-
-/* A pool of at most POOL_MAX_FRAMES frames (more only if downstream's own
- * minimum asks for more), preferably downstream's. */
-static GstBufferPool *
-gst_tile_compose_decide_pool (GstTileCompose * self, GstCaps * caps)
-{
-  GstQuery *query = gst_query_new_allocation (caps, TRUE);
-  GstBufferPool *pool = NULL;
-  GstStructure *config;
-  guint size = 0, min = 0, max = 0;
-  gsize frame_size = GST_VIDEO_INFO_SIZE (&self->out_info);
-
-  if (!gst_pad_peer_query (self->srcpad, query))
-    GST_DEBUG_OBJECT (self, "downstream did not answer the ALLOCATION query");
-  if (gst_query_get_n_allocation_pools (query) > 0)
-    gst_query_parse_nth_allocation_pool (query, 0, &pool, &size, &min, &max);
-
-  min = MAX (min, 1);
-  size = MAX (size, frame_size);
-  max = gst_tile_pool_max_buffers (size, MAX (min, POOL_MAX_FRAMES));
-
-  if (pool && !gst_tile_compose_configure_pool (pool, caps, size, min, max)) {
-    GST_DEBUG_OBJECT (self, "downstream pool refused %u..%u frames of %u "
-        "bytes, using our own", min, max, size);
-    g_clear_object (&pool);
-  }
-  if (!pool) {
-    pool = gst_video_buffer_pool_new ();
-    config = gst_buffer_pool_get_config (pool);
-    gst_buffer_pool_config_set_params (config, caps, size, min, max);
-    if (gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL))
-      gst_buffer_pool_config_add_option (config,
-          GST_BUFFER_POOL_OPTION_VIDEO_META);
-    if (!gst_buffer_pool_set_config (pool, config))
-      g_clear_object (&pool);
-  }
-  gst_query_unref (query);
-
-  if (pool && !gst_buffer_pool_set_active (pool, TRUE)) {
-    GST_WARNING_OBJECT (self, "could not activate the frame pool");
-    g_clear_object (&pool);
-  }
-  return pool;
-}
-
-static gboolean
-gst_tile_compose_forward_sticky (GstPad * pad, GstEvent ** event,
-    gpointer user_data)
-{
-  GstTileCompose *self = user_data;
-
-  switch (GST_EVENT_TYPE (*event)) {
-    case GST_EVENT_STREAM_START:
-    case GST_EVENT_CAPS:
-    case GST_EVENT_EOS:
-      break;
-    default:
-      gst_pad_push_event (self->srcpad, gst_event_ref (*event));
-      break;
-  }
-  return TRUE;
-}
-
-static void
-gst_tile_compose_replace_pool (GstTileCompose * self, GstBufferPool * pool)
-{
-  GstBufferPool *old;
-
-  GST_OBJECT_LOCK (self);
-  old = self->pool;
-  self->pool = pool;
-  if (pool && self->flushing)
-    gst_buffer_pool_set_flushing (pool, TRUE);
-  GST_OBJECT_UNLOCK (self);
-
-  if (old) {
-    gst_buffer_pool_set_active (old, FALSE);
-    gst_object_unref (old);
-  }
-}
-
 /* Sets the src caps and the frame pool for an image of @width x @height, if
  * they are not set for that size and format already. */
 static GstFlowReturn
@@ -400,45 +288,28 @@ gst_tile_compose_negotiate (GstTileCompose * self, guint width, guint height)
 {
   GstVideoInfo info;
   GstCaps *caps;
-  GstBufferPool *pool;
-  gboolean first = !gst_pad_has_current_caps (self->srcpad);
+  GstFlowReturn ret;
   gboolean reconfigure = gst_pad_check_reconfigure (self->srcpad);
 
   if (!gst_tile_compose_make_out_info (self, width, height, &info))
     return GST_FLOW_NOT_NEGOTIATED;
   if (self->have_out_info && gst_video_info_is_equal (&info, &self->out_info)
-      && self->pool && !reconfigure)
+      && gst_tile_output_has_pool (self->output) && !reconfigure)
     return GST_FLOW_OK;
 
   caps = gst_video_info_to_caps (&info);
-  GST_DEBUG_OBJECT (self, "frame caps %" GST_PTR_FORMAT, caps);
-  if (!gst_pad_push_event (self->srcpad, gst_event_new_caps (caps))) {
+  self->have_out_info = FALSE;
+  if (!gst_tile_output_set_caps (self->output, caps)) {
     gst_caps_unref (caps);
-    self->have_out_info = FALSE;
     return GST_PAD_IS_FLUSHING (self->srcpad) ? GST_FLOW_FLUSHING :
         GST_FLOW_NOT_NEGOTIATED;
   }
-  self->out_info = info;
-  self->have_out_info = TRUE;
-
-  /* Segment and tags waited for the caps so that downstream sees the sticky
-   * events in their proper order. */
-  if (first)
-    gst_pad_sticky_events_foreach (self->sinkpad,
-        gst_tile_compose_forward_sticky, self);
-
-  gst_tile_compose_replace_pool (self, NULL);
-  pool = gst_tile_compose_decide_pool (self, caps);
+  ret = gst_tile_output_negotiate_pool (self->output, caps,
+      GST_VIDEO_INFO_SIZE (&info), POOL_MAX_FRAMES);
   gst_caps_unref (caps);
-  if (!pool) {
-    self->have_out_info = FALSE;
-    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-        ("Could not set up a buffer pool for %ux%u frames.", width, height),
-        (NULL));
-    return GST_FLOW_ERROR;
-  }
-  gst_tile_compose_replace_pool (self, pool);
-  return GST_FLOW_OK;
+  self->out_info = info;
+  self->have_out_info = ret == GST_FLOW_OK;
+  return ret;
 }
 
 /* --- Tiles --- */
@@ -623,23 +494,14 @@ gst_tile_compose_check_frame_size (GstTileCompose * self,
 static GstFlowReturn
 gst_tile_compose_acquire_frame (GstTileCompose * self, guint64 image_index)
 {
-  GstBufferPool *pool;
   GstBuffer *frame = NULL;
-  GstFlowReturn ret;
+  GstFlowReturn ret = gst_tile_output_acquire (self->output, &frame);
 
-  GST_OBJECT_LOCK (self);
-  pool = self->pool ? gst_object_ref (self->pool) : NULL;
-  GST_OBJECT_UNLOCK (self);
-  if (!pool)
-    return GST_FLOW_FLUSHING;
-  ret = gst_buffer_pool_acquire_buffer (pool, &frame, NULL);
-  gst_object_unref (pool);
   if (ret != GST_FLOW_OK)
     return ret;
-
   if (!gst_video_frame_map (&self->out_frame, &self->out_info, frame,
           GST_MAP_WRITE)) {
-    gst_buffer_unref (frame);
+    gst_tile_output_drop (self->output, frame);
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
         ("Could not map the frame for image %" G_GUINT64_FORMAT ".",
             image_index), (NULL));
@@ -680,7 +542,6 @@ gst_tile_compose_begin_image (GstTileCompose * self, GstBuffer * tile,
   GST_BUFFER_FLAG_UNSET (frame, GST_BUFFER_FLAG_DELTA_UNIT);
 
   gst_tile_tracker_begin (&self->tracker, meta);
-  gst_tile_compose_set_held (self, gst_buffer_get_size (frame));
   return GST_FLOW_OK;
 }
 
@@ -691,11 +552,10 @@ gst_tile_compose_finish_image (GstTileCompose * self)
 
   gst_video_frame_unmap (&self->out_frame);
   gst_tile_tracker_end (&self->tracker);
-  gst_tile_compose_set_held (self, 0);
   GST_DEBUG_OBJECT (self, "image %" G_GUINT64_FORMAT " complete, pts %"
       GST_TIME_FORMAT, self->tracker.image_index,
       GST_TIME_ARGS (GST_BUFFER_PTS (frame)));
-  return gst_pad_push (self->srcpad, frame);
+  return gst_tile_output_push (self->output, frame);
 }
 
 static GstFlowReturn
@@ -775,16 +635,6 @@ gst_tile_compose_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 
 /* --- Events and queries --- */
 
-static void
-gst_tile_compose_set_flushing (GstTileCompose * self, gboolean flushing)
-{
-  GST_OBJECT_LOCK (self);
-  self->flushing = flushing;
-  if (self->pool)
-    gst_buffer_pool_set_flushing (self->pool, flushing);
-  GST_OBJECT_UNLOCK (self);
-}
-
 static gboolean
 gst_tile_compose_set_caps (GstTileCompose * self, GstCaps * caps)
 {
@@ -817,33 +667,26 @@ gst_tile_compose_sink_event (GstPad * pad, GstObject * parent,
       return ok;
     }
     case GST_EVENT_FLUSH_START:
-      gst_tile_compose_set_flushing (self, TRUE);
+      gst_tile_output_set_flushing (self->output, TRUE);
       break;
     case GST_EVENT_FLUSH_STOP:
       gst_tile_compose_drop_frame (self);
-      gst_tile_compose_set_flushing (self, FALSE);
+      gst_tile_output_set_flushing (self->output, FALSE);
       break;
     case GST_EVENT_EOS:
       if (self->tracker.in_image)
         gst_tile_compose_warn_incomplete (self, "the stream ended");
-      if (!gst_pad_has_current_caps (self->srcpad))
-        gst_pad_sticky_events_foreach (self->sinkpad,
-            gst_tile_compose_forward_sticky, self);
       break;
     case GST_EVENT_TAG:
       gst_tile_tracker_take_event (&self->tracker, event);
-      /* fall through */
+      break;
     default:
-      /* Held back until the first frame's caps are out; the sink pad keeps
-       * them as sticky events and negotiate() sends them. */
-      if (GST_EVENT_IS_STICKY (event) && GST_EVENT_IS_SERIALIZED (event)
-          && GST_EVENT_TYPE (event) != GST_EVENT_STREAM_START
-          && !gst_pad_has_current_caps (self->srcpad)) {
-        gst_event_unref (event);
-        return TRUE;
-      }
       break;
   }
+  /* Segment and tags wait for the first frame's caps, which follow from the
+   * first tile. */
+  if (gst_tile_output_hold_event (self->output, event))
+    return TRUE;
   return gst_pad_event_default (pad, parent, event);
 }
 
@@ -893,7 +736,7 @@ static void
 gst_tile_compose_reset (GstTileCompose * self)
 {
   gst_tile_compose_drop_frame (self);
-  gst_tile_compose_replace_pool (self, NULL);
+  gst_tile_output_reset (self->output);
   self->have_in_info = FALSE;
   self->have_out_info = FALSE;
   gst_tile_tracker_clear (&self->tracker);
@@ -907,12 +750,12 @@ gst_tile_compose_change_state (GstElement * element, GstStateChange transition)
 
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
-      gst_tile_compose_set_flushing (self, FALSE);
+      gst_tile_output_set_flushing (self->output, FALSE);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       /* Wake a chain blocked on the pool before the pads deactivate and
        * wait for it. */
-      gst_tile_compose_set_flushing (self, TRUE);
+      gst_tile_output_set_flushing (self->output, TRUE);
       break;
     default:
       break;

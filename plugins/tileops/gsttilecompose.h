@@ -10,6 +10,7 @@
 
 #include "gsttilemeta.h"
 #include "gsttiletracker.h"
+#include "gsttileoutput.h"
 
 G_BEGIN_DECLS
 
@@ -21,10 +22,9 @@ G_DECLARE_FINAL_TYPE (GstTileCompose, gst_tile_compose, GST, TILE_COMPOSE, GstEl
  * being composed (out_frame, tracker, in_info, out_info) and only ever touches
  * it under the sink pad's stream lock (chain, serialized events).
  *
- * The object lock guards what other threads read or change: @pool (a
- * FLUSH_START or a state change sets it flushing to wake a chain blocked in
- * gst_buffer_pool_acquire_buffer() because downstream still holds every
- * frame), @flushing, @max_frame_bytes and @held_bytes.
+ * The object lock guards @max_frame_bytes. @output locks its pool itself:
+ * a FLUSH_START or a state change sets it flushing to wake a chain blocked
+ * in gst_tile_output_acquire() because downstream still holds every frame.
  */
 struct _GstTileCompose
 {
@@ -36,10 +36,7 @@ struct _GstTileCompose
   /* properties */
   guint64 max_frame_bytes;
 
-  /* object lock */
-  GstBufferPool *pool;
-  gboolean flushing;
-  guint64 held_bytes;
+  GstTileOutput *output;        /* src caps, held events, frame pool */
 
   /* stream lock */
   GstTileTracker tracker;       /* file, image and next tile; an open image

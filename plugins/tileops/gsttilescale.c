@@ -26,6 +26,7 @@
 
 #include "gsttilescale.h"
 #include "gsttilemeta.h"
+#include "gstmessagethrottle.h"
 
 #include <string.h>
 
@@ -36,9 +37,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_tile_scale_debug);
   "{ GRAY8, GRAY16_BE, RGB, BGR, RGBA, BGRA, ARGB, ABGR, RGBx, BGRx, xRGB, " \
   "xBGR, RGBA64_BE, ARGB64_BE }"
 
-/* Output frames (or strips) come from a pool of at most this many buffers
- * unless downstream asks for more: one being filled, one downstream. */
-#define DEFAULT_POOL_MAX 2
+/* Output frames (or strips) in flight: one being filled, one downstream
+ * (plus what downstream says it keeps; see GstTileOutput). */
+#define POOL_MAX_BUFFERS 2
 
 enum
 {
@@ -47,6 +48,7 @@ enum
   PROP_HEIGHT,
   PROP_TILE_HEIGHT,
   PROP_HELD_BYTES,
+  PROP_MESSAGE_INTERVAL,
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -185,13 +187,6 @@ static inline guint
 gst_tile_scale_axis_last_out (const GstTileScaleAxis * axis, guint i)
 {
   return ((guint64) (i + 1) * axis->unit_in - 1) / axis->unit_out;
-}
-
-/* Output pixels complete once input pixels [0, @n_in_done) are in. */
-static inline guint
-gst_tile_scale_axis_done_out (const GstTileScaleAxis * axis, guint n_in_done)
-{
-  return (guint64) n_in_done * axis->unit_in / axis->unit_out;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -440,13 +435,12 @@ pick_fold_taps (guint col_sum_bytes, guint channels, guint n_taps)
 /* Memory read-out                                                          */
 /* ------------------------------------------------------------------------ */
 
+/* The sums and tables; the output buffer being filled is @output's. */
 static void
 gst_tile_scale_update_held (GstTileScale * self)
 {
   guint64 held = 0;
 
-  if (self->outbuf)
-    held += gst_buffer_get_size (self->outbuf);
   held += (guint64) self->row_acc_len * sizeof (guint64);
   held += self->col_acc_bytes;
   held += (guint64) (self->ax.n_out + self->ay.n_out) *
@@ -454,7 +448,7 @@ gst_tile_scale_update_held (GstTileScale * self)
   held += (guint64) self->ax.n_out * self->ax.n_taps * sizeof (guint32);
 
   GST_OBJECT_LOCK (self);
-  self->held_bytes = held;
+  self->sums_bytes = held;
   GST_OBJECT_UNLOCK (self);
   GST_LOG_OBJECT (self, "holding %" G_GUINT64_FORMAT " bytes", held);
 }
@@ -468,7 +462,7 @@ gst_tile_scale_release_image (GstTileScale * self)
 {
   if (self->outbuf) {
     gst_video_frame_unmap (&self->out_frame);
-    gst_buffer_unref (self->outbuf);
+    gst_tile_output_drop (self->output, self->outbuf);
     self->outbuf = NULL;
   }
   gst_tile_tracker_end (&self->tracker);
@@ -483,9 +477,11 @@ gst_tile_scale_drop_incomplete (GstTileScale * self, const gchar * why)
   gchar *file = gst_tile_tracker_describe_file (self->tracker.image_location);
 
   gst_tile_scale_release_image (self);
-  GST_ELEMENT_WARNING (self, STREAM, DECODE,
-      ("Image %" G_GUINT64_FORMAT "%s is incomplete and was dropped",
-          index, file),
+  /* one per image, and no more than message-interval allows */
+  if (gst_message_throttle_allow (self->throttle))
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("Image %" G_GUINT64_FORMAT "%s is incomplete and was dropped",
+            index, file),
       ("%s after %u of %u input rows; the rest of image %" G_GUINT64_FORMAT
           " is not sent", why, rows, total, index));
   g_free (file);
@@ -504,36 +500,13 @@ gst_tile_scale_free_buffers (GstTileScale * self)
 }
 
 static void
-gst_tile_scale_clear_pending_events (GstTileScale * self)
-{
-  g_list_free_full (self->pending_events, (GDestroyNotify) gst_event_unref);
-  self->pending_events = NULL;
-}
-
-static void
-gst_tile_scale_set_pool (GstTileScale * self, GstBufferPool * pool)
-{
-  GstBufferPool *old;
-
-  GST_OBJECT_LOCK (self);
-  old = self->pool;
-  self->pool = pool;
-  GST_OBJECT_UNLOCK (self);
-  if (old) {
-    gst_buffer_pool_set_active (old, FALSE);
-    gst_object_unref (old);
-  }
-}
-
-static void
 gst_tile_scale_reset (GstTileScale * self)
 {
   gst_tile_scale_release_image (self);
   gst_tile_scale_free_buffers (self);
   gst_tile_scale_axis_clear (&self->ax);
   gst_tile_scale_axis_clear (&self->ay);
-  gst_tile_scale_set_pool (self, NULL);
-  gst_tile_scale_clear_pending_events (self);
+  gst_tile_output_reset (self->output);
   self->have_in_info = FALSE;
   self->have_out_info = FALSE;
   self->neg_image_width = self->neg_image_height = 0;
@@ -661,67 +634,6 @@ gst_tile_scale_tile_caps (GstTileScale * self, guint w, guint rows)
   return gst_video_info_to_caps (&info);
 }
 
-static gboolean
-gst_tile_scale_decide_allocation (GstTileScale * self, GstCaps * caps)
-{
-  GstQuery *query = gst_query_new_allocation (caps, TRUE);
-  GstBufferPool *pool = NULL;
-  GstStructure *config;
-  guint size = self->out_info.size, min = 0, max = 0;
-
-  if (!gst_pad_peer_query (self->srcpad, query))
-    GST_DEBUG_OBJECT (self, "downstream did not answer the allocation query");
-  if (gst_query_get_n_allocation_pools (query) > 0)
-    gst_query_parse_nth_allocation_pool (query, 0, &pool, &size, &min, &max);
-  size = MAX (size, self->out_info.size);
-  /* An unlimited pool would let downstream pile up frames. */
-  if (max == 0)
-    max = gst_tile_pool_max_buffers (size, MAX (min, DEFAULT_POOL_MAX));
-  min = MIN (min, max);
-
-  if (pool) {
-    config = gst_buffer_pool_get_config (pool);
-    gst_buffer_pool_config_set_params (config, caps, size, min, max);
-    if (!gst_buffer_pool_set_config (pool, config)) {
-      gst_object_unref (pool);
-      pool = NULL;
-    }
-  }
-  if (!pool) {
-    pool = gst_video_buffer_pool_new ();
-    config = gst_buffer_pool_get_config (pool);
-    gst_buffer_pool_config_set_params (config, caps, size, min, max);
-    if (gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL))
-      gst_buffer_pool_config_add_option (config,
-          GST_BUFFER_POOL_OPTION_VIDEO_META);
-    if (!gst_buffer_pool_set_config (pool, config)) {
-      gst_query_unref (query);
-      gst_object_unref (pool);
-      return FALSE;
-    }
-  }
-  gst_query_unref (query);
-  if (!gst_buffer_pool_set_active (pool, TRUE)) {
-    gst_object_unref (pool);
-    return FALSE;
-  }
-  GST_DEBUG_OBJECT (self, "output pool of at most %u buffers of %u bytes", max,
-      size);
-  gst_tile_scale_set_pool (self, pool);
-  return TRUE;
-}
-
-static void
-gst_tile_scale_push_pending_events (GstTileScale * self)
-{
-  GList *events = g_list_reverse (self->pending_events), *l;
-
-  self->pending_events = NULL;
-  for (l = events; l; l = l->next)
-    gst_pad_push_event (self->srcpad, l->data);
-  g_list_free (events);
-}
-
 /* The fixed output caps for an image of W x H, or NULL (error posted). */
 static GstCaps *
 gst_tile_scale_choose_caps (GstTileScale * self, guint W, guint H,
@@ -784,35 +696,37 @@ gst_tile_scale_choose_caps (GstTileScale * self, guint W, guint H,
   return caps;
 }
 
-/* Picks the output caps for an image of W x H and sets them if they changed. */
-static gboolean
+/* Picks the output caps for an image of W x H and sets them, and a pool for
+ * them, if they changed. */
+static GstFlowReturn
 gst_tile_scale_negotiate (GstTileScale * self, guint W, guint H,
     guint wprop, guint hprop, guint tile_height)
 {
   GstCaps *caps = gst_tile_scale_choose_caps (self, W, H, wprop, hprop,
       tile_height);
-  GstCaps *current;
-  gboolean ok = TRUE;
+  GstCaps *current = gst_pad_get_current_caps (self->srcpad);
+  gboolean changed = !current || !caps || !gst_caps_is_equal (current, caps);
+  GstFlowReturn ret = GST_FLOW_OK;
 
-  if (!caps)
-    return FALSE;
-  current = gst_pad_get_current_caps (self->srcpad);
-  if (!current || !gst_caps_is_equal (current, caps) || !self->pool) {
-    GST_INFO_OBJECT (self, "output caps %" GST_PTR_FORMAT, caps);
-    ok = gst_pad_push_event (self->srcpad, gst_event_new_caps (caps));
-    if (ok)
-      ok = gst_tile_scale_decide_allocation (self, caps);
-    if (!ok)
-      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-          ("downstream refused output caps %" GST_PTR_FORMAT, caps));
-  }
   if (current)
     gst_caps_unref (current);
+  if (!caps)
+    return GST_FLOW_NOT_NEGOTIATED;
+  if (!gst_tile_output_set_caps (self->output, caps)) {
+    ret = GST_FLOW_FLUSHING;
+    if (!GST_PAD_IS_FLUSHING (self->srcpad)) {
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+          ("downstream refused output caps %" GST_PTR_FORMAT, caps));
+      ret = GST_FLOW_NOT_NEGOTIATED;
+    }
+  } else if (changed || !gst_tile_output_has_pool (self->output)) {
+    GST_INFO_OBJECT (self, "output caps %" GST_PTR_FORMAT, caps);
+    ret = gst_tile_output_negotiate_pool (self->output, caps,
+        self->out_info.size, POOL_MAX_BUFFERS);
+  }
   gst_caps_unref (caps);
-  if (ok)
-    gst_tile_scale_push_pending_events (self);
-  self->have_out_info = ok;
-  return ok;
+  self->have_out_info = ret == GST_FLOW_OK;
+  return ret;
 }
 
 /* Column sums are as narrow as their largest value, maxval * ay.unit_out,
@@ -990,9 +904,12 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
       || tile_height != self->neg_tile_height
       || GST_VIDEO_INFO_FORMAT (&self->in_info) !=
       GST_VIDEO_INFO_FORMAT (&self->out_info)) {
-    if (!gst_tile_scale_negotiate (self, W, H, wprop, hprop, tile_height)) {
+    GstFlowReturn ret = gst_tile_scale_negotiate (self, W, H, wprop, hprop,
+        tile_height);
+
+    if (ret != GST_FLOW_OK) {
       gst_pad_mark_reconfigure (self->srcpad);
-      return GST_FLOW_NOT_NEGOTIATED;
+      return ret;
     }
     self->in_caps_changed = FALSE;
     self->neg_image_width = W;
@@ -1060,7 +977,7 @@ gst_tile_scale_acquire_output (GstTileScale * self, guint oy)
 {
   GstFlowReturn ret;
 
-  ret = gst_buffer_pool_acquire_buffer (self->pool, &self->outbuf, NULL);
+  ret = gst_tile_output_acquire (self->output, &self->outbuf);
   if (ret != GST_FLOW_OK) {
     GST_DEBUG_OBJECT (self, "no output buffer: %s", gst_flow_get_name (ret));
     self->outbuf = NULL;
@@ -1074,7 +991,7 @@ gst_tile_scale_acquire_output (GstTileScale * self, guint oy)
   }
   if (!gst_video_frame_map (&self->out_frame, &self->out_info, self->outbuf,
           GST_MAP_WRITE)) {
-    gst_buffer_unref (self->outbuf);
+    gst_tile_output_drop (self->output, self->outbuf);
     self->outbuf = NULL;
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE, (NULL),
         ("cannot map the output buffer for image %" G_GUINT64_FORMAT,
@@ -1119,7 +1036,7 @@ gst_tile_scale_push_output (GstTileScale * self)
     GST_BUFFER_FLAG_SET (out, GST_BUFFER_FLAG_DELTA_UNIT);
   GST_LOG_OBJECT (self, "image %" G_GUINT64_FORMAT ": output rows %u-%u",
       self->tracker.image_index, self->buf_y, self->buf_y + valid - 1);
-  return gst_pad_push (self->srcpad, out);
+  return gst_tile_output_push (self->output, out);
 }
 
 static void
@@ -1253,9 +1170,10 @@ gst_tile_scale_drop_orphan (GstTileScale * self, const GstTileMeta * meta)
     return;
   gst_tile_tracker_drop_image (&self->tracker, meta->image_index);
   file = gst_tile_tracker_describe_file (self->tracker.location);
-  GST_ELEMENT_WARNING (self, STREAM, DECODE,
-      ("Image %" G_GUINT64_FORMAT "%s is incomplete and was dropped",
-          meta->image_index, file),
+  if (gst_message_throttle_allow (self->throttle))
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("Image %" G_GUINT64_FORMAT "%s is incomplete and was dropped",
+            meta->image_index, file),
       ("its tiles arrived without its first tile"));
   g_free (file);
 }
@@ -1400,39 +1318,27 @@ gst_tile_scale_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       return ret;
     }
     case GST_EVENT_FLUSH_START:
-      GST_OBJECT_LOCK (self);
-      if (self->pool)
-        gst_buffer_pool_set_flushing (self->pool, TRUE);
-      GST_OBJECT_UNLOCK (self);
-      return gst_pad_event_default (pad, parent, event);
+      gst_tile_output_set_flushing (self->output, TRUE);
+      break;
     case GST_EVENT_FLUSH_STOP:
       gst_tile_scale_release_image (self);
-      gst_tile_scale_clear_pending_events (self);
-      GST_OBJECT_LOCK (self);
-      if (self->pool)
-        gst_buffer_pool_set_flushing (self->pool, FALSE);
-      GST_OBJECT_UNLOCK (self);
-      return gst_pad_event_default (pad, parent, event);
+      gst_tile_output_set_flushing (self->output, FALSE);
+      break;
     case GST_EVENT_EOS:
       if (self->tracker.in_image)
         gst_tile_scale_drop_incomplete (self, "end of stream came");
-      gst_tile_scale_push_pending_events (self);
-      return gst_pad_event_default (pad, parent, event);
-    case GST_EVENT_STREAM_START:
-      return gst_pad_event_default (pad, parent, event);
+      break;
     case GST_EVENT_TAG:
       /* names the files of the images that follow in messages */
       gst_tile_tracker_take_event (&self->tracker, event);
-      /* fall through */
+      break;
     default:
-      /* Sticky order is stream-start, caps, segment: our caps exist only
-       * after the first tile, so hold what must come after them. */
-      if (GST_EVENT_IS_SERIALIZED (event) && !self->have_out_info) {
-        self->pending_events = g_list_prepend (self->pending_events, event);
-        return TRUE;
-      }
-      return gst_pad_event_default (pad, parent, event);
+      break;
   }
+  /* our caps exist only after the first tile: segment and tags wait */
+  if (gst_tile_output_hold_event (self->output, event))
+    return TRUE;
+  return gst_pad_event_default (pad, parent, event);
 }
 
 static gboolean
@@ -1479,15 +1385,14 @@ gst_tile_scale_change_state (GstElement * element, GstStateChange transition)
   GstTileScale *self = GST_TILE_SCALE (element);
   GstStateChangeReturn ret;
 
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
     gst_tile_scale_reset (self);
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    /* wake a streaming thread blocked in acquire so the pads can stop */
-    GST_OBJECT_LOCK (self);
-    if (self->pool)
-      gst_buffer_pool_set_flushing (self->pool, TRUE);
-    GST_OBJECT_UNLOCK (self);
+    gst_message_throttle_reset (self->throttle);
+    gst_tile_output_set_flushing (self->output, FALSE);
   }
+  /* wake a streaming thread blocked in acquire so the pads can stop */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    gst_tile_output_set_flushing (self->output, TRUE);
 
   ret = GST_ELEMENT_CLASS (gst_tile_scale_parent_class)->change_state (element,
       transition);
@@ -1514,6 +1419,10 @@ gst_tile_scale_set_property (GObject * object, guint prop_id,
     case PROP_TILE_HEIGHT:
       self->tile_height = g_value_get_uint (value);
       break;
+    case PROP_MESSAGE_INTERVAL:
+      gst_message_throttle_set_interval (self->throttle,
+          g_value_get_uint64 (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1539,7 +1448,12 @@ gst_tile_scale_get_property (GObject * object, guint prop_id, GValue * value,
       g_value_set_uint (value, self->tile_height);
       break;
     case PROP_HELD_BYTES:
-      g_value_set_uint64 (value, self->held_bytes);
+      g_value_set_uint64 (value, self->sums_bytes +
+          gst_tile_output_get_held_bytes (self->output));
+      break;
+    case PROP_MESSAGE_INTERVAL:
+      g_value_set_uint64 (value,
+          gst_message_throttle_get_interval (self->throttle));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1554,6 +1468,8 @@ gst_tile_scale_finalize (GObject * object)
   GstTileScale *self = GST_TILE_SCALE (object);
 
   gst_tile_scale_reset (self);
+  gst_tile_output_unref (self->output);
+  gst_message_throttle_free (self->throttle);
   G_OBJECT_CLASS (gst_tile_scale_parent_class)->finalize (object);
 }
 
@@ -1601,6 +1517,7 @@ gst_tile_scale_class_init (GstTileScaleClass * klass)
           "being filled, the row and column sums and the scaling tables "
           "(0 = nothing held)",
           0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  gst_message_throttle_install_property (gobject_class, PROP_MESSAGE_INTERVAL);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -1631,5 +1548,7 @@ gst_tile_scale_init (GstTileScale * self)
       GST_DEBUG_FUNCPTR (gst_tile_scale_src_query));
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
+  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
+  self->throttle = gst_message_throttle_new ();
   gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_POSITION);
 }

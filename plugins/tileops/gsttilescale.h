@@ -10,6 +10,8 @@
 
 #include "gsttilemeta.h"
 #include "gsttiletracker.h"
+#include "gsttileoutput.h"
+#include "gstmessagethrottle.h"
 
 G_BEGIN_DECLS
 
@@ -39,11 +41,11 @@ typedef struct {
 /**
  * GstTileScale:
  *
- * Locking: @width, @height and @held_bytes are read and written under the
- * object lock (application thread vs streaming thread); @pool is swapped
- * under the object lock because flushing and state changes reach it from
- * other threads to wake a streaming thread blocked in acquire. Everything
- * else belongs to the streaming thread.
+ * Locking: @width, @height and @sums_bytes are read and written under the
+ * object lock (application thread vs streaming thread); @output locks its
+ * pool itself, because flushing and state changes reach it from other
+ * threads to wake a streaming thread blocked in acquire. Everything else
+ * belongs to the streaming thread.
  */
 struct _GstTileScale
 {
@@ -56,7 +58,7 @@ struct _GstTileScale
   guint width;
   guint height;
   guint tile_height;
-  guint64 held_bytes;
+  guint64 sums_bytes;           /* held-bytes besides the output buffer */
 
   /* negotiation */
   GstVideoInfo in_info;
@@ -73,8 +75,8 @@ struct _GstTileScale
   guint out_height;
   guint rows_per_buffer;        /* out_height, or the strip height */
   GstTileGrid out_grid;         /* the strips, with tile-height */
-  GstBufferPool *pool;
-  GList *pending_events;        /* serialized events held until output caps */
+  GstTileOutput *output;        /* src caps, held events, output pool */
+  GstMessageThrottle *throttle; /* warnings about dropped images */
 
   /* scaling tables for the negotiated sizes */
   GstTileScaleAxis ax;

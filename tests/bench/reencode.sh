@@ -17,7 +17,10 @@ work=$(cd "$work" && pwd)
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
-# Both encoders at zlib level 1 with libpng's adaptive filters: the same PNG work.
+# Both encoders at compression-level=1: zlib level 1 with libpng's adaptive
+# filters for pngenc; for pngtileenc ISA-L level 1 (where built with ISA-L)
+# with its fast filter, on one thread per core (tests/bench/encode.sh has
+# the encoder's own comparison).
 filter="videobalance saturation=0.3 brightness=0.05"
 
 run_side() {

@@ -7,7 +7,7 @@ build=$1
 work=$2
 here=$(dirname "$0")
 mkdir -p "$work"
-for b in decode thumbnail reencode sequence queue tracer; do
+for b in decode thumbnail reencode encode sequence shards queue tracer python_tiles deepzoom; do
   echo "### $b"
   bash "$here/$b.sh" "$build" "$work/$b"
   echo

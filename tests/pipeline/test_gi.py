@@ -80,6 +80,26 @@ class TileMetaFromPython(unittest.TestCase):
         self.assertEqual(a.get_live_bytes(), 0)
         self.assertEqual(a.get_peak_bytes(), 1000)
 
+    def test_budget_member_admits_and_flushes(self):
+        budget = GstMembound.MemBudget.get_named("gi-member")
+        holder = GstMembound.MemBudgetMember.new(budget, 1000)
+        other = GstMembound.MemBudgetMember.new(budget, 0)
+        self.assertEqual(budget.get_limit(), 1000)
+        buf = Gst.Buffer.new_allocate(None, 1000, None)
+        # the charged buffer (maybe a shallow copy of ours) comes back
+        charged, buf = holder.track_buffer(buf)
+        self.assertEqual(charged, 1000)
+        self.assertEqual(holder.get_live_bytes(), 1000)
+        # one admission rule: a member holding nothing is never starved
+        self.assertTrue(other.fits(500))
+        self.assertFalse(holder.fits(1))
+        # a flushing member's wait ends at once, without a flag to share
+        holder.set_flushing(True)
+        self.assertTrue(holder.is_flushing())
+        self.assertFalse(holder.wait(1))
+        holder.set_flushing(False)
+        del buf
+
 
 if __name__ == "__main__":
     Gst.init(None)

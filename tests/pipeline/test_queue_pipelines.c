@@ -510,6 +510,151 @@ test_never_pulling_sink_keeps_rss_flat (void)
       (BIG_LIMIT + 64 * 1024 * 1024) / 1024);
 }
 
+/* ---- memmeter and boundedqueue naming one budget admit by one rule */
+
+#define SHARED_LIMIT 1000
+/* How long "not admitted" must hold before we believe it. */
+#define SETTLE_US (300 * G_TIME_SPAN_MILLISECOND)
+
+static void
+push_bytes (GstElement * src, gsize size)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, size, NULL);
+  GstFlowReturn ret;
+
+  g_signal_emit_by_name (src, "push-buffer", buf, &ret);
+  gst_buffer_unref (buf);
+  g_assert_cmpint (ret, ==, GST_FLOW_OK);
+}
+
+/* A sink that keeps every buffer it gets alive until told otherwise; an
+ * appsink would keep its preroll buffer besides. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  GPtrArray *held;
+} Keeper;
+
+static void
+keeper_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad,
+    gpointer user_data)
+{
+  Keeper *k = user_data;
+
+  g_mutex_lock (&k->lock);
+  g_ptr_array_add (k->held, gst_buffer_ref (buf));
+  g_cond_broadcast (&k->cond);
+  g_mutex_unlock (&k->lock);
+}
+
+static void
+keeper_attach (Keeper * k, GstElement * pipeline, const gchar * name)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), name);
+
+  g_mutex_init (&k->lock);
+  g_cond_init (&k->cond);
+  k->held = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
+  g_signal_connect (sink, "handoff", G_CALLBACK (keeper_handoff), k);
+  gst_object_unref (sink);
+}
+
+/* Whether @n buffers arrived within @us. */
+static gboolean
+keeper_wait (Keeper * k, guint n, gint64 us)
+{
+  gint64 end = g_get_monotonic_time () + us;
+  gboolean arrived;
+
+  g_mutex_lock (&k->lock);
+  while (k->held->len < n && g_cond_wait_until (&k->cond, &k->lock, end));
+  arrived = k->held->len >= n;
+  g_mutex_unlock (&k->lock);
+  return arrived;
+}
+
+static void
+keeper_release (Keeper * k)
+{
+  g_mutex_lock (&k->lock);
+  g_ptr_array_set_size (k->held, 0);
+  g_mutex_unlock (&k->lock);
+}
+
+static void
+keeper_clear (Keeper * k)
+{
+  g_ptr_array_unref (k->held);
+  g_mutex_clear (&k->lock);
+  g_cond_clear (&k->cond);
+}
+
+#define KEEPING_SINK "fakesink sync=false async=false enable-last-sample=false " \
+  "signal-handoffs=true"
+
+/* One member, @first, holds 600 bytes; then the other, @second, passes 600
+ * and 300 bytes, and @first lets go. Returns, for the three pushes of
+ * @second ... "admitted" or "blocked". */
+static gchar *
+admit_in_shared_budget (const gchar * first, const gchar * second)
+{
+  gchar *desc = g_strdup_printf ("appsrc name=s1 ! %s budget=one-rule "
+      "max-live-bytes=%u ! " KEEPING_SINK " name=k1 "
+      "appsrc name=s2 ! %s budget=one-rule ! " KEEPING_SINK " name=k2",
+      first, SHARED_LIMIT, second);
+  GError *err = NULL;
+  GstElement *pipeline = gst_parse_launch (desc, &err);
+  GstElement *s1, *s2;
+  GString *seen = g_string_new (NULL);
+  Keeper k1, k2;
+  gboolean late;
+
+  g_assert_no_error (err);
+  g_free (desc);
+  s1 = gst_bin_get_by_name (GST_BIN (pipeline), "s1");
+  s2 = gst_bin_get_by_name (GST_BIN (pipeline), "s2");
+  keeper_attach (&k1, pipeline, "k1");
+  keeper_attach (&k2, pipeline, "k2");
+  g_assert_cmpint (gst_element_set_state (pipeline, GST_STATE_PLAYING), !=,
+      GST_STATE_CHANGE_FAILURE);
+
+  push_bytes (s1, 600);
+  g_assert_true (keeper_wait (&k1, 1, PROMPT_US));
+  /* the second member holds nothing: admitted although 600 + 600 > limit */
+  push_bytes (s2, 600);
+  g_string_append (seen, keeper_wait (&k2, 1, PROMPT_US) ? "admitted " :
+      "blocked ");
+  /* now it holds 600: 600 + 600 + 300 > limit */
+  push_bytes (s2, 300);
+  late = keeper_wait (&k2, 2, SETTLE_US);
+  g_string_append (seen, late ? "admitted " : "blocked ");
+  /* the first member lets go: 600 + 300 fit */
+  keeper_release (&k1);
+  late = late || keeper_wait (&k2, 2, PROMPT_US);
+  g_string_append (seen, late ? "admitted" : "blocked");
+
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  keeper_clear (&k1);
+  keeper_clear (&k2);
+  gst_object_unref (s1);
+  gst_object_unref (s2);
+  gst_object_unref (pipeline);
+  return g_string_free (seen, FALSE);
+}
+
+static void
+test_memmeter_and_boundedqueue_admit_alike (void)
+{
+  gchar *meter_second = admit_in_shared_budget ("boundedqueue", "memmeter");
+  gchar *queue_second = admit_in_shared_budget ("memmeter", "boundedqueue");
+
+  g_assert_cmpstr (meter_second, ==, "admitted blocked admitted");
+  g_assert_cmpstr (queue_second, ==, meter_second);
+  g_free (meter_second);
+  g_free (queue_second);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -537,6 +682,8 @@ main (int argc, char **argv)
       test_shutdown_while_blocked_returns);
   g_test_add_func ("/queue_pipelines/downstream_error_while_blocked_returns",
       test_downstream_error_while_blocked_returns);
+  g_test_add_func ("/queue_pipelines/memmeter_and_boundedqueue_admit_alike",
+      test_memmeter_and_boundedqueue_admit_alike);
   g_test_add_func ("/queue_pipelines/never_pulling_sink_keeps_rss_flat",
       test_never_pulling_sink_keeps_rss_flat);
   return g_test_run ();

@@ -134,37 +134,135 @@ child_main (const gchar * job, guint n_files, const gchar * dir)
   return 0;
 }
 
-/* Runs a job in a fresh process (0 files: only load the pipeline);
- * returns its peak RSS in KiB. */
-static glong
-run_child_job (const gchar * job, guint n_files)
+/* ------------------------------------------------------------------ */
+/* The unread-bus child: an application with no bus watch              */
+
+/* The only thing the child watches is EOS reaching the sink, through a
+ * pad probe: the bus keeps every message posted to it. */
+typedef struct
 {
-  gchar n[16];
+  GMutex lock;
+  GCond cond;                   /* signalled by the probe at EOS */
+  gboolean eos;
+  gboolean drop_tags;
+} EosWait;
+
+static GstPadProbeReturn
+note_eos (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  EosWait *w = user_data;
+
+  GstEventType type = GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info));
+
+  if (type == GST_EVENT_EOS) {
+    g_mutex_lock (&w->lock);
+    w->eos = TRUE;
+    g_cond_signal (&w->cond);
+    g_mutex_unlock (&w->lock);
+  }
+  return type == GST_EVENT_TAG && w->drop_tags ? GST_PAD_PROBE_DROP :
+      GST_PAD_PROBE_OK;
+}
+
+/* seqfilesrc loop=true over the small files of @dir for @n_files files
+ * [! pngtiledec] ! fakesink, never reading the bus. The per-file location
+ * tag events are kept from the sink, which posts a TAG message for every
+ * tag event it gets (about 0.8 KiB per file, documented in
+ * docs/elements/seqfilesrc.md): what is left on the bus is the elements'
+ * own messages. */
+static int
+unread_bus_child_main (const gchar * job, guint n_files,
+    const gchar * interval, const gchar * dir)
+{
+  gchar *launch, *glob;
+  GstElement *pipeline, *sink;
+  GstPad *pad;
+  GError *err = NULL;
+  EosWait w = { 0 };
+  gint64 deadline;
+
+  w.drop_tags = TRUE;
+
+  alarm (CHILD_TIMEOUT_S);
+  gst_init (NULL, NULL);
+  glob = g_build_filename (dir, "*.png", NULL);
+  /* the small files are one block each: num-buffers counts files */
+  launch = g_strdup_printf ("seqfilesrc location=\"%s\" loop=true "
+      "num-buffers=%u message-interval=%s %s%s ! fakesink name=sink sync=false",
+      glob, n_files, interval, g_str_equal (job, "decode") ?
+      "! pngtiledec message-interval=" : "", g_str_equal (job, "decode") ?
+      interval : "");
+  pipeline = gst_parse_launch (launch, &err);
+  if (!pipeline || err) {
+    g_printerr ("%s: %s\n", launch, err->message);
+    return 2;
+  }
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, note_eos, &w,
+      NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+
+  deadline = g_get_monotonic_time () + (CHILD_TIMEOUT_S - 5) * G_TIME_SPAN_SECOND;
+  g_mutex_lock (&w.lock);
+  while (!w.eos && g_cond_wait_until (&w.cond, &w.lock, deadline));
+  g_mutex_unlock (&w.lock);
+  if (!w.eos) {
+    g_printerr ("%s: no EOS\n", launch);
+    return 3;
+  }
+  /* no gst_element_set_state (NULL) and no unref: the peak is measured
+   * with everything the bus kept still held */
+  g_free (launch);
+  g_free (glob);
+  return 0;
+}
+
+/* Runs this binary with @args in a fresh process; returns its peak RSS in
+ * KiB. */
+static glong
+run_child (const gchar * what, const gchar * const *args)
+{
   struct rusage ru;
   pid_t pid;
   gint status;
 
-  g_snprintf (n, sizeof n, "%u", n_files);
   pid = fork ();
   g_assert_cmpint (pid, >=, 0);
   if (pid == 0) {
-    execl ("/proc/self/exe", "test_sequence_job", "--sequence-child", job, n,
-        frames_dir, (char *) NULL);
+    execv ("/proc/self/exe", (char *const *) args);
     _exit (127);
   }
   while (wait4 (pid, &status, 0, &ru) < 0)
     g_assert_cmpint (errno, ==, EINTR);
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    g_error ("%s job over %u files failed (%s %d)", job, n_files,
-        WIFEXITED (status) ? "exit" : "signal", WIFEXITED (status) ?
-        WEXITSTATUS (status) : WTERMSIG (status));
+    g_error ("%s failed (%s %d)", what, WIFEXITED (status) ? "exit" :
+        "signal", WIFEXITED (status) ? WEXITSTATUS (status) :
+        WTERMSIG (status));
+  return ru.ru_maxrss;
+}
+
+/* Runs a job in a fresh process (0 files: only load the pipeline);
+ * returns its peak RSS in KiB. */
+static glong
+run_child_job (const gchar * job, guint n_files)
+{
+  gchar n[16], *what;
+  const gchar *args[] = { "test_sequence_job", "--sequence-child", job, n,
+    frames_dir, NULL
+  };
+  glong kib;
+
+  g_snprintf (n, sizeof n, "%u", n_files);
+  what = g_strdup_printf ("%s job over %u files", job, n_files);
+  kib = run_child (what, args);
+  g_free (what);
   if (n_files == 0)
-    g_test_message ("%s job loaded, no data: peak RSS %ld KiB", job,
-        ru.ru_maxrss);
+    g_test_message ("%s job loaded, no data: peak RSS %ld KiB", job, kib);
   else
     g_test_message ("%s job, %u files of %ux%u: peak RSS %ld KiB", job,
-        n_files, FRAME_W, FRAME_H, ru.ru_maxrss);
-  return ru.ru_maxrss;
+        n_files, FRAME_W, FRAME_H, kib);
+  return kib;
 }
 
 /* ------------------------------------------------------------------ */
@@ -306,6 +404,89 @@ test_corrupt_frame_is_skipped_and_named (void)
   g_free (dir);
 }
 
+/* An application that never reads its bus: seqfilesrc loop=true over 100
+ * small PNGs for 100 000 files [through pngtiledec] peaks within a few MiB
+ * of the same job over 10 000 files. With message-interval=0 (a message
+ * for every file and image, as before messages were rate-limited) the
+ * same child grows by tens of MiB, so the measurement can see the growth
+ * it guards against. */
+#define SMALL_FILES 100
+#define FEW_SMALL 10000
+#define MANY_SMALL 100000
+/* 90 000 files x a few hundred bytes per message, unthrottled */
+#define UNTHROTTLED_GROWTH_KIB (16 * 1024)
+#define FLAT_KIB (4 * 1024)
+
+static gchar *
+make_small_files (void)
+{
+  gchar *dir = gst_fixture_make_tmp_dir ("seqjob-small-XXXXXX");
+  GError *err = NULL;
+  guint i;
+
+  for (i = 0; i < SMALL_FILES; i++) {
+    PngFixtureSpec spec;
+    gchar *name = g_strdup_printf ("small%03u.png", i);
+    gchar *path = g_build_filename (dir, name, NULL);
+
+    png_fixture_spec_init (&spec, 16, 16, PNG_COLOR_TYPE_RGB, 8);
+    spec.seed = i + 1;
+    g_assert_true (png_fixture_write_file (&spec, path, &err));
+    g_assert_no_error (err);
+    g_free (path);
+    g_free (name);
+  }
+  return dir;
+}
+
+static glong
+run_unread_bus_child (const gchar * job, guint n_files,
+    const gchar * interval, const gchar * dir)
+{
+  gchar n[16], *what;
+  const gchar *args[] = { "test_sequence_job", "--unread-bus-child", job, n,
+    interval, dir, NULL
+  };
+  glong kib;
+
+  g_snprintf (n, sizeof n, "%u", n_files);
+  what = g_strdup_printf ("%s job over %u small files, message-interval=%s, "
+      "bus never read", job, n_files, interval);
+  kib = run_child (what, args);
+  g_test_message ("%s: peak RSS %ld KiB", what, kib);
+  g_free (what);
+  return kib;
+}
+
+static void
+assert_unread_bus_stays_flat (const gchar * job)
+{
+  gchar *dir = make_small_files ();
+  glong few, many, unthrottled;
+
+  few = run_unread_bus_child (job, FEW_SMALL, "1000000000", dir);
+  many = run_unread_bus_child (job, MANY_SMALL, "1000000000", dir);
+  unthrottled = run_unread_bus_child (job, MANY_SMALL, "0", dir);
+  g_assert_cmpint (many - few, <, FLAT_KIB);
+  g_assert_cmpint (unthrottled - many, >, UNTHROTTLED_GROWTH_KIB);
+  gst_fixture_remove_tree (dir);
+  g_free (dir);
+}
+
+static void
+test_seqfilesrc_messages_stay_flat_on_an_unread_bus (void)
+{
+  assert_unread_bus_stays_flat ("files");
+}
+
+static void
+test_decoder_messages_stay_flat_on_an_unread_bus (void)
+{
+  if (!have_element ("pngtiledec"))
+    return;
+  assert_unread_bus_stays_flat ("decode");
+}
+
 /* ------------------------------------------------------------------ */
 
 static void
@@ -339,6 +520,8 @@ main (int argc, char **argv)
 
   if (argc == 5 && g_str_equal (argv[1], "--sequence-child"))
     return child_main (argv[2], atoi (argv[3]), argv[4]);
+  if (argc == 6 && g_str_equal (argv[1], "--unread-bus-child"))
+    return unread_bus_child_main (argv[2], atoi (argv[3]), argv[4], argv[5]);
 
   g_test_init (&argc, &argv, NULL);
   gst_check_init (&argc, &argv);
@@ -348,6 +531,10 @@ main (int argc, char **argv)
       "frame", test_scale_job_memory_is_flat_and_below_one_frame);
   g_test_add_func ("/sequence-job/corrupt-frame-is-skipped-and-named",
       test_corrupt_frame_is_skipped_and_named);
+  g_test_add_func ("/sequence-job/seqfilesrc-messages-stay-flat-on-an-"
+      "unread-bus", test_seqfilesrc_messages_stay_flat_on_an_unread_bus);
+  g_test_add_func ("/sequence-job/decoder-messages-stay-flat-on-an-unread-"
+      "bus", test_decoder_messages_stay_flat_on_an_unread_bus);
   make_frames ();
   ret = g_test_run ();
   gst_fixture_remove_tree (frames_dir);

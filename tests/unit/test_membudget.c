@@ -247,9 +247,8 @@ test_named_budgets_shared_and_refcounted (void)
 
 typedef struct
 {
-  GstMemBudget *budget;
+  GstMemBudgetMember *member;
   guint64 bytes;
-  gint flushing;
   gint done;
   gboolean result;
 } Waiter;
@@ -259,7 +258,7 @@ waiter_thread (gpointer data)
 {
   Waiter *w = data;
 
-  w->result = gst_mem_budget_wait (w->budget, w->bytes, &w->flushing);
+  w->result = gst_mem_budget_member_wait (w->member, w->bytes);
   g_atomic_int_set (&w->done, 1);
   return NULL;
 }
@@ -278,12 +277,11 @@ static void
 test_wait_blocks_until_release (void)
 {
   GstMemBudget *budget = gst_mem_budget_new ();
-  Waiter w = { budget, 40, 0, 0, FALSE };
+  GstMemBudgetMember *member = gst_mem_budget_member_new (budget, 100);
+  Waiter w = { member, 40, 0, FALSE };
   GstBuffer *buf = new_buffer (80);
   GThread *thread;
-  gint member;
 
-  gst_mem_budget_set_member_limit (budget, &member, 100);
   gst_mem_budget_track_buffer (budget, &buf);
   thread = g_thread_new ("waiter", waiter_thread, &w);
   g_assert_false (wait_done (&w, STILL_BLOCKED_US));
@@ -292,6 +290,7 @@ test_wait_blocks_until_release (void)
   g_assert_true (wait_done (&w, WAKE_DEADLINE_US));
   g_thread_join (thread);
   g_assert_true (w.result);
+  gst_mem_budget_member_unref (member);
   gst_mem_budget_unref (budget);
 }
 
@@ -299,24 +298,26 @@ static void
 test_wait_returns_false_on_flushing (void)
 {
   GstMemBudget *budget = gst_mem_budget_new ();
-  Waiter w = { budget, 40, 0, 0, TRUE };
+  GstMemBudgetMember *member = gst_mem_budget_member_new (budget, 100);
+  Waiter w = { member, 40, 0, TRUE };
   GThread *thread;
-  gint member;
 
-  gst_mem_budget_set_member_limit (budget, &member, 100);
   gst_mem_budget_charge (budget, 90);
   thread = g_thread_new ("waiter", waiter_thread, &w);
   g_assert_false (wait_done (&w, STILL_BLOCKED_US));
 
-  g_atomic_int_set (&w.flushing, 1);
-  gst_mem_budget_wake (budget);
+  gst_mem_budget_member_set_flushing (member, TRUE);
   g_assert_true (wait_done (&w, WAKE_DEADLINE_US));
   g_thread_join (thread);
   g_assert_false (w.result);
 
-  /* an already set flag does not even wait */
-  g_assert_false (gst_mem_budget_wait (budget, 1, &w.flushing));
+  /* an already flushing member does not even wait */
+  g_assert_false (gst_mem_budget_member_wait (member, 1));
+  /* and waits again once the flush is over */
+  gst_mem_budget_member_set_flushing (member, FALSE);
+  g_assert_true (gst_mem_budget_member_wait (member, 10));
   gst_mem_budget_release (budget, 90);
+  gst_mem_budget_member_unref (member);
   gst_mem_budget_unref (budget);
 }
 
@@ -324,16 +325,17 @@ static void
 test_wait_lets_oversized_buffer_through_when_empty (void)
 {
   GstMemBudget *budget = gst_mem_budget_new ();
-  gint member, flushing = 0;
+  GstMemBudgetMember *member = gst_mem_budget_member_new (budget, 100);
+  GstMemBudgetMember *other = gst_mem_budget_member_new (budget, 0);
 
-  gst_mem_budget_set_member_limit (budget, &member, 100);
-  g_assert_true (gst_mem_budget_wait (budget, 1000, &flushing));
-  g_assert_true (gst_mem_budget_wait (budget, 100, &flushing));
-  gst_mem_budget_remove_member (budget, &member);
+  g_assert_true (gst_mem_budget_member_wait (member, 1000));
+  g_assert_true (gst_mem_budget_member_wait (member, 100));
+  gst_mem_budget_member_unref (member);
   gst_mem_budget_charge (budget, 1 << 20);
   /* unlimited */
-  g_assert_true (gst_mem_budget_wait (budget, 1 << 20, &flushing));
+  g_assert_true (gst_mem_budget_member_wait (other, 1 << 20));
   gst_mem_budget_release (budget, 1 << 20);
+  gst_mem_budget_member_unref (other);
   gst_mem_budget_unref (budget);
 }
 
@@ -341,19 +343,72 @@ static void
 test_raising_the_limit_wakes_waiters (void)
 {
   GstMemBudget *budget = gst_mem_budget_new ();
-  Waiter w = { budget, 50, 0, 0, FALSE };
+  GstMemBudgetMember *member = gst_mem_budget_member_new (budget, 100);
+  Waiter w = { member, 50, 0, FALSE };
   GThread *thread;
-  gint member;
 
-  gst_mem_budget_set_member_limit (budget, &member, 100);
   gst_mem_budget_charge (budget, 90);
   thread = g_thread_new ("waiter", waiter_thread, &w);
   g_assert_false (wait_done (&w, STILL_BLOCKED_US));
-  gst_mem_budget_set_member_limit (budget, &member, 200);
+  gst_mem_budget_member_set_limit (member, 200);
   g_assert_true (wait_done (&w, WAKE_DEADLINE_US));
   g_thread_join (thread);
   g_assert_true (w.result);
   gst_mem_budget_release (budget, 90);
+  gst_mem_budget_member_unref (member);
+  gst_mem_budget_unref (budget);
+}
+
+/* The one admission rule: in a shared budget, a member with nothing of its
+ * own alive is admitted whatever the others hold; one that holds bytes is
+ * held to the strictest member's limit. */
+static void
+test_member_with_nothing_alive_is_never_starved (void)
+{
+  GstMemBudget *budget = gst_mem_budget_get_named ("starve");
+  GstMemBudgetMember *a = gst_mem_budget_member_new (budget, 1000);
+  GstMemBudgetMember *b = gst_mem_budget_member_new (budget, 0);
+  GstBuffer *held_a = new_buffer (1000), *held_b = new_buffer (10);
+
+  gst_mem_budget_member_track_buffer (a, &held_a);
+  g_assert_cmpuint (gst_mem_budget_member_get_live_bytes (a), ==, 1000);
+  g_assert_cmpuint (gst_mem_budget_member_get_live_bytes (b), ==, 0);
+  g_assert_cmpuint (gst_mem_budget_get_live_bytes (budget), ==, 1000);
+
+  /* b holds nothing: admitted although the budget is full */
+  g_assert_true (gst_mem_budget_member_fits (b, 500));
+  /* a holds the budget: not admitted */
+  g_assert_false (gst_mem_budget_member_fits (a, 1));
+  /* once b holds something, a's limit (the strictest) applies to b too */
+  gst_mem_budget_member_track_buffer (b, &held_b);
+  g_assert_false (gst_mem_budget_member_fits (b, 500));
+
+  gst_buffer_unref (held_a);
+  g_assert_true (gst_mem_budget_member_fits (b, 500));
+  g_assert_true (gst_mem_budget_member_fits (b, 990));
+  g_assert_false (gst_mem_budget_member_fits (b, 991));
+  gst_buffer_unref (held_b);
+  g_assert_cmpuint (gst_mem_budget_get_live_bytes (budget), ==, 0);
+
+  gst_mem_budget_member_unref (a);
+  gst_mem_budget_member_unref (b);
+  gst_mem_budget_unref (budget);
+}
+
+/* A member that leaves takes its limit with it. */
+static void
+test_member_unref_leaves_the_budget (void)
+{
+  GstMemBudget *budget = gst_mem_budget_get_named ("leave");
+  GstMemBudgetMember *strict = gst_mem_budget_member_new (budget, 100);
+  GstMemBudgetMember *loose = gst_mem_budget_member_new (budget, 1000);
+
+  g_assert_cmpuint (gst_mem_budget_get_limit (budget), ==, 100);
+  g_assert_true (gst_mem_budget_member_get_budget (loose) == budget);
+  gst_mem_budget_member_unref (strict);
+  g_assert_cmpuint (gst_mem_budget_get_limit (budget), ==, 1000);
+  gst_mem_budget_member_unref (loose);
+  g_assert_cmpuint (gst_mem_budget_get_limit (budget), ==, 0);
   gst_mem_budget_unref (budget);
 }
 
@@ -576,6 +631,10 @@ main (int argc, char **argv)
       test_wait_lets_oversized_buffer_through_when_empty);
   g_test_add_func ("/membudget/raising-the-limit-wakes-waiters",
       test_raising_the_limit_wakes_waiters);
+  g_test_add_func ("/membudget/member-with-nothing-alive-is-never-starved",
+      test_member_with_nothing_alive_is_never_starved);
+  g_test_add_func ("/membudget/member-unref-leaves-the-budget",
+      test_member_unref_leaves_the_budget);
   g_test_add_func ("/membudget/thread-safety-smoke", test_thread_safety_smoke);
   g_test_add_func ("/membudget/boxed-type", test_boxed_type);
   g_test_add_func ("/membudget/released-charge-leaves-nothing-behind",

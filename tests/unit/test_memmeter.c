@@ -325,7 +325,12 @@ test_named_budget_blocks_across_elements (void)
   gst_harness_set_src_caps_str (a, "application/x-test");
   gst_harness_set_src_caps_str (b, "application/x-test");
   gst_harness_push (a, gst_buffer_new_allocate (NULL, 600, NULL));
+  /* the budget's one admission rule: b, holding nothing of its own, is
+   * never starved by a's bytes */
+  g_assert_cmpint (gst_harness_push (b, gst_buffer_new_allocate (NULL, 300,
+              NULL)), ==, GST_FLOW_OK);
 
+  /* now b holds bytes too: a's limit binds it (600 + 300 + 600 > 1000) */
   thread = g_thread_new ("pusher", pusher_thread, &p);
   g_assert_false (push_done (&p, STILL_BLOCKED_US));
   gst_buffer_unref (gst_harness_pull (a));
@@ -336,7 +341,7 @@ test_named_budget_blocks_across_elements (void)
   ma = gst_harness_find_element (a, "memmeter");
   mb = gst_harness_find_element (b, "memmeter");
   g_assert_cmpuint (get_u64 (ma, "live-bytes"), ==, 0);
-  g_assert_cmpuint (get_u64 (mb, "live-bytes"), ==, 600);
+  g_assert_cmpuint (get_u64 (mb, "live-bytes"), ==, 900);
   gst_object_unref (ma);
   gst_object_unref (mb);
   gst_harness_teardown (a);
@@ -387,6 +392,45 @@ test_property_validation (void)
   gst_object_unref (m);
 }
 
+/* A 1 ms read-out interval on a pipeline whose application never reads
+ * the bus: the messages kept there are bounded by message-interval (a burst,
+ * then one per interval), not by the ticks. */
+static guint
+count_unread_messages (const gchar * message_interval)
+{
+  gchar *desc = g_strdup_printf ("fakesrc sizetype=fixed sizemax=16 "
+      "is-live=true format=time ! memmeter name=m interval=1 %s ! "
+      "fakesink sync=false", message_interval);
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch (desc, &error);
+  GstBus *bus;
+  GstMessage *msg;
+  guint n = 0;
+
+  g_assert_no_error (error);
+  g_free (desc);
+  bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  g_usleep (G_USEC_PER_SEC);
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    if (gst_message_has_name (msg, "memmeter"))
+      n++;
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+  stop_pipeline (pipeline);
+  return n;
+}
+
+static void
+test_unread_bus_keeps_bounded_messages (void)
+{
+  /* 1 s at the default message-interval (1 s): the burst plus one or two */
+  g_assert_cmpuint (count_unread_messages (""), <=, 10 + 2);
+  /* the ticks themselves would have posted hundreds */
+  g_assert_cmpuint (count_unread_messages ("message-interval=0"), >, 100);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -415,6 +459,8 @@ main (int argc, char **argv)
   g_test_add_func ("/memmeter/named-budget-blocks-across-elements",
       test_named_budget_blocks_across_elements);
   g_test_add_func ("/memmeter/property-validation", test_property_validation);
+  g_test_add_func ("/memmeter/unread-bus-keeps-bounded-messages",
+      test_unread_bus_keeps_bounded_messages);
 
   return g_test_run ();
 }

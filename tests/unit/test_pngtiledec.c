@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gsttilemeta.h"
+#include "gstmessagethrottle.h"
 #include "pngfixture.h"
 
 typedef struct {
@@ -705,6 +706,42 @@ test_progress_messages (void)
   g_bytes_unref (png_i);
 }
 
+static guint
+count_progress_for_images (guint64 interval, guint images)
+{
+  GBytes *png = make_png (4, 3, PNG_COLOR_TYPE_RGB, 8, FALSE, FALSE, 1);
+  Collected col;
+  GstHarness *h = dec_new (&col, "progress-rows", 1, "message-interval",
+      interval, NULL);
+  GstBus *bus = attach_bus (h);
+  GstMessage *msg;
+  guint i, n = 0;
+
+  for (i = 0; i < images; i++)
+    push_png (h, png, 4096);
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    n++;
+    gst_message_unref (msg);
+  }
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  collected_clear (&col);
+  gst_harness_teardown (h);
+  g_bytes_unref (png);
+  return n;
+}
+
+/* 3 rows with progress-rows=1 offer 3 messages per image: 600 for 200
+ * images. An hour's interval lets only the first burst through; 0 posts
+ * them all. */
+static void
+test_progress_messages_bounded_by_message_interval (void)
+{
+  g_assert_cmpuint (count_progress_for_images (3600 * GST_SECOND, 200), ==,
+      GST_MESSAGE_THROTTLE_BURST);
+  g_assert_cmpuint (count_progress_for_images (0, 200), ==, 600);
+}
+
 static void
 expect_rejected (GstElement * dec, const gchar * name, const GValue * bad)
 {
@@ -1284,6 +1321,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pngtiledec/delta-unit-convention",
       test_delta_unit_convention);
   g_test_add_func ("/pngtiledec/progress-messages", test_progress_messages);
+  g_test_add_func ("/pngtiledec/progress-messages-bounded-by-message-interval",
+      test_progress_messages_bounded_by_message_interval);
   g_test_add_func ("/pngtiledec/properties-validated",
       test_properties_validated);
   g_test_add_func ("/pngtiledec/held-bytes-counts-unpushed-tiles",

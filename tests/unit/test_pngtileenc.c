@@ -6,10 +6,14 @@
 #include <gst/video/video.h>
 #include <png.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "gstfixture.h"
 #include "gsttilemeta.h"
 #include "pngfixture.h"
+
+/* compression-level's default: ISA-L's level 1 where the build has ISA-L */
+#define DEFAULT_COMPRESSION_LEVEL 1
 
 /* --- images --- */
 
@@ -560,7 +564,8 @@ test_compression_level_validated (void)
   g_assert_nonnull (pspec);
   g_assert_cmpint (G_PARAM_SPEC_INT (pspec)->minimum, ==, 0);
   g_assert_cmpint (G_PARAM_SPEC_INT (pspec)->maximum, ==, 9);
-  g_assert_cmpint (G_PARAM_SPEC_INT (pspec)->default_value, ==, 6);
+  g_assert_cmpint (G_PARAM_SPEC_INT (pspec)->default_value, ==,
+      DEFAULT_COMPRESSION_LEVEL);
 
   g_object_set (enc, "compression-level", 3, NULL);
   g_test_expect_message ("GLib-GObject", G_LOG_LEVEL_WARNING,
@@ -621,7 +626,7 @@ test_every_filter_roundtrips (void)
   g_assert_nonnull (klass);
   make_image (&img, 70, 50, PNG_COLOR_TYPE_RGB_ALPHA, 16,
       PNG_FIXTURE_PATTERN_PHOTO);
-  g_assert_cmpuint (klass->n_values, ==, 6);
+  g_assert_cmpuint (klass->n_values, ==, 7);
   for (i = 0; i < klass->n_values; i++)
     sizes[i] = encoded_size (&img, 6, klass->values[i].value);
   /* a different filter makes a different stream */
@@ -922,7 +927,9 @@ encode_big_image (void)
   guint64 out_bytes = 0, held, max_held = 0;
   GstBuffer *buf;
 
-  gst_harness_set (h, "pngtileenc", "compression-level", 1, "filter", 2, NULL);
+  /* one thread and small segments: the band is what may grow with width */
+  gst_harness_set (h, "pngtileenc", "compression-level", 1, "filter", 2,
+      "threads", 1, "segment-bytes", 256 * 1024, NULL);
   g_assert_true (gst_tile_grid_init (&grid, BIG_WIDTH, BIG_HEIGHT, BIG_TILE_W,
           BIG_TILE_H));
   caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "RGBA",
@@ -982,6 +989,388 @@ test_memory_bounded_by_one_tile_row (void)
   g_assert_cmpuint (peak, <, image_kib / 2);
 }
 
+/* --- segments, threads, restart markers --- */
+
+/* The PNG of a @width x @height photo-like RGB image encoded with the given
+ * properties (NULL-terminated name/value pairs), pushed as 16-row strips. */
+static GByteArray *
+encode_with (const PngFixtureImage * img, const gchar * first, ...)
+{
+  static const TileShape strips = { 0, 16, 0, 0, FALSE };
+  GstHarness *h = new_encoder ();
+  GPtrArray *out;
+  GByteArray *png;
+  va_list args;
+
+  va_start (args, first);
+  if (first)
+    g_object_set_valist (G_OBJECT (h->element), first, args);
+  va_end (args);
+  push_tiles (h, img, &strips, 0, 0, G_MAXUINT);
+  out = pull_images (h);
+  g_assert_cmpuint (out->len, ==, 1);
+  png = g_byte_array_ref (((EncodedImage *) out->pdata[0])->bytes);
+  g_ptr_array_unref (out);
+  gst_harness_teardown (h);
+  return png;
+}
+
+static void
+test_same_bytes_for_any_thread_count (void)
+{
+  static const gint levels[] = { 2, 9 };
+  PngFixtureImage img;
+  guint i;
+
+  make_image (&img, 300, 200, PNG_COLOR_TYPE_RGB, 8,
+      PNG_FIXTURE_PATTERN_PHOTO);
+  for (i = 0; i < G_N_ELEMENTS (levels); i++) {
+    GByteArray *one, *two, *eight, *many;
+
+    /* 901-byte rows: 8 KiB segments make 22 of them */
+    one = encode_with (&img, "threads", 1, "segment-bytes", 8192,
+        "compression-level", levels[i], NULL);
+    two = encode_with (&img, "threads", 2, "segment-bytes", 8192,
+        "compression-level", levels[i], NULL);
+    eight = encode_with (&img, "threads", 8, "segment-bytes", 8192,
+        "compression-level", levels[i], NULL);
+    many = encode_with (&img, "threads", 0, "segment-bytes", 8192,
+        "compression-level", levels[i], NULL);
+    assert_decodes_to (one, &img);
+    g_assert_cmpmem (one->data, one->len, two->data, two->len);
+    g_assert_cmpmem (one->data, one->len, eight->data, eight->len);
+    g_assert_cmpmem (one->data, one->len, many->data, many->len);
+    g_byte_array_unref (one);
+    g_byte_array_unref (two);
+    g_byte_array_unref (eight);
+    g_byte_array_unref (many);
+  }
+  png_fixture_image_clear (&img);
+}
+
+static void
+test_every_level_roundtrips (void)
+{
+  PngFixtureImage img;
+  gint level;
+
+  make_image (&img, 130, 90, PNG_COLOR_TYPE_RGB_ALPHA, 8,
+      PNG_FIXTURE_PATTERN_PHOTO);
+  for (level = 0; level <= 9; level++) {
+    GByteArray *png = encode_with (&img, "compression-level", level,
+        "segment-bytes", 4096, NULL);
+
+    assert_decodes_to (png, &img);
+    g_byte_array_unref (png);
+  }
+  png_fixture_image_clear (&img);
+}
+
+typedef struct
+{
+  guint n_idat;
+  gsize idat_offset[256];       /* of each IDAT's data */
+  guint32 idat_len[256];
+  gboolean have_mark;
+  gboolean mark_before_idat;
+  guint8 mark[16];
+  guint32 mark_len;
+} PngChunks;
+
+static void
+list_chunks (const GByteArray * png, PngChunks * c)
+{
+  gsize off = 8;
+
+  memset (c, 0, sizeof (*c));
+  while (off + 12 <= png->len) {
+    guint32 len = png_fixture_read_be32 (png->data + off);
+    const guint8 *type = png->data + off + 4;
+
+    if (memcmp (type, "IDAT", 4) == 0 && c->n_idat < 256) {
+      c->idat_offset[c->n_idat] = off + 8;
+      c->idat_len[c->n_idat++] = len;
+    } else if (memcmp (type, "mARK", 4) == 0) {
+      c->have_mark = TRUE;
+      c->mark_before_idat = c->n_idat == 0;
+      c->mark_len = len;
+      memcpy (c->mark, png->data + off + 8, MIN (len, 16));
+    }
+    off += 12 + (gsize) len;
+  }
+  g_assert_cmpuint (off, ==, png->len);
+}
+
+/* Inflates @len bytes of raw deflate data on their own; returns the bytes
+ * out, or -1 if they do not inflate without what came before. */
+static gssize
+inflate_alone (const guint8 * data, gsize len, guint8 * out, gsize out_len)
+{
+  z_stream zs = { 0 };
+  int ret;
+
+  g_assert_cmpint (inflateInit2 (&zs, -15), ==, Z_OK);
+  zs.next_in = (Bytef *) data;
+  zs.avail_in = len;
+  zs.next_out = out;
+  zs.avail_out = out_len;
+  ret = inflate (&zs, Z_SYNC_FLUSH);
+  inflateEnd (&zs);
+  if (ret != Z_OK && ret != Z_STREAM_END)
+    return -1;
+  return out_len - zs.avail_out;
+}
+
+/* The mARK layout of the specification (method 0, type 1: one IDAT per
+ * segment, segment count, no offsets) and segments as it defines them: N
+ * rows of height / N, the first taller by the remainder; each IDAT inflates
+ * on its own to exactly its rows, the first of which is filtered None or
+ * Sub. */
+static void
+check_restart_markers (const GByteArray * png, guint width, guint height,
+    guint bpp)
+{
+  gsize pitch = (gsize) width * bpp + 1;
+  PngChunks c;
+  guint n, i, row = 0;
+  guint8 *rows = g_malloc (pitch * height + 1);
+
+  list_chunks (png, &c);
+  g_assert_true (c.have_mark);
+  g_assert_true (c.mark_before_idat);
+  g_assert_cmpuint (c.mark_len, ==, 6);
+  g_assert_cmpuint (c.mark[0], ==, 0);
+  g_assert_cmpuint (c.mark[1], ==, 1);
+  n = png_fixture_read_be32 (c.mark + 2);
+  g_assert_cmpuint (n, >=, 2);
+  g_assert_cmpuint (n, <, height);
+  g_assert_cmpuint (c.n_idat, ==, n);
+  for (i = 0; i < n; i++) {
+    guint seg_rows = height / n + (i == 0 ? height % n : 0);
+    const guint8 *data = png->data + c.idat_offset[i];
+    gsize len = c.idat_len[i];
+    gssize got;
+
+    if (i == 0) {               /* the zlib header */
+      data += 2;
+      len -= 2;
+    }
+    if (i == n - 1)             /* the Adler-32 */
+      len -= 4;
+    got = inflate_alone (data, len, rows, pitch * height + 1);
+    g_assert_cmpint (got, ==, (gssize) (pitch * seg_rows));
+    g_assert_cmpuint (rows[0], <=, 1);
+    row += seg_rows;
+  }
+  g_assert_cmpuint (row, ==, height);
+  g_free (rows);
+}
+
+static void
+test_restart_markers_follow_the_specification (void)
+{
+  static const gint filters[] = { 0, 3, 4, 5, 6 };     /* adaptive .. fast */
+  PngFixtureImage img;
+  guint i;
+
+  make_image (&img, 97, 101, PNG_COLOR_TYPE_RGB_ALPHA, 8,
+      PNG_FIXTURE_PATTERN_PHOTO);
+  for (i = 0; i < G_N_ELEMENTS (filters); i++) {
+    /* 389-byte rows, 2000-byte segments: 20 segments of 5 rows, the first
+     * 6 */
+    GByteArray *png = encode_with (&img, "segment-bytes", 2000, "filter",
+        filters[i], NULL);
+
+    check_restart_markers (png, 97, 101, 4);
+    assert_decodes_to (png, &img);
+    g_byte_array_unref (png);
+  }
+  png_fixture_image_clear (&img);
+}
+
+static void
+test_no_markers_for_one_segment_or_when_off (void)
+{
+  PngFixtureImage img;
+  GByteArray *one, *off, *on;
+  PngChunks c;
+
+  make_image (&img, 60, 50, PNG_COLOR_TYPE_GRAY, 16,
+      PNG_FIXTURE_PATTERN_PHOTO);
+  one = encode_with (&img, "segment-bytes", 0, NULL);
+  list_chunks (one, &c);
+  g_assert_false (c.have_mark);
+  g_assert_cmpuint (c.n_idat, ==, 1);
+
+  off = encode_with (&img, "segment-bytes", 1000, "restart-markers", FALSE,
+      NULL);
+  on = encode_with (&img, "segment-bytes", 1000, NULL);
+  list_chunks (off, &c);
+  g_assert_false (c.have_mark);
+  check_restart_markers (on, 60, 50, 2);
+  /* the same segments, only the mARK chunk (6 bytes + 12) differs */
+  g_assert_cmpuint (on->len, ==, off->len + 18);
+  assert_decodes_to (one, &img);
+  assert_decodes_to (off, &img);
+  assert_decodes_to (on, &img);
+  g_byte_array_unref (one);
+  g_byte_array_unref (off);
+  g_byte_array_unref (on);
+  png_fixture_image_clear (&img);
+}
+
+static void
+test_segment_bytes_validated (void)
+{
+  GstElement *enc = gst_element_factory_make ("pngtileenc", NULL);
+  GParamSpec *threads = g_object_class_find_property (G_OBJECT_GET_CLASS
+      (enc), "threads");
+  GParamSpec *seg = g_object_class_find_property (G_OBJECT_GET_CLASS (enc),
+      "segment-bytes");
+  guint value;
+
+  g_assert_cmpuint (G_PARAM_SPEC_UINT (threads)->default_value, ==, 0);
+  g_assert_cmpuint (G_PARAM_SPEC_UINT (threads)->maximum, ==, 64);
+  g_assert_cmpuint (G_PARAM_SPEC_UINT (seg)->maximum, ==, 256 * 1024 * 1024);
+  g_assert_cmpuint (G_PARAM_SPEC_UINT (seg)->default_value, ==,
+      4 * 1024 * 1024);
+  g_object_set (enc, "segment-bytes", 65536, NULL);
+  g_test_expect_message ("GLib-GObject", G_LOG_LEVEL_WARNING,
+      "*out of range*segment-bytes*");
+  g_object_set (enc, "segment-bytes", 256 * 1024 * 1024 + 1, NULL);
+  g_test_assert_expected_messages ();
+  g_object_get (enc, "segment-bytes", &value, NULL);
+  g_assert_cmpuint (value, ==, 65536);
+  gst_object_unref (enc);
+}
+
+/* --- busy workers --- */
+
+/* A 1024 x 512 RGBA photo at zlib level 9 in 64 KiB segments (33 of them)
+ * keeps four workers busy; the harness starts it and pushes @n_strips
+ * 16-row strips. */
+static GstHarness *
+start_busy_image (PngFixtureImage * img, guint n_strips, guint threads)
+{
+  static const TileShape strips = { 0, 16, 0, 0, FALSE };
+  GstHarness *h = new_encoder ();
+
+  make_image (img, 1024, 512, PNG_COLOR_TYPE_RGB_ALPHA, 8,
+      PNG_FIXTURE_PATTERN_PHOTO);
+  gst_harness_set (h, "pngtileenc", "compression-level", 9, "threads",
+      threads, "segment-bytes", 65536, NULL);
+  push_tiles (h, img, &strips, 0, 0, n_strips);
+  return h;
+}
+
+static void
+drain_output (GstHarness * h)
+{
+  GstBuffer *buf;
+
+  while ((buf = gst_harness_try_pull (h)))
+    gst_buffer_unref (buf);
+}
+
+/* The stated bound: one segment being filled, `threads` in flight (rows and
+ * compressed data, at most the rows again plus deflate's overhead), the
+ * compressors' state, and the output buffer; a segment stays under twice
+ * segment-bytes. */
+static void
+test_segments_in_flight_bounded_by_threads (void)
+{
+  static const TileShape strips = { 0, 4, 0, 0, FALSE };
+  const guint threads = 2;
+  const guint64 segment = 2 * 65536, compressor = 1024 * 1024;
+  guint64 bound = (threads + 1) * segment + threads * (segment + compressor)
+      + 64 * 1024, held, max_held = 0;
+  PngFixtureImage img;
+  GstHarness *h = new_encoder ();
+  GstTileGrid grid;
+  guint row;
+
+  /* 8 MiB of rows in 128 segments */
+  make_image (&img, 1024, 2048, PNG_COLOR_TYPE_RGB_ALPHA, 8,
+      PNG_FIXTURE_PATTERN_PHOTO);
+  gst_harness_set (h, "pngtileenc", "compression-level", 9, "threads",
+      threads, "segment-bytes", 65536, NULL);
+  grid_for (&grid, &img, &strips);
+  gst_harness_set_src_caps (h, tile_caps (&img, &grid, 5));
+  /* pushing is much faster than zlib 9: without the wait for a free
+   * worker, the segments in flight would pile up past the bound */
+  for (row = 0; row < grid.n_rows; row++) {
+    GstBuffer *buf = make_tile (&img, &grid, &strips, 0, 0, row);
+
+    GST_BUFFER_DURATION (buf) = GST_SECOND / 5;
+    g_assert_cmpint (gst_harness_push (h, buf), ==, GST_FLOW_OK);
+    held = held_bytes (h);
+    max_held = MAX (max_held, held);
+  }
+  g_test_message ("max held %" G_GUINT64_FORMAT ", bound %" G_GUINT64_FORMAT,
+      max_held, bound);
+  g_assert_cmpuint (max_held, <=, bound);
+  g_assert_cmpuint (max_held, >=, 2 * 65536);
+  g_assert_cmpuint (held_bytes (h), ==, 0);
+  drain_output (h);
+  png_fixture_image_clear (&img);
+  gst_harness_teardown (h);
+}
+
+static void
+test_eos_with_busy_workers_completes_the_image (void)
+{
+  PngFixtureImage img, cut;
+  static const TileShape strips = { 0, 16, 0, 0, FALSE };
+  GstHarness *h = start_busy_image (&img, 20, 4);
+  GPtrArray *out;
+
+  g_assert_true (gst_harness_push_event (h, gst_event_new_eos ()));
+  out = pull_images (h);
+  g_assert_cmpuint (out->len, ==, 1);
+  cut_image (&img, &strips, 20, &cut);
+  assert_decodes_to (((EncodedImage *) out->pdata[0])->bytes, &cut);
+  g_assert_cmpuint (held_bytes (h), ==, 0);
+  g_ptr_array_unref (out);
+  png_fixture_image_clear (&cut);
+  png_fixture_image_clear (&img);
+  gst_harness_teardown (h);
+}
+
+static void
+test_flush_with_busy_workers_drops_the_image (void)
+{
+  PngFixtureImage img;
+  GstHarness *h = start_busy_image (&img, 20, 4);
+  GPtrArray *out;
+
+  g_assert_true (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  g_assert_true (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  /* every segment in flight is gone */
+  g_assert_cmpuint (held_bytes (h), ==, 0);
+  drain_output (h);
+  /* and the next image encodes whole */
+  push_tiles (h, &img, &shape_16x16, 1, 0, G_MAXUINT);
+  out = pull_images (h);
+  g_assert_cmpuint (out->len, ==, 1);
+  assert_decodes_to (((EncodedImage *) out->pdata[0])->bytes, &img);
+  g_ptr_array_unref (out);
+  png_fixture_image_clear (&img);
+  gst_harness_teardown (h);
+}
+
+static void
+test_state_change_with_busy_workers (void)
+{
+  PngFixtureImage img;
+  GstHarness *h = start_busy_image (&img, 20, 4);
+
+  g_assert_cmpint (gst_element_set_state (h->element, GST_STATE_NULL), ==,
+      GST_STATE_CHANGE_SUCCESS);
+  g_assert_cmpuint (held_bytes (h), ==, 0);
+  png_fixture_image_clear (&img);
+  gst_harness_teardown (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1028,5 +1417,23 @@ main (int argc, char **argv)
       test_held_bytes_is_one_tile_row);
   g_test_add_func ("/pngtileenc/memory/bounded-by-one-tile-row",
       test_memory_bounded_by_one_tile_row);
+  g_test_add_func ("/pngtileenc/compression-level/every-level-roundtrips",
+      test_every_level_roundtrips);
+  g_test_add_func ("/pngtileenc/threads/same-bytes-for-any-thread-count",
+      test_same_bytes_for_any_thread_count);
+  g_test_add_func ("/pngtileenc/threads/segment-bytes-and-threads-validated",
+      test_segment_bytes_validated);
+  g_test_add_func ("/pngtileenc/restart-markers/follow-the-specification",
+      test_restart_markers_follow_the_specification);
+  g_test_add_func ("/pngtileenc/restart-markers/none-for-one-segment-or-off",
+      test_no_markers_for_one_segment_or_when_off);
+  g_test_add_func ("/pngtileenc/memory/segments-in-flight-bounded-by-threads",
+      test_segments_in_flight_bounded_by_threads);
+  g_test_add_func ("/pngtileenc/threads/eos-with-busy-workers-completes-image",
+      test_eos_with_busy_workers_completes_the_image);
+  g_test_add_func ("/pngtileenc/threads/flush-with-busy-workers-drops-image",
+      test_flush_with_busy_workers_drops_the_image);
+  g_test_add_func ("/pngtileenc/threads/state-change-with-busy-workers",
+      test_state_change_with_busy_workers);
   return g_test_run ();
 }

@@ -1250,6 +1250,227 @@ test_bad_settings_are_errors (void)
   g_free (dir);
 }
 
+/* ------------------------------------------------------------------ */
+/* Shards of a glob                                                    */
+
+#define SHARD_FILES 12
+
+/* f1.bin .. f12.bin, created out of order; returns the natural order. */
+static gchar **
+write_shard_files (const gchar * dir)
+{
+  gchar **paths = g_new0 (gchar *, SHARD_FILES + 1);
+  guint i;
+
+  for (i = SHARD_FILES; i > 0; i--) {
+    gchar *name = g_strdup_printf ("f%u.bin", i);
+
+    paths[i - 1] = write_file (dir, name, 10 + i, i);
+    g_free (name);
+  }
+  return paths;
+}
+
+/* The index of each seqfilesrc-file message, in order. */
+static GArray *
+message_indices (Run * run)
+{
+  GArray *indices = g_array_new (FALSE, FALSE, sizeof (gint));
+  guint i;
+
+  for (i = 0; i < run->messages->len; i++) {
+    GstMessage *msg = g_ptr_array_index (run->messages, i);
+    const GstStructure *s = gst_message_get_structure (msg);
+    gint index;
+
+    if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT
+        || !gst_structure_has_name (s, "seqfilesrc-file"))
+      continue;
+    g_assert_true (gst_structure_get_int (s, "index", &index));
+    g_array_append_val (indices, index);
+  }
+  return indices;
+}
+
+static Run *
+run_glob_range (const gchar * dir, gint start_index, gint stop_index)
+{
+  gchar *glob = g_build_filename (dir, "f*.bin", NULL);
+  Run *run = run_pipeline (make_src_range (glob, start_index, stop_index));
+
+  g_free (glob);
+  return run;
+}
+
+/* start-index / stop-index are positions in the sorted list, and each
+ * file keeps its position in the whole list as its index. */
+static void
+test_glob_start_stop_index_select_sorted_positions (void)
+{
+  gchar *dir = make_dir (), **paths = write_shard_files (dir);
+  Run *run = run_glob_range (dir, 3, 6);
+  GPtrArray *files;
+  GArray *indices;
+  guint i;
+
+  g_assert_null (run->error);
+  g_assert_true (run->eos);
+  files = run_files (run);
+  {
+    /* f4 f5 f6 f7: positions 3..6 of f1 f2 ... f9 f10 f11 f12 */
+    const gchar *expect[] = { paths[3], paths[4], paths[5], paths[6], NULL };
+    assert_files_are (files, expect);
+  }
+  for (i = 0; i < files->len; i++) {
+    FileBlocks *f = g_ptr_array_index (files, i);
+    GstBuffer *first = g_ptr_array_index (f->blocks, 0);
+
+    /* timestamps count the files this run reads */
+    g_assert_cmpuint (GST_BUFFER_PTS (first), ==, i * GST_SECOND / 25);
+  }
+  indices = message_indices (run);
+  g_assert_cmpuint (indices->len, ==, 4);
+  for (i = 0; i < indices->len; i++)
+    g_assert_cmpint (g_array_index (indices, gint, i), ==, 3 + i);
+
+  g_array_unref (indices);
+  g_ptr_array_unref (files);
+  run_free (run);
+  g_strfreev (paths);
+  gst_fixture_remove_tree (dir);
+  g_free (dir);
+}
+
+/* Cut into shards of 5 (the last one asks past the end), the runs read
+ * every file once, in order, with the indices of the whole run. */
+static void
+test_glob_shards_read_every_file_once (void)
+{
+  gchar *dir = make_dir (), **paths = write_shard_files (dir);
+  guint shard, n = 0, i;
+
+  for (shard = 0; shard < 3; shard++) {
+    Run *run = run_glob_range (dir, shard * 5, shard * 5 + 4);
+    GPtrArray *files;
+    GArray *indices;
+
+    g_assert_null (run->error);
+    g_assert_true (run->eos);
+    files = run_files (run);
+    indices = message_indices (run);
+    g_assert_cmpuint (files->len, ==, shard < 2 ? 5 : 2);
+    g_assert_cmpuint (indices->len, ==, files->len);
+    for (i = 0; i < files->len; i++, n++) {
+      gchar *uri = uri_of (paths[n]);
+
+      g_assert_cmpstr (((FileBlocks *) g_ptr_array_index (files, i))->uri,
+          ==, uri);
+      g_assert_cmpint (g_array_index (indices, gint, i), ==, n);
+      g_free (uri);
+    }
+    g_array_unref (indices);
+    g_ptr_array_unref (files);
+    run_free (run);
+  }
+  g_assert_cmpuint (n, ==, SHARD_FILES);
+  g_strfreev (paths);
+  gst_fixture_remove_tree (dir);
+  g_free (dir);
+}
+
+/* A shard that starts past the last match is a mistake in the job's
+ * arithmetic: an error that says how many files there are, not an empty
+ * success. stop before start is refused for a glob as for a pattern. */
+static void
+test_glob_range_outside_the_list_is_an_error (void)
+{
+  gchar *dir = make_dir (), **paths = write_shard_files (dir);
+  Run *run;
+  gchar *count = g_strdup_printf ("%u files", SHARD_FILES);
+
+  run = run_glob_range (dir, SHARD_FILES, -1);
+  g_assert_nonnull (run->error);
+  g_assert_true (message_is (run->error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS));
+  gst_fixture_assert_message_mentions (run->error, count);
+  g_assert_cmpuint (run->items->len, ==, 0);
+  run_free (run);
+
+  run = run_glob_range (dir, 4, 3);
+  g_assert_nonnull (run->error);
+  g_assert_true (message_is (run->error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_SETTINGS));
+  g_assert_cmpuint (run->items->len, ==, 0);
+  run_free (run);
+
+  /* the last position alone is a valid shard */
+  run = run_glob_range (dir, SHARD_FILES - 1, SHARD_FILES - 1);
+  g_assert_null (run->error);
+  {
+    GArray *indices = message_indices (run);
+
+    g_assert_cmpuint (indices->len, ==, 1);
+    g_assert_cmpint (g_array_index (indices, gint, 0), ==, SHARD_FILES - 1);
+    g_array_unref (indices);
+  }
+  run_free (run);
+
+  g_free (count);
+  g_strfreev (paths);
+  gst_fixture_remove_tree (dir);
+  g_free (dir);
+}
+
+/* ------------------------------------------------------------------ */
+/* Messages                                                            */
+
+static guint
+count_file_messages (const gchar * glob, guint64 interval, gint n_buffers)
+{
+  GstElement *src = make_src (glob);
+  Run *run;
+  GArray *indices;
+  guint n;
+
+  g_object_set (src, "loop", TRUE, "num-buffers", n_buffers,
+      "message-interval", interval, NULL);
+  run = run_pipeline (src);
+  g_assert_null (run->error);
+  g_assert_true (run->eos);
+  indices = message_indices (run);
+  n = indices->len;
+  g_array_unref (indices);
+  run_free (run);
+  return n;
+}
+
+/* 300 files in well under a second: the default interval (1 s) lets the
+ * burst of 10 through and at most a few more; message-interval=0 posts
+ * one message per file, as before. */
+static void
+test_file_messages_are_rate_limited (void)
+{
+  gchar *dir = make_dir (), **paths = write_shard_files (dir);
+  gchar *glob = g_build_filename (dir, "f*.bin", NULL);
+  GstElement *src = make_src (glob);
+  guint64 interval = 0;
+  guint n;
+
+  g_object_get (src, "message-interval", &interval, NULL);
+  g_assert_cmpuint (interval, ==, GST_SECOND);
+  gst_object_unref (src);
+
+  n = count_file_messages (glob, GST_SECOND, 300);
+  g_assert_cmpuint (n, >=, 10);
+  g_assert_cmpuint (n, <=, 15);
+  g_assert_cmpuint (count_file_messages (glob, 0, 300), ==, 300);
+
+  g_free (glob);
+  g_strfreev (paths);
+  gst_fixture_remove_tree (dir);
+  g_free (dir);
+}
+
 static GstCaps *
 first_caps (Run * run)
 {
@@ -1322,6 +1543,14 @@ main (int argc, char **argv)
       test_glob_reads_in_natural_order);
   g_test_add_func ("/seqfilesrc/glob-matching-nothing-is-an-error",
       test_glob_matching_nothing_is_an_error);
+  g_test_add_func ("/seqfilesrc/glob-start-stop-index-select-sorted-"
+      "positions", test_glob_start_stop_index_select_sorted_positions);
+  g_test_add_func ("/seqfilesrc/glob-shards-read-every-file-once",
+      test_glob_shards_read_every_file_once);
+  g_test_add_func ("/seqfilesrc/glob-range-outside-the-list-is-an-error",
+      test_glob_range_outside_the_list_is_an_error);
+  g_test_add_func ("/seqfilesrc/file-messages-are-rate-limited",
+      test_file_messages_are_rate_limited);
   g_test_add_func ("/seqfilesrc/blocks-concatenate-to-each-file",
       test_blocks_concatenate_to_each_file);
   g_test_add_func ("/seqfilesrc/first-block-of-each-file-is-not-delta",

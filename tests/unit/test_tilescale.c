@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "gsttilemeta.h"
+#include "gstmessagethrottle.h"
 #include "pngfixture.h"
 
 #define SECOND GST_SECOND
@@ -633,6 +634,49 @@ test_renegotiates_when_image_changes (void)
   gst_harness_teardown (h);
 }
 
+/* Orphan tiles of @n images in a row, each image dropped with a warning;
+ * returns how many warnings reached the bus. */
+static guint
+count_drop_warnings (const gchar * launch, guint n)
+{
+  GstHarness *h = gst_harness_new_parse (launch);
+  GstBus *bus = attach_bus (h);
+  PngFixtureImage img;
+  GstTileGrid grid;
+  GstMessage *msg;
+  gchar *caps;
+  guint i, count = 0;
+
+  make_image (&kinds[2], 32, 32, PNG_FIXTURE_PATTERN_HASH, 1, &img);
+  g_assert_true (gst_tile_grid_init (&grid, 32, 32, 16, 16));
+  caps = tile_caps_str (img.format, 16, 16);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+  for (i = 0; i < n; i++)
+    g_assert_cmpint (gst_harness_push (h, make_tile (&img, &grid, i, 1, 0)),
+        ==, GST_FLOW_OK);
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    count++;
+    gst_message_unref (msg);
+  }
+  png_fixture_image_clear (&img);
+  detach_bus (h, bus);
+  gst_harness_teardown (h);
+  return count;
+}
+
+/* A bus nobody reads keeps every message: a stream of damaged images must
+ * not post a warning per image faster than message-interval allows. */
+static void
+test_drop_warnings_follow_message_interval (void)
+{
+  g_assert_cmpuint (count_drop_warnings ("tilescale width=8", 200), <=,
+      GST_MESSAGE_THROTTLE_BURST + 1);
+  g_assert_cmpuint (count_drop_warnings ("tilescale width=8", 200), >=, 1);
+  g_assert_cmpuint (count_drop_warnings
+      ("tilescale width=8 message-interval=0", 200), ==, 200);
+}
+
 static void
 test_drops_incomplete_image_with_warning (void)
 {
@@ -1123,6 +1167,8 @@ main (int argc, char **argv)
       test_property_validation);
   g_test_add_func ("/tilescale/held-bytes-stay-below-one-tile-row",
       test_held_bytes_stay_below_one_tile_row);
+  g_test_add_func ("/tilescale/drop-warnings-follow-message-interval",
+      test_drop_warnings_follow_message_interval);
   g_test_add_func ("/tilescale/output-pool-blocks-upstream",
       test_output_pool_blocks_upstream);
   g_test_add_func ("/tilescale/tile-output-is-the-frame-in-strips",

@@ -1,0 +1,321 @@
+/* gst-membound: deflate for PNG segments, through ISA-L or zlib
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <zlib.h>
+#ifdef HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#include <isa-l/crc.h>
+#endif
+
+#include "gstpngdeflate.h"
+
+/* Input goes in pieces of this size, so that a cancel is seen soon and no
+ * length overflows the 32-bit counters of zlib and ISA-L. */
+#define PIECE (256 * 1024)
+
+static inline gboolean
+use_isal (gint level)
+{
+#ifdef HAVE_ISAL
+  return level >= 1 && level <= 3;
+#else
+  return FALSE;
+#endif
+}
+
+const gchar *
+gst_png_deflate_describe (gint level)
+{
+  static const gchar *const names[] = {
+    "zlib level 0 (stored)", "zlib level 1", "zlib level 2", "zlib level 3",
+    "zlib level 4", "zlib level 5", "zlib level 6", "zlib level 7",
+    "zlib level 8", "zlib level 9"
+  };
+  static const gchar *const isal_names[] = {
+    NULL, "ISA-L level 1", "ISA-L level 2", "ISA-L level 3"
+  };
+
+  level = CLAMP (level, 0, 9);
+  return use_isal (level) ? isal_names[level] : names[level];
+}
+
+void
+gst_png_deflate_stream_header (gint level, guint8 header[2])
+{
+  /* FLEVEL as zlib writes it; decoders ignore it */
+  guint flevel = level <= 1 ? 0 : level <= 5 ? 1 : level == 6 ? 2 : 3;
+  guint value = (0x78 << 8) | (flevel << 6);
+
+  value += 31 - value % 31;
+  header[0] = value >> 8;
+  header[1] = value & 0xff;
+}
+
+static void
+out_resize (GstPngDeflateOut * out, gsize alloc)
+{
+  out->data = g_realloc (out->data, alloc);
+  if (out->held_bytes)
+    g_atomic_pointer_add (out->held_bytes, (gssize) alloc -
+        (gssize) out->alloc);
+  out->alloc = alloc;
+}
+
+/* Makes room for at least @want more bytes at the end of @out; returns
+ * where they start. */
+static guint8 *
+out_reserve (GstPngDeflateOut * out, gsize want)
+{
+  if (out->alloc < out->len + want)
+    out_resize (out, MAX (out->len + want, out->alloc + out->alloc / 2));
+  return out->data + out->len;
+}
+
+void
+gst_png_deflate_out_append (GstPngDeflateOut * out, const guint8 * data,
+    gsize len)
+{
+  memcpy (out_reserve (out, len), data, len);
+  out->len += len;
+}
+
+void
+gst_png_deflate_out_trim (GstPngDeflateOut * out)
+{
+  if (out->len < out->alloc)
+    out_resize (out, MAX (out->len, 1));
+}
+
+void
+gst_png_deflate_out_clear (GstPngDeflateOut * out)
+{
+  if (out->alloc)
+    out_resize (out, 0);
+  g_clear_pointer (&out->data, g_free);
+  out->len = out->alloc = 0;
+}
+
+/* --- zlib --- */
+
+typedef struct
+{
+  gsize *held_bytes;
+} ZAlloc;
+
+static voidpf
+zalloc_counted (voidpf opaque, uInt items, uInt size)
+{
+  ZAlloc *za = opaque;
+  gsize bytes = (gsize) items * size;
+  guint8 *block = g_try_malloc (bytes + 16);
+
+  if (!block)
+    return Z_NULL;
+  *(gsize *) block = bytes;
+  if (za->held_bytes)
+    g_atomic_pointer_add (za->held_bytes, (gssize) bytes);
+  return block + 16;
+}
+
+static void
+zfree_counted (voidpf opaque, voidpf ptr)
+{
+  ZAlloc *za = opaque;
+  guint8 *block = (guint8 *) ptr - 16;
+
+  if (za->held_bytes)
+    g_atomic_pointer_add (za->held_bytes, -(gssize) * (gsize *) block);
+  g_free (block);
+}
+
+static gboolean
+deflate_zlib (gint level, gboolean filtered, const guint8 * data, gsize len,
+    gboolean last, GstPngDeflateOut * out, const gint * cancel,
+    gsize * held_bytes, const gchar ** error_text)
+{
+  ZAlloc za = { held_bytes };
+  z_stream zs = { 0 };
+  int ret = Z_OK;
+
+  zs.zalloc = zalloc_counted;
+  zs.zfree = zfree_counted;
+  zs.opaque = &za;
+  if (deflateInit2 (&zs, level, Z_DEFLATED, -15, 8,
+          filtered ? Z_FILTERED : Z_DEFAULT_STRATEGY) != Z_OK) {
+    *error_text = "out of memory for the zlib compressor";
+    return FALSE;
+  }
+  do {
+    gsize piece = MIN (len, PIECE);
+    int flush = piece < len ? Z_NO_FLUSH : last ? Z_FINISH : Z_FULL_FLUSH;
+
+    if (cancel && g_atomic_int_get (cancel))
+      break;
+    zs.next_in = (Bytef *) data;
+    zs.avail_in = piece;
+    do {
+      zs.next_out = out_reserve (out, piece / 2 + 1024);
+      zs.avail_out = MIN (out->alloc - out->len, G_MAXUINT32);
+      ret = deflate (&zs, flush);
+      out->len = zs.next_out - out->data;
+      /* nothing left to do for this piece: zlib calls that no progress */
+      if (ret == Z_BUF_ERROR && zs.avail_in == 0) {
+        ret = Z_OK;
+        break;
+      }
+    } while (ret == Z_OK && (zs.avail_in > 0 || zs.avail_out == 0));
+    data += piece;
+    len -= piece;
+  } while (len > 0 && ret == Z_OK);
+  deflateEnd (&zs);
+  if (cancel && g_atomic_int_get (cancel)) {
+    *error_text = "cancelled";
+    return FALSE;
+  }
+  if (ret != (last ? Z_STREAM_END : Z_OK)) {
+    *error_text = "zlib failed to compress";
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* --- ISA-L --- */
+
+#ifdef HAVE_ISAL
+static gsize
+isal_level_buf_size (gint level)
+{
+  return level == 1 ? ISAL_DEF_LVL1_DEFAULT : level == 2 ?
+      ISAL_DEF_LVL2_DEFAULT : ISAL_DEF_LVL3_DEFAULT;
+}
+
+/* Runs the stream until its input is gone and, after a flush, all of it is
+ * out (ISA-L: output space left over means everything was flushed). */
+static gboolean
+deflate_isal_run (struct isal_zstream *zs, GstPngDeflateOut * out,
+    gboolean finishing)
+{
+  do {
+    zs->next_out = out_reserve (out, zs->avail_in / 2 + 1024);
+    zs->avail_out = MIN (out->alloc - out->len, G_MAXUINT32);
+    if (isal_deflate (zs) != COMP_OK)
+      return FALSE;
+    out->len = zs->next_out - out->data;
+  } while (zs->avail_in > 0 || zs->avail_out == 0
+      || (finishing && zs->internal_state.state != ZSTATE_END));
+  return TRUE;
+}
+
+static gboolean
+deflate_isal (gint level, const guint8 * data, gsize len, gboolean last,
+    GstPngDeflateOut * out, const gint * cancel, gsize * held_bytes,
+    const gchar ** error_text)
+{
+  gsize state_bytes = sizeof (struct isal_zstream) + isal_level_buf_size
+      (level);
+  struct isal_zstream *zs = g_try_malloc (state_bytes);
+  gboolean ok = TRUE;
+
+  if (!zs) {
+    *error_text = "out of memory for the ISA-L compressor";
+    return FALSE;
+  }
+  if (held_bytes)
+    g_atomic_pointer_add (held_bytes, (gssize) state_bytes);
+  isal_deflate_init (zs);
+  zs->level = level;
+  zs->level_buf = (guint8 *) (zs + 1);
+  zs->level_buf_size = isal_level_buf_size (level);
+  zs->gzip_flag = IGZIP_DEFLATE;
+  do {
+    gsize piece = MIN (len, PIECE);
+
+    if (cancel && g_atomic_int_get (cancel))
+      break;
+    zs->next_in = (guint8 *) data;
+    zs->avail_in = piece;
+    zs->end_of_stream = last && piece == len;
+    zs->flush = !last && piece == len ? FULL_FLUSH : NO_FLUSH;
+    ok = deflate_isal_run (zs, out, zs->end_of_stream);
+    data += piece;
+    len -= piece;
+  } while (len > 0 && ok);
+  /* a last segment of no bytes still needs its final block */
+  if (ok && last && zs->internal_state.state != ZSTATE_END) {
+    zs->avail_in = 0;
+    zs->end_of_stream = 1;
+    ok = deflate_isal_run (zs, out, TRUE);
+  }
+  g_free (zs);
+  if (held_bytes)
+    g_atomic_pointer_add (held_bytes, -(gssize) state_bytes);
+  if (cancel && g_atomic_int_get (cancel)) {
+    *error_text = "cancelled";
+    return FALSE;
+  }
+  if (!ok)
+    *error_text = "ISA-L failed to compress";
+  return ok;
+}
+#endif
+
+gboolean
+gst_png_deflate_segment (gint level, gboolean filtered, const guint8 * data,
+    gsize len, gboolean last, GstPngDeflateOut * out, const gint * cancel,
+    gsize * held_bytes, const gchar ** error_text)
+{
+#ifdef HAVE_ISAL
+  if (use_isal (level))
+    return deflate_isal (level, data, len, last, out, cancel, held_bytes,
+        error_text);
+#endif
+  return deflate_zlib (level, filtered, data, len, last, out, cancel,
+      held_bytes, error_text);
+}
+
+guint32
+gst_png_deflate_adler32 (guint32 adler, const guint8 * data, gsize len)
+{
+#ifdef HAVE_ISAL
+  return isal_adler32 (adler, data, len);
+#else
+  while (len > 0) {
+    gsize piece = MIN (len, PIECE);
+
+    adler = adler32 (adler, data, piece);
+    data += piece;
+    len -= piece;
+  }
+  return adler;
+#endif
+}
+
+guint32
+gst_png_deflate_adler32_combine (guint32 first, guint32 second,
+    guint64 second_len)
+{
+  return adler32_combine (first, second, (z_off_t) second_len);
+}
+
+guint32
+gst_png_deflate_crc32 (guint32 crc, const guint8 * data, gsize len)
+{
+#ifdef HAVE_ISAL
+  return crc32_gzip_refl (crc, data, len);
+#else
+  while (len > 0) {
+    gsize piece = MIN (len, PIECE);
+
+    crc = crc32 (crc, data, piece);
+    data += piece;
+    len -= piece;
+  }
+  return crc;
+#endif
+}

@@ -1,0 +1,321 @@
+/* gst-membound: pngtiledec's inflate thread
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * Two threads share one feed: the caller (pngtiledec's streaming thread)
+ * hands the worker the input bytes as a job, then forwards what the worker
+ * queues, in order, to libpng. The worker owns the inflater during a job
+ * and the caller owns it between jobs, so the inflater itself needs no
+ * lock.
+ *
+ * Locking: `lock` guards the piece queue, the free blocks, the job and
+ * the cancel/shutdown flags. The worker waits on `worker_cond` for a job
+ * or a free block; the caller waits on `caller_cond` for a piece. A block
+ * is in exactly one place: the free list, the inflater, or a queued or
+ * forwarded piece; so at most GST_PNG_INFLATE_THREAD_BLOCKS are queued.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "gstpnginflatethread.h"
+
+typedef enum
+{
+  PIECE_BYTES,                  /* bytes for libpng, in a block */
+  PIECE_WARNING,                /* a dropped chunk, for png_warning */
+  PIECE_END,                    /* the job is over; the result is set */
+} PieceKind;
+
+typedef struct
+{
+  PieceKind kind;
+  guint8 *block;
+  gsize len;
+  gsize consumed;               /* the inflater's count when it was made */
+  gchar *message;
+} Piece;
+
+struct _GstPngInflateThread
+{
+  GstPngIdatInflater *inflater;
+  GThread *thread;
+
+  GMutex lock;
+  GCond worker_cond;
+  GCond caller_cond;
+  GQueue pieces;
+  guint8 *free_blocks[GST_PNG_INFLATE_THREAD_BLOCKS];
+  guint n_free;
+  gboolean job_pending;
+  const guint8 *job_data;
+  gsize job_size;
+  gboolean cancel;              /* the caller left the feed by a longjmp */
+  gboolean shutdown;
+
+  /* the job's result, set by the worker before it queues PIECE_END */
+  gboolean job_ok;
+  gboolean job_ended;
+  gsize job_consumed;
+  gchar job_error[256];
+
+  /* the caller's own */
+  gboolean job_running;
+  gboolean last_inline;
+  Piece *current;               /* being forwarded */
+  gsize last_consumed;
+};
+
+GstPngInflateThread *
+gst_png_inflate_thread_new (GstPngIdatInflater * inflater)
+{
+  GstPngInflateThread *thread = g_new0 (GstPngInflateThread, 1);
+
+  thread->inflater = inflater;
+  g_mutex_init (&thread->lock);
+  g_cond_init (&thread->worker_cond);
+  g_cond_init (&thread->caller_cond);
+  g_queue_init (&thread->pieces);
+  return thread;
+}
+
+void
+gst_png_inflate_thread_free (GstPngInflateThread * thread)
+{
+  guint i;
+
+  if (!thread)
+    return;
+  if (thread->thread) {
+    g_mutex_lock (&thread->lock);
+    thread->shutdown = TRUE;
+    g_cond_signal (&thread->worker_cond);
+    g_mutex_unlock (&thread->lock);
+    g_thread_join (thread->thread);
+  }
+  g_warn_if_fail (g_queue_is_empty (&thread->pieces));
+  for (i = 0; i < thread->n_free; i++)
+    g_free (thread->free_blocks[i]);
+  g_mutex_clear (&thread->lock);
+  g_cond_clear (&thread->worker_cond);
+  g_cond_clear (&thread->caller_cond);
+  g_free (thread);
+}
+
+gsize
+gst_png_inflate_thread_held_bytes (GstPngInflateThread * thread)
+{
+  return thread->thread ?
+      (gsize) GST_PNG_INFLATE_THREAD_BLOCKS * GST_PNG_IDAT_BLOCK_BYTES : 0;
+}
+
+/* --- the worker --- */
+
+/* With the lock held. NULL when the job is cancelled. */
+static guint8 *
+take_free_block (GstPngInflateThread * thread)
+{
+  /* Waits for a block the caller has forwarded; the caller signals after
+   * each one, consumed() and free() with cancel and shutdown. */
+  while (thread->n_free == 0 && !thread->cancel && !thread->shutdown)
+    g_cond_wait (&thread->worker_cond, &thread->lock);
+  if (thread->cancel || thread->shutdown)
+    return NULL;
+  return thread->free_blocks[--thread->n_free];
+}
+
+/* With the lock held. */
+static void
+queue_piece (GstPngInflateThread * thread, PieceKind kind, guint8 * block,
+    gsize len, gchar * message)
+{
+  Piece *piece = g_new (Piece, 1);
+
+  piece->kind = kind;
+  piece->block = block;
+  piece->len = len;
+  piece->consumed = gst_png_idat_inflater_consumed (thread->inflater);
+  piece->message = message;
+  g_queue_push_tail (&thread->pieces, piece);
+  g_cond_signal (&thread->caller_cond);
+}
+
+/* A rewritten IDAT is taken as it is (another block is swapped in for the
+ * inflater to fill); other bytes are copied, a block at a time. */
+static void
+worker_forward (gpointer user_data, guint8 * bytes, gsize len)
+{
+  GstPngInflateThread *thread = user_data;
+  GstPngIdatInflater *inflater = thread->inflater;
+  gboolean whole_block = gst_png_idat_inflater_is_block (inflater, bytes);
+
+  g_mutex_lock (&thread->lock);
+  while (len > 0) {
+    guint8 *block = take_free_block (thread);
+    gsize n = MIN (len, GST_PNG_IDAT_BLOCK_BYTES);
+
+    if (!block) {
+      gst_png_idat_inflater_interrupt (inflater);
+      break;
+    }
+    if (whole_block)
+      block = gst_png_idat_inflater_swap_block (inflater, block);
+    else
+      memcpy (block, bytes, n);
+    queue_piece (thread, PIECE_BYTES, block, n, NULL);
+    bytes += n;
+    len -= n;
+  }
+  g_mutex_unlock (&thread->lock);
+}
+
+static void
+worker_warn (gpointer user_data, const gchar * message)
+{
+  GstPngInflateThread *thread = user_data;
+
+  g_mutex_lock (&thread->lock);
+  queue_piece (thread, PIECE_WARNING, NULL, 0, g_strdup (message));
+  g_mutex_unlock (&thread->lock);
+}
+
+static gpointer
+worker_main (gpointer user_data)
+{
+  GstPngInflateThread *thread = user_data;
+
+  g_mutex_lock (&thread->lock);
+  for (;;) {
+    gboolean ok, ended;
+
+    /* Waits for a job; feed() brings one, free() sets shutdown. */
+    while (!thread->job_pending && !thread->shutdown)
+      g_cond_wait (&thread->worker_cond, &thread->lock);
+    if (thread->shutdown)
+      break;
+    thread->job_pending = FALSE;
+    g_mutex_unlock (&thread->lock);
+
+    ok = gst_png_idat_inflater_feed (thread->inflater, thread->job_data,
+        thread->job_size, worker_forward, worker_warn, thread, &ended,
+        thread->job_error, sizeof (thread->job_error));
+
+    g_mutex_lock (&thread->lock);
+    thread->job_ok = ok;
+    thread->job_ended = ended;
+    thread->job_consumed = gst_png_idat_inflater_consumed (thread->inflater);
+    queue_piece (thread, PIECE_END, NULL, 0, NULL);
+  }
+  g_mutex_unlock (&thread->lock);
+  return NULL;
+}
+
+/* --- the caller --- */
+
+/* With the lock held: the piece's block goes back to the worker. */
+static void
+recycle_piece (GstPngInflateThread * thread, Piece * piece)
+{
+  if (piece->block) {
+    thread->free_blocks[thread->n_free++] = piece->block;
+    g_cond_signal (&thread->worker_cond);
+  }
+  g_free (piece->message);
+  g_free (piece);
+}
+
+/* With the lock held. */
+static Piece *
+next_piece (GstPngInflateThread * thread)
+{
+  /* Waits for what the inflater produces next; the worker signals with
+   * each piece, the last of a job being PIECE_END. */
+  while (g_queue_is_empty (&thread->pieces))
+    g_cond_wait (&thread->caller_cond, &thread->lock);
+  return g_queue_pop_head (&thread->pieces);
+}
+
+static void
+start_worker (GstPngInflateThread * thread)
+{
+  guint i;
+
+  for (i = 0; i < GST_PNG_INFLATE_THREAD_BLOCKS; i++)
+    thread->free_blocks[i] = g_malloc (GST_PNG_IDAT_BLOCK_BYTES);
+  thread->n_free = GST_PNG_INFLATE_THREAD_BLOCKS;
+  thread->thread = g_thread_new ("pnginflate", worker_main, thread);
+}
+
+gboolean
+gst_png_inflate_thread_feed (GstPngInflateThread * thread,
+    const guint8 * data, gsize size, GstPngIdatForward forward,
+    GstPngIdatWarn warn, gpointer user_data, gboolean * ended,
+    gchar * error, gsize error_size)
+{
+  Piece *piece;
+  gboolean ok;
+
+  thread->last_inline = size < GST_PNG_INFLATE_THREAD_MIN_FEED;
+  if (thread->last_inline)
+    return gst_png_idat_inflater_feed (thread->inflater, data, size,
+        forward, warn, user_data, ended, error, error_size);
+  if (!thread->thread)
+    start_worker (thread);
+
+  g_mutex_lock (&thread->lock);
+  thread->job_data = data;
+  thread->job_size = size;
+  thread->job_pending = TRUE;
+  thread->job_running = TRUE;
+  g_cond_signal (&thread->worker_cond);
+  while ((piece = next_piece (thread))->kind != PIECE_END) {
+    g_mutex_unlock (&thread->lock);
+    /* may not return: consumed() cleans up after a longjmp */
+    thread->current = piece;
+    if (piece->kind == PIECE_WARNING)
+      warn (user_data, piece->message);
+    else
+      forward (user_data, piece->block, piece->len);
+    thread->current = NULL;
+    g_mutex_lock (&thread->lock);
+    recycle_piece (thread, piece);
+  }
+  thread->job_running = FALSE;
+  ok = thread->job_ok;
+  *ended = thread->job_ended;
+  thread->last_consumed = thread->job_consumed;
+  if (!ok)
+    g_strlcpy (error, thread->job_error, error_size);
+  recycle_piece (thread, piece);
+  g_mutex_unlock (&thread->lock);
+  return ok;
+}
+
+gsize
+gst_png_inflate_thread_consumed (GstPngInflateThread * thread)
+{
+  Piece *piece;
+
+  if (thread->last_inline)
+    return gst_png_idat_inflater_consumed (thread->inflater);
+
+  g_mutex_lock (&thread->lock);
+  if (thread->job_running) {
+    /* @forward longjmp'd out of the piece in `current` */
+    thread->last_consumed = thread->current ? thread->current->consumed : 0;
+    thread->cancel = TRUE;
+    g_cond_signal (&thread->worker_cond);
+    if (thread->current)
+      recycle_piece (thread, thread->current);
+    thread->current = NULL;
+    while ((piece = next_piece (thread))->kind != PIECE_END)
+      recycle_piece (thread, piece);
+    recycle_piece (thread, piece);
+    thread->cancel = FALSE;
+    thread->job_running = FALSE;
+  }
+  g_mutex_unlock (&thread->lock);
+  return thread->last_consumed;
+}

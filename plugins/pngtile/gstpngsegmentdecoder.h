@@ -1,0 +1,92 @@
+/* gst-membound: pngtiledec's restart-marker segments, decoded in parallel
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef __GST_PNG_SEGMENT_DECODER_H__
+#define __GST_PNG_SEGMENT_DECODER_H__
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Bytes of rewritten IDAT per stored block in a segment's output. */
+#define GST_PNG_SEGMENT_STORED_MAX 65535
+#define GST_PNG_SEGMENT_HISTORY 32768
+
+/* One segment of an image with restart markers: one IDAT chunk's data in,
+ * its rows out. A worker inflates the chunk with an empty history, checks
+ * that it holds exactly its rows (and ends with a full flush, or with the
+ * final block and the Adler-32 if it is the last), unfilters the rows with
+ * a libpng reader of its own over a synthetic header (the image's IHDR
+ * with the segment's height, and its PLTE) and writes them out as
+ * filter-None rows in IDAT chunks of stored blocks: libpng reading the
+ * image then only copies them and applies its transformations, with the
+ * previous row it holds being the true one, so that a later segment that
+ * fails can be continued from the real compressed data. */
+typedef struct {
+  /* set before submitting */
+  guint32 index;                /* 0: starts with the zlib header */
+  gboolean last;
+  guint32 rows;
+  guint8 *compressed;           /* the IDAT chunk's data, owned */
+  gsize compressed_len;
+
+  /* set by the worker */
+  gboolean valid;               /* FALSE: decode this one sequentially */
+  gchar why[128];
+  guint8 *out;                  /* IDAT chunks of stored blocks */
+  gsize out_len;
+  gsize data_len;               /* filtered bytes: rows x (rowbytes + 1) */
+  guint32 adler;                /* Adler-32 of the inflated bytes alone */
+  guint32 out_adler;            /* Adler-32 of the rewritten rows alone */
+  guint32 trailer;              /* the last segment's Adler-32 field */
+  guint8 *history;              /* the last inflated bytes, for a fallback */
+  gsize history_len;
+
+  gboolean done;                /* guarded by the decoder's lock */
+} GstPngSegment;
+
+void gst_png_segment_free (GstPngSegment * segment);
+
+typedef struct _GstPngSegmentDecoder GstPngSegmentDecoder;
+
+/* @n_workers threads, started as segments come. */
+GstPngSegmentDecoder *gst_png_segment_decoder_new (guint n_workers);
+/* Waits for segments in flight and drops them. */
+void gst_png_segment_decoder_free (GstPngSegmentDecoder * decoder);
+guint gst_png_segment_decoder_n_workers (GstPngSegmentDecoder * decoder);
+
+/* The image's IHDR data (13 bytes) and PLTE data (NULL, 0 without one);
+ * only while no segment is in flight. FALSE when the header is not one a
+ * segment can be decoded for. */
+gboolean gst_png_segment_decoder_set_header (GstPngSegmentDecoder * decoder,
+    const guint8 * ihdr, const guint8 * plte, gsize plte_len);
+/* Filtered bytes of one row of the image set by set_header, with the
+ * filter byte. */
+gsize gst_png_segment_decoder_row_bytes (GstPngSegmentDecoder * decoder);
+
+/* Queues a segment for a worker; takes it. Never blocks: the caller keeps
+ * in_flight() below n_workers, waiting for the oldest first. */
+void gst_png_segment_decoder_submit (GstPngSegmentDecoder * decoder,
+    GstPngSegment * segment);
+guint gst_png_segment_decoder_in_flight (GstPngSegmentDecoder * decoder);
+/* The oldest segment in flight once decoded (the caller takes it), NULL
+ * when none is in flight. */
+GstPngSegment *gst_png_segment_decoder_wait (GstPngSegmentDecoder *
+    decoder);
+/* Drops every segment in flight (waits for those being decoded). */
+void gst_png_segment_decoder_discard (GstPngSegmentDecoder * decoder);
+
+/* Bytes the segments in flight hold. */
+gsize gst_png_segment_decoder_held_bytes (GstPngSegmentDecoder * decoder);
+
+/* After ISA-L has reached the end of a deflate stream: takes up to @max of
+ * the bytes that follow it (those it read ahead into its bit buffer
+ * first, then the rest of its input) into @dst. Returns how many. */
+struct inflate_state;
+guint gst_png_deflate_take_leftover (struct inflate_state *z, guint8 * dst,
+    guint max);
+
+G_END_DECLS
+
+#endif /* __GST_PNG_SEGMENT_DECODER_H__ */

@@ -1,0 +1,576 @@
+/* gst-membound: the project's PNG writer
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A PNG is written as: signature, IHDR, mARK (restart markers, when the image
+ * has at least two segments), one IDAT chunk per segment, IEND. The image is
+ * cut into segments of rows as the restart-marker specification (v0.1,
+ * segmentation method 0) says: N segments of height / N rows, the first
+ * taller by the remainder. Each segment is filtered (its first row None or
+ * Sub, so that it needs nothing of the segment before) and deflated with an
+ * empty history, ending in a full flush; the last one ends the deflate
+ * stream. A segment therefore encodes on any thread, independently, and the
+ * stream's Adler-32 is combined from the segments' as they are written, in
+ * order.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+
+#include "gstpngwriter.h"
+#include "gstpngdeflate.h"
+#include "gstpngfilter.h"
+#include "gstpngrestartmarker.h"
+#include "gstpngchunk.h"
+
+/* PNG allows chunks of 2^31 - 1 bytes; a segment larger than this (a single
+ * row of over 1 GiB) goes out in several IDAT chunks, without markers. */
+#define MAX_IDAT_DATA ((gsize) 1 << 30)
+/* rows filtered between two looks at the cancel flag */
+#define CANCEL_ROWS 64
+
+typedef struct
+{
+  GstVideoFormat format;
+  guint8 color_type;
+  guint8 bit_depth;
+  guint8 in_pixel;              /* input bytes per pixel */
+  guint8 out_pixel;             /* PNG bytes per pixel */
+  gint8 map[8];                 /* PNG byte j = input byte map[j]; -1: copy */
+} WriterFormat;
+
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+#define ARGB64_MAP {3, 2, 5, 4, 7, 6, 1, 0}
+#else
+#define ARGB64_MAP {2, 3, 4, 5, 6, 7, 0, 1}
+#endif
+
+static const WriterFormat formats[] = {
+  {GST_VIDEO_FORMAT_GRAY8, 0, 8, 1, 1, {-1}},
+  {GST_VIDEO_FORMAT_GRAY16_BE, 0, 16, 2, 2, {-1}},
+  {GST_VIDEO_FORMAT_GRAY16_LE, 0, 16, 2, 2, {1, 0}},
+  {GST_VIDEO_FORMAT_RGB, 2, 8, 3, 3, {-1}},
+  {GST_VIDEO_FORMAT_BGR, 2, 8, 3, 3, {2, 1, 0}},
+  {GST_VIDEO_FORMAT_RGBx, 2, 8, 4, 3, {0, 1, 2}},
+  {GST_VIDEO_FORMAT_BGRx, 2, 8, 4, 3, {2, 1, 0}},
+  {GST_VIDEO_FORMAT_RGBA, 6, 8, 4, 4, {-1}},
+  {GST_VIDEO_FORMAT_BGRA, 6, 8, 4, 4, {2, 1, 0, 3}},
+  {GST_VIDEO_FORMAT_ARGB, 6, 8, 4, 4, {1, 2, 3, 0}},
+  /* native-endian 16-bit samples, alpha first */
+  {GST_VIDEO_FORMAT_ARGB64, 6, 16, 8, 8, ARGB64_MAP},
+  {GST_VIDEO_FORMAT_RGBA64_BE, 6, 16, 8, 8, {-1}},
+  {GST_VIDEO_FORMAT_RGBA64_LE, 6, 16, 8, 8, {1, 0, 3, 2, 5, 4, 7, 6}},
+};
+
+struct _GstPngWriter
+{
+  GstPngWriterSettings settings;
+  const WriterFormat *fmt;
+  guint width;
+  guint height;
+  gsize row_bytes;              /* PNG bytes of a row, without filter type */
+  GstPngRestartMarker segments;        /* the geometry, even without mARK */
+  guint n_segments;
+  gboolean markers;
+
+  /* written so far, in order */
+  guint next_segment;
+  guint32 adler;
+};
+
+struct _GstPngWriterSegment
+{
+  const GstPngWriter *writer;
+  guint index;
+  guint n_rows;
+  guint rows_added;
+  gsize *held_bytes;
+
+  /* rows of (filter type, PNG bytes); filtered in place by encode */
+  guint8 *rows;
+  gsize rows_alloc;
+
+  /* after encode: the IDAT data (the zlib header first in segment 0) */
+  GstPngDeflateOut idat;
+  guint32 adler;                /* of the filtered rows */
+  guint32 crc;                  /* of "IDAT" and idat */
+  gboolean encoded;
+  gint cancel;
+  const gchar *error;
+};
+
+void
+gst_png_writer_settings_init (GstPngWriterSettings * settings)
+{
+  settings->compression_level = GST_PNG_WRITER_DEFAULT_COMPRESSION_LEVEL;
+  settings->filter = GST_PNG_WRITER_FILTER_FAST;
+  settings->segment_bytes = GST_PNG_WRITER_DEFAULT_SEGMENT_BYTES;
+  settings->restart_markers = TRUE;
+}
+
+static const WriterFormat *
+find_format (GstVideoFormat format)
+{
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (formats); i++)
+    if (formats[i].format == format)
+      return &formats[i];
+  return NULL;
+}
+
+gboolean
+gst_png_writer_supports_format (GstVideoFormat format)
+{
+  return find_format (format) != NULL;
+}
+
+const gchar *
+gst_png_writer_describe_level (gint compression_level)
+{
+  return gst_png_deflate_describe (compression_level);
+}
+
+static void
+held_add (gsize * held_bytes, gssize delta)
+{
+  if (held_bytes)
+    g_atomic_pointer_add (held_bytes, delta);
+}
+
+/* --- the image --- */
+
+/* As many segments as whole runs of segment_bytes fit: the specification
+ * gives the first segment the remainder rows (fewer than a run, as N is
+ * rounded down), so no segment reaches twice segment_bytes, or two rows
+ * when one row is larger. */
+static void
+writer_segmentation (GstPngWriter * w)
+{
+  guint64 rows_per_run = 1, n;
+
+  if (w->settings.segment_bytes > 0)
+    rows_per_run = MAX (1, w->settings.segment_bytes / (w->row_bytes + 1));
+  n = w->settings.segment_bytes > 0 ? w->height / rows_per_run : 1;
+  /* the specification wants fewer segments than rows */
+  n = CLAMP (n, 1, w->height > 1 ? w->height - 1 : 1);
+  w->n_segments = n;
+  w->segments.height = w->height;
+  w->segments.n_segments = n;
+  w->markers = w->settings.restart_markers && n >= 2
+      && gst_png_writer_segment_raw_bytes (w, 0) <= MAX_IDAT_DATA / 2;
+}
+
+GstPngWriter *
+gst_png_writer_new (guint width, guint height, GstVideoFormat format,
+    const GstPngWriterSettings * settings, GError ** error)
+{
+  const WriterFormat *fmt = find_format (format);
+  GstPngWriter *w;
+
+  if (!fmt) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "PNG cannot store %s pixels", gst_video_format_to_string (format));
+    return NULL;
+  }
+  if (width == 0 || height == 0 || width > G_MAXINT32 || height > G_MAXINT32) {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
+        "an image of %ux%u pixels cannot be stored in PNG", width, height);
+    return NULL;
+  }
+  w = g_new0 (GstPngWriter, 1);
+  w->settings = *settings;
+  w->settings.compression_level = CLAMP (settings->compression_level, 0, 9);
+  w->settings.segment_bytes = MIN (settings->segment_bytes,
+      GST_PNG_WRITER_MAX_SEGMENT_BYTES);
+  w->fmt = fmt;
+  w->width = width;
+  w->height = height;
+  w->row_bytes = (gsize) width * fmt->out_pixel;
+  w->adler = 1;
+  writer_segmentation (w);
+  return w;
+}
+
+void
+gst_png_writer_free (GstPngWriter * writer)
+{
+  g_free (writer);
+}
+
+guint
+gst_png_writer_n_segments (const GstPngWriter * writer)
+{
+  return writer->n_segments;
+}
+
+guint
+gst_png_writer_segment_rows (const GstPngWriter * writer, guint index)
+{
+  return gst_png_restart_marker_rows (&writer->segments, index);
+}
+
+gsize
+gst_png_writer_segment_raw_bytes (const GstPngWriter * writer, guint index)
+{
+  return (gsize) gst_png_writer_segment_rows (writer, index) *
+      (writer->row_bytes + 1);
+}
+
+gboolean
+gst_png_writer_has_restart_markers (const GstPngWriter * writer)
+{
+  return writer->markers;
+}
+
+/* --- chunks --- */
+
+static gboolean
+write_chunk (const gchar * type, const guint8 * data, gsize len,
+    GstPngWriteFunc write, gpointer user_data)
+{
+  guint8 head[8], tail[4];
+  guint32 crc;
+
+  gst_png_write_be32 (head, len);
+  memcpy (head + 4, type, 4);
+  crc = gst_png_deflate_crc32 (0, head + 4, 4);
+  crc = gst_png_deflate_crc32 (crc, data, len);
+  gst_png_write_be32 (tail, crc);
+  return write (head, 8, user_data) && (len == 0 || write (data, len,
+          user_data)) && write (tail, 4, user_data);
+}
+
+gboolean
+gst_png_writer_write_header (GstPngWriter * writer, GstPngWriteFunc write,
+    gpointer user_data)
+{
+  static const guint8 signature[8] = { 137, 80, 78, 71, 13, 10, 26, 10 };
+  guint8 ihdr[13], mark[6];
+
+  gst_png_write_be32 (ihdr, writer->width);
+  gst_png_write_be32 (ihdr + 4, writer->height);
+  ihdr[8] = writer->fmt->bit_depth;
+  ihdr[9] = writer->fmt->color_type;
+  ihdr[10] = ihdr[11] = ihdr[12] = 0;   /* deflate, filter 0, no interlace */
+  if (!write (signature, 8, user_data)
+      || !write_chunk ("IHDR", ihdr, 13, write, user_data))
+    return FALSE;
+  if (!writer->markers)
+    return TRUE;
+  mark[0] = 0;                  /* segmentation method 0 */
+  mark[1] = 1;                  /* type 1: each segment one IDAT chunk */
+  gst_png_write_be32 (mark + 2, writer->n_segments);
+  return write_chunk ("mARK", mark, 6, write, user_data);
+}
+
+/* A segment of more than MAX_IDAT_DATA bytes (only without markers). */
+static gboolean
+write_segment_split (const guint8 * data, gsize len, const guint8 * trailer,
+    GstPngWriteFunc write, gpointer user_data)
+{
+  while (len > MAX_IDAT_DATA) {
+    if (!write_chunk ("IDAT", data, MAX_IDAT_DATA, write, user_data))
+      return FALSE;
+    data += MAX_IDAT_DATA;
+    len -= MAX_IDAT_DATA;
+  }
+  if (!trailer)
+    return write_chunk ("IDAT", data, len, write, user_data);
+  /* the Adler-32 goes in its own chunk: allowed, and no copy */
+  return write_chunk ("IDAT", data, len, write, user_data)
+      && write_chunk ("IDAT", trailer, 4, write, user_data);
+}
+
+gboolean
+gst_png_writer_write_segment (GstPngWriter * writer,
+    const GstPngWriterSegment * segment, GstPngWriteFunc write, gpointer user_data)
+{
+  gboolean last = segment->index == writer->n_segments - 1;
+  gsize len = segment->idat.len + (last ? 4 : 0);
+  guint8 head[8], trailer[4], tail[4];
+  guint32 crc = segment->crc;
+
+  g_return_val_if_fail (segment->encoded, FALSE);
+  g_return_val_if_fail (segment->index == writer->next_segment, FALSE);
+  writer->next_segment++;
+  writer->adler = gst_png_deflate_adler32_combine (writer->adler,
+      segment->adler, segment->rows_alloc);
+  gst_png_write_be32 (trailer, writer->adler);
+  if (segment->idat.len > MAX_IDAT_DATA)
+    return write_segment_split (segment->idat.data, segment->idat.len,
+        last ? trailer : NULL, write, user_data);
+
+  gst_png_write_be32 (head, len);
+  memcpy (head + 4, "IDAT", 4);
+  if (last)
+    crc = gst_png_deflate_crc32 (crc, trailer, 4);
+  gst_png_write_be32 (tail, crc);
+  return write (head, 8, user_data)
+      && write (segment->idat.data, segment->idat.len, user_data)
+      && (!last || write (trailer, 4, user_data))
+      && write (tail, 4, user_data);
+}
+
+gboolean
+gst_png_writer_write_end (GstPngWriter * writer, GstPngWriteFunc write,
+    gpointer user_data)
+{
+  g_return_val_if_fail (writer->next_segment == writer->n_segments, FALSE);
+  return write_chunk ("IEND", NULL, 0, write, user_data);
+}
+
+/* --- segments --- */
+
+GstPngWriterSegment *
+gst_png_writer_segment_new (const GstPngWriter * writer, guint index,
+    gsize * held_bytes)
+{
+  GstPngWriterSegment *s;
+  gsize bytes;
+
+  g_return_val_if_fail (index < writer->n_segments, NULL);
+  bytes = gst_png_writer_segment_raw_bytes (writer, index);
+  s = g_new0 (GstPngWriterSegment, 1);
+  s->rows = g_try_malloc (bytes);
+  if (!s->rows) {
+    g_free (s);
+    return NULL;
+  }
+  s->writer = writer;
+  s->index = index;
+  s->n_rows = gst_png_writer_segment_rows (writer, index);
+  s->rows_alloc = bytes;
+  s->held_bytes = held_bytes;
+  s->idat.held_bytes = held_bytes;
+  held_add (held_bytes, bytes);
+  return s;
+}
+
+static void
+segment_free_rows (GstPngWriterSegment * s)
+{
+  if (!s->rows)
+    return;
+  g_clear_pointer (&s->rows, g_free);
+  held_add (s->held_bytes, -(gssize) s->rows_alloc);
+}
+
+void
+gst_png_writer_segment_free (GstPngWriterSegment * segment)
+{
+  if (!segment)
+    return;
+  segment_free_rows (segment);
+  gst_png_deflate_out_clear (&segment->idat);
+  g_free (segment);
+}
+
+guint
+gst_png_writer_segment_index (const GstPngWriterSegment * segment)
+{
+  return segment->index;
+}
+
+guint
+gst_png_writer_segment_rows_missing (const GstPngWriterSegment * segment)
+{
+  return segment->n_rows - segment->rows_added;
+}
+
+/* One input row to PNG byte order. */
+static void
+pack_row (const WriterFormat * fmt, const guint8 * src, guint8 * dst,
+    guint width)
+{
+  guint x, j;
+
+  if (fmt->map[0] < 0) {
+    memcpy (dst, src, (gsize) width * fmt->out_pixel);
+    return;
+  }
+  for (x = 0; x < width; x++) {
+    for (j = 0; j < fmt->out_pixel; j++)
+      dst[j] = src[fmt->map[j]];
+    src += fmt->in_pixel;
+    dst += fmt->out_pixel;
+  }
+}
+
+void
+gst_png_writer_segment_add_rows (GstPngWriterSegment * segment, const guint8 * rows,
+    gsize stride, guint n_rows)
+{
+  const GstPngWriter *w = segment->writer;
+  guint i;
+
+  g_return_if_fail (n_rows <= gst_png_writer_segment_rows_missing (segment));
+  for (i = 0; i < n_rows; i++) {
+    guint8 *dst = segment->rows + (gsize) segment->rows_added *
+        (w->row_bytes + 1);
+
+    pack_row (w->fmt, rows + i * stride, dst + 1, w->width);
+    segment->rows_added++;
+  }
+}
+
+/* Bottom-up, so that the row above is still unfiltered when a row needs
+ * it. */
+static gboolean
+segment_filter (GstPngWriterSegment * s)
+{
+  const GstPngWriter *w = s->writer;
+  gsize pitch = w->row_bytes + 1;
+  gsize scratch_bytes = gst_png_filter_scratch_bytes (w->row_bytes);
+  guint8 *scratch = g_try_malloc (scratch_bytes);
+  guint bpp = MAX (1, w->fmt->out_pixel);
+  guint r;
+
+  if (!scratch) {
+    s->error = "out of memory for the row filter";
+    return FALSE;
+  }
+  held_add (s->held_bytes, scratch_bytes);
+  for (r = s->n_rows; r-- > 0;) {
+    guint8 *row = s->rows + r * pitch;
+
+    gst_png_filter_row (w->settings.filter, row, r > 0 ? row - pitch + 1 :
+        NULL, w->row_bytes, bpp, scratch);
+    if (r % CANCEL_ROWS == 0 && g_atomic_int_get (&s->cancel))
+      break;
+  }
+  g_free (scratch);
+  held_add (s->held_bytes, -(gssize) scratch_bytes);
+  if (g_atomic_int_get (&s->cancel)) {
+    s->error = "cancelled";
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+segment_deflate (GstPngWriterSegment * s)
+{
+  const GstPngWriter *w = s->writer;
+  gint level = w->settings.compression_level;
+  gboolean last = s->index == w->n_segments - 1;
+
+  if (s->index == 0) {
+    guint8 header[2];
+
+    gst_png_deflate_stream_header (level, header);
+    gst_png_deflate_out_append (&s->idat, header, 2);
+  }
+  if (!gst_png_deflate_segment (level,
+          w->settings.filter != GST_PNG_WRITER_FILTER_NONE, s->rows,
+          s->rows_alloc, last, &s->idat, &s->cancel, s->held_bytes,
+          &s->error))
+    return FALSE;
+  gst_png_deflate_out_trim (&s->idat);
+  s->crc = gst_png_deflate_crc32 (gst_png_deflate_crc32 (0,
+          (const guint8 *) "IDAT", 4), s->idat.data, s->idat.len);
+  return TRUE;
+}
+
+/* Filters and compresses the segment's rows (all must have been added);
+ * safe on any thread, one thread per segment. The rows are freed; the IDAT
+ * data stays until the segment is freed. */
+gboolean
+gst_png_writer_segment_encode (GstPngWriterSegment * segment)
+{
+  gboolean ok;
+
+  g_return_val_if_fail (segment->rows_added == segment->n_rows, FALSE);
+  ok = segment_filter (segment);
+  if (ok) {
+    segment->adler = gst_png_deflate_adler32 (1, segment->rows,
+        segment->rows_alloc);
+    ok = segment_deflate (segment);
+  }
+  segment_free_rows (segment);
+  segment->encoded = ok;
+  return ok;
+}
+
+/* Asks a running gst_png_writer_segment_encode() to stop soon; any thread. */
+void
+gst_png_writer_segment_cancel (GstPngWriterSegment * segment)
+{
+  g_atomic_int_set (&segment->cancel, 1);
+}
+
+const gchar *
+gst_png_writer_segment_error (const GstPngWriterSegment * segment)
+{
+  return segment->error;
+}
+
+/* --- one whole image --- */
+
+gboolean
+gst_png_writer_write_image (const guint8 * pixels, gsize stride,
+    guint width, guint height, GstVideoFormat format,
+    const GstPngWriterSettings * settings, GstPngWriteFunc write,
+    gpointer user_data, GError ** error)
+{
+  GstPngWriter *w = gst_png_writer_new (width, height, format, settings,
+      error);
+  gboolean ok;
+  guint i, row = 0;
+
+  if (!w)
+    return FALSE;
+  ok = gst_png_writer_write_header (w, write, user_data);
+  for (i = 0; ok && i < w->n_segments; i++) {
+    GstPngWriterSegment *s = gst_png_writer_segment_new (w, i, NULL);
+
+    if (!s) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
+          "out of memory for %" G_GSIZE_FORMAT " bytes of rows",
+          gst_png_writer_segment_raw_bytes (w, i));
+      gst_png_writer_free (w);
+      return FALSE;
+    }
+    gst_png_writer_segment_add_rows (s, pixels + (gsize) row * stride, stride,
+        s->n_rows);
+    row += s->n_rows;
+    if (!gst_png_writer_segment_encode (s)) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED, "%s", s->error);
+      gst_png_writer_segment_free (s);
+      gst_png_writer_free (w);
+      return FALSE;
+    }
+    ok = gst_png_writer_write_segment (w, s, write, user_data);
+    gst_png_writer_segment_free (s);
+  }
+  ok = ok && gst_png_writer_write_end (w, write, user_data);
+  if (!ok)
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_WRITE,
+        "the write function stopped the image");
+  gst_png_writer_free (w);
+  return ok;
+}
+
+static gboolean
+append_to_array (const guint8 * data, gsize len, gpointer user_data)
+{
+  g_byte_array_append (user_data, data, len);
+  return TRUE;
+}
+
+GBytes *
+gst_png_writer_encode_image (const guint8 * pixels, gsize stride,
+    guint width, guint height, GstVideoFormat format,
+    const GstPngWriterSettings * settings, GError ** error)
+{
+  GByteArray *png = g_byte_array_new ();
+
+  if (!gst_png_writer_write_image (pixels, stride, width, height, format,
+          settings, append_to_array, png, error)) {
+    g_byte_array_unref (png);
+    return NULL;
+  }
+  return g_byte_array_free_to_bytes (png);
+}

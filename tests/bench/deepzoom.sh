@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Deep Zoom pyramids: an 8000x8000 photo-like PNG (and 32768x32768 with
+# BENCH_BIG=1) -> a DZI pyramid of 254-pixel tiles with 1 pixel of overlap,
+# PNG tiles and JPEG tiles, side by side: pngtiledec ! queue ! deepzoomsink
+# against `vips dzsave` (the anchor of the ratios). Then: the same list of
+# tile files, and PSNR per level -- PNG tiles against vips' PNG tiles; JPEG
+# tiles (ours and vips') against the exact box-averaged levels (our PNG
+# tiles, which equal vips' PNG tiles), both at the same quality (75).
+#   bash tests/bench/deepzoom.sh BUILD_DIR WORK_DIR      (inside meson devenv)
+# BENCH_RUNS (default 3) runs per pipeline.
+# Targets: time <= 0.5 x vips dzsave's with the same tile format, peak RSS
+# <= 0.5 x vips' and <= 40 MiB.
+set -euo pipefail
+here=$(dirname "$0")
+build=$1
+work=$2
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+sizes=(8000)
+[ "${BENCH_BIG:-0}" = 1 ] && sizes+=(32768)
+
+target() {
+  awk -v what="$1" -v v="$2" -v limit="$3" 'BEGIN {
+    printf "  %-62s %6.2f  (target <= %s) %s\n", what, v, limit, (v <= limit ? "met" : "MISSED") }'
+}
+
+# Tile files of a pyramid, one "LEVEL/C_R" per line (suffix dropped).
+tile_list() {
+  (cd "$1" && find . -mindepth 2 -type f | sed 's|^\./||; s|\.[a-z]*$||' | sort)
+}
+
+# PSNR per level of the tiles of $1 against those of $2 (same names).
+level_psnr() {
+  /usr/bin/python3 - "$@" <<'PY'
+import os, sys
+import numpy as np
+from PIL import Image
+a, b, label = sys.argv[1:4]
+def tiles(d):
+    out = {}
+    for level in os.listdir(d):
+        if level.isdigit():
+            for f in os.listdir(os.path.join(d, level)):
+                out[(int(level), f.split(".")[0])] = os.path.join(d, level, f)
+    return out
+ta, tb = tiles(a), tiles(b)
+worst = float("inf")
+for level in sorted({k[0] for k in ta}, reverse=True):
+    sse = n = 0
+    for k in (k for k in ta if k[0] == level):
+        x = np.asarray(Image.open(ta[k]).convert("RGB"), dtype=np.float64)
+        y = np.asarray(Image.open(tb[k]).convert("RGB"), dtype=np.float64)
+        sse += ((x - y) ** 2).sum()
+        n += x.size
+    p = float("inf") if sse == 0 else 10 * np.log10(255.0 ** 2 * n / sse)
+    worst = min(worst, p)
+    print(f"    level {level:2d}: {p:6.2f} dB")
+print(f"  {label}: worst level {worst:.2f} dB")
+PY
+}
+
+for size in "${sizes[@]}"; do
+  src=$work/photo-${size}.png
+  if [ ! -f "$src" ]; then
+    echo "== making $src"
+    "$build/tests/membound-mkpng" --pattern photo "$size" "$size" "$src"
+  fi
+  for fmt in png jpeg; do
+    ours="pngtiledec ! queue ! deepzoomsink format=$fmt ($size)"
+    vips="vips dzsave --suffix .$fmt ($size)"
+    echo "== ${size}x${size} photo-like PNG ($(du -h "$src" | cut -f1)) -> DZI, $fmt tiles"
+    rm -rf "$work/ours-$fmt"* "$work/vips-$fmt"*
+    measure "$ours" gst-launch-1.0 -q filesrc location="$src" ! pngtiledec ! queue ! \
+      deepzoomsink location="$work/ours-$fmt.dzi" format="$fmt"
+    measure "$vips" vips dzsave "$src" "$work/vips-$fmt" --suffix ".$fmt" \
+      --tile-size 254 --overlap 1
+    report "$vips"
+    target "ours: time / vips dzsave" "$(awk -v a="${bench_time[$ours]}" \
+      -v b="${bench_time[$vips]}" 'BEGIN { print (b > 0 ? a / b : 0) }')" 0.5
+    target "ours: peak RSS / vips dzsave" "$(awk -v a="${bench_rss[$ours]}" \
+      -v b="${bench_rss[$vips]}" 'BEGIN { print (b > 0 ? a / b : 0) }')" 0.5
+    target "ours: peak RSS MiB" "$(awk -v r="${bench_rss[$ours]}" 'BEGIN { print r / 1024 }')" 40
+    echo "  pyramid bytes: ours $(du -sb "$work/ours-${fmt}_files" | cut -f1), vips $(du -sb "$work/vips-${fmt}_files" | cut -f1)"
+    if diff -q <(tile_list "$work/ours-${fmt}_files") <(tile_list "$work/vips-${fmt}_files") >/dev/null; then
+      echo "  same $(tile_list "$work/ours-${fmt}_files" | wc -l) tile files as vips dzsave"
+    else
+      echo "  WARNING: the tile files differ from vips dzsave's"
+    fi
+  done
+  echo "== PSNR per level"
+  level_psnr "$work/ours-png_files" "$work/vips-png_files" "PNG tiles vs vips' PNG tiles (target >= 40)"
+  level_psnr "$work/ours-jpeg_files" "$work/ours-png_files" "our JPEG tiles vs the box-averaged levels"
+  level_psnr "$work/vips-jpeg_files" "$work/ours-png_files" "vips' JPEG tiles vs the box-averaged levels"
+  # the 32768^2 pyramids are GiBs: keep only the source
+  [ "$size" = 8000 ] || rm -rf "$work"/ours-* "$work"/vips-*
+done

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Encode: re-encode a photo-like, adaptively filtered 8000x8000 RGB PNG
+# (made by membound-mkpng, libpng's adaptive filters and zlib 6), side by
+# side: pngtiledec ! pngtileenc at its defaults (ISA-L level 1, fast
+# filter, one thread per core, restart markers), with threads=1 and
+# threads=2, and at compression-level=9, against `vips copy` at libvips'
+# defaults (filter none; the anchor of the ratios) and with [filter=all]
+# (adaptive filters, the size to match). Then the output sizes against
+# vips [filter=all]. With BENCH_BIG=1 also a 32768x32768 image: videobalance
+# and re-encode at the defaults against decoding the same file alone.
+#   bash tests/bench/encode.sh BUILD_DIR WORK_DIR      (inside meson devenv)
+# BENCH_RUNS (default 3) runs per pipeline (compression-level=9 runs once).
+# Targets: 8000^2 -- defaults time <= 0.15 x vips copy, size <= 1.10 x vips
+#          [filter=all], level 9 size <= 1.0 x; threads=2 <= 0.6 x threads=1;
+#          peak RSS <= 48 MiB. 32768^2 -- time <= 3 x decode alone, peak RSS
+#          <= 64 MiB.
+set -euo pipefail
+here=$(dirname "$0")
+build=$1
+work=$2
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+
+mkpng=$build/tests/membound-mkpng
+
+make_photo() {
+  local side=$1 f=$work/photo-$1.png
+  if [ ! -f "$f" ]; then
+    echo "== making $f" >&2
+    "$mkpng" --pattern photo "$side" "$side" "$f"
+  fi
+  echo "$f"
+}
+
+size_of() { stat -c %s "$1"; }
+
+# ours OUT [PROPERTY=VALUE...]: the re-encode pipeline (a separate program,
+# so that measure's GNU time can run it)
+ours() {
+  local out=$1; shift
+  echo gst-launch-1.0 -q filesrc location="$src" ! pngtiledec ! pngtileenc "$@" ! \
+    filesink location="$out"
+}
+
+src=$(make_photo 8000)
+echo "== 8000x8000 photo-like RGB PNG, $(size_of "$src") bytes (raw 192000000)"
+have_vips=0
+command -v vips >/dev/null && have_vips=1
+if [ "$have_vips" = 1 ]; then
+  measure "vips copy (defaults, anchor)" vips copy "$src" "$work/vips.png"
+  BENCH_RUNS=1 measure "vips copy [filter=all]" vips copy "$src" "$work/vips-all.png[filter=all]"
+fi
+measure "pngtiledec ! pngtileenc (defaults)" $(ours "$work/ours.png")
+measure "pngtiledec ! pngtileenc threads=1" $(ours "$work/ours-t1.png" threads=1)
+measure "pngtiledec ! pngtileenc threads=2" $(ours "$work/ours-t2.png" threads=2)
+BENCH_RUNS=1 measure "pngtiledec ! pngtileenc compression-level=9" $(ours "$work/ours-9.png" compression-level=9)
+measure "pngtiledec ! fakesink (decode alone)" gst-launch-1.0 -q filesrc location="$src" ! \
+  pngtiledec ! fakesink
+t1=${bench_time["pngtiledec ! pngtileenc threads=1"]}
+t2=${bench_time["pngtiledec ! pngtileenc threads=2"]}
+if [ "$have_vips" = 1 ]; then
+  report "vips copy (defaults, anchor)"
+else
+  report "pngtiledec ! pngtileenc threads=1"
+fi
+awk -v a="$t2" -v b="$t1" 'BEGIN { printf "threads=2 / threads=1 time: %.2f (target <= 0.60)\n", a / b }'
+
+echo "== output sizes"
+ref=$work/vips-all.png
+for f in vips.png vips-all.png ours.png ours-t1.png ours-t2.png ours-9.png; do
+  [ -f "$work/$f" ] || continue
+  if [ -f "$ref" ]; then
+    awk -v n="$f" -v s="$(size_of "$work/$f")" -v r="$(size_of "$ref")" \
+      'BEGIN { printf "%-16s %11d bytes  %.3f x vips [filter=all]\n", n, s, s / r }'
+  else
+    printf '%-16s %11d bytes\n' "$f" "$(size_of "$work/$f")"
+  fi
+done
+cmp -s "$work/ours.png" "$work/ours-t1.png" && cmp -s "$work/ours.png" "$work/ours-t2.png" \
+  && echo "defaults, threads=1 and threads=2 wrote the same bytes"
+echo "   targets: defaults <= 0.15 x vips copy time, <= 1.10 x [filter=all] size;" \
+  "level 9 <= 1.00 x; threads=2 <= 0.60 x threads=1; peak RSS <= 48 MiB"
+rm -f "$work"/ours*.png "$work"/vips*.png
+
+if [ "${BENCH_BIG:-0}" = 1 ]; then
+  src=$(make_photo 32768)
+  echo "== 32768x32768 photo-like RGB PNG, $(size_of "$src") bytes"
+  BENCH_RUNS=1 measure "pngtiledec ! fakesink (decode alone)" gst-launch-1.0 -q \
+    filesrc location="$src" ! pngtiledec ! fakesink
+  BENCH_RUNS=1 measure "pngtiledec ! videobalance ! pngtileenc" gst-launch-1.0 -q \
+    filesrc location="$src" ! pngtiledec ! videobalance saturation=0.3 brightness=0.05 ! \
+    pngtileenc ! filesink location="$work/big.png"
+  report "pngtiledec ! fakesink (decode alone)"
+  echo "   targets at 32768^2: time <= 3 x decode alone, peak RSS <= 64 MiB"
+  rm -f "$work/big.png"
+fi
