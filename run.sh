@@ -22,7 +22,11 @@ bench_deps=(libvips-tools python3-pil parallel)
 install_deps() {
   local missing=()
   for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' && continue
+    # Node.js from another repository (NodeSource, say) ships npm itself and
+    # conflicts with Debian's npm package: a working command is enough.
+    case "$p" in nodejs|npm) command -v "${p/nodejs/node}" >/dev/null && continue ;; esac
+    missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   local sudo=""
