@@ -46,6 +46,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_deep_zoom_sink_debug);
 #define DEFAULT_THREADS 0
 #define MAX_TILE_SIZE 8192
 #define MAX_THREADS 64
+/* tile jobs waiting for an encoder thread, at most (see queued_tiles) */
+#define MAX_QUEUED_BYTES (16 << 20)
 
 enum
 {
@@ -294,6 +296,21 @@ gst_deep_zoom_sink_prepare_dirs (GstDeepZoomSink * self, guint n_levels)
 static gboolean gst_deep_zoom_sink_write_tile_row (gpointer user_data,
     guint level, guint tile_row);
 
+/* Tiles that may wait for an encoder thread: a row of tiles of the top
+ * level, so that the burst of tiles one input row completes is encoded
+ * while the next rows come in; at most MAX_QUEUED_BYTES of them, past which
+ * (very wide images) the streaming thread encodes part of the burst. */
+static guint
+gst_deep_zoom_sink_queued_tiles (GstDeepZoomSink * self, guint tile_width,
+    guint tile_height)
+{
+  guint columns = self->levels.levels[self->levels.n_levels - 1].n_columns;
+  gsize job = gst_deep_zoom_tile_job_bytes (tile_width, tile_height,
+      GST_VIDEO_INFO_FORMAT (&self->info));
+
+  return MIN (columns, MAX (MAX_QUEUED_BYTES / job, 1));
+}
+
 static gboolean
 gst_deep_zoom_sink_begin_image (GstDeepZoomSink * self,
     const GstTileMeta * meta)
@@ -347,8 +364,9 @@ gst_deep_zoom_sink_begin_image (GstDeepZoomSink * self,
     return FALSE;
   threads = self->image.threads ? self->image.threads :
       g_get_num_processors ();
-  self->workers = gst_deep_zoom_workers_new (threads - 1, MIN (edge, W),
-      MIN (edge, H), GST_VIDEO_INFO_FORMAT (&self->info),
+  self->workers = gst_deep_zoom_workers_new (threads - 1,
+      gst_deep_zoom_sink_queued_tiles (self, MIN (edge, W), MIN (edge, H)),
+      MIN (edge, W), MIN (edge, H), GST_VIDEO_INFO_FORMAT (&self->info),
       &self->image.tiles);
   self->tiles_written = 0;
   self->tiles_total = gst_deep_zoom_levels_n_tiles (&self->levels);
@@ -648,6 +666,7 @@ gst_deep_zoom_sink_event (GstBaseSink * sink, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_TAG:
+    case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
       /* names the files of the images that follow in messages */
       gst_tile_tracker_take_event (&self->tracker, event);
       break;
@@ -879,14 +898,17 @@ gst_deep_zoom_sink_install_properties (GObjectClass * gobject_class)
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
           "Tile encoding threads: the streaming thread plus threads - 1 "
-          "encoders, each holding one tile (0 = one per core, 1 = "
-          "everything on the streaming thread). Applies from the next image",
+          "encoders, each holding one tile, and a row of tiles waiting for "
+          "them (0 = one per core, 1 = everything on the streaming thread). "
+          "Applies from the next image",
           0, MAX_THREADS, DEFAULT_THREADS, rw));
   g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
       g_param_spec_uint64 ("held-bytes", "Held bytes",
           "Bytes held now, in bytes: the rows each level still needs (per "
           "level min(level height, tile-size + 2 x overlap) rows, plus one "
-          "input tile row at the top) and one tile per encoder; 0 = idle",
+          "input tile row at the top) and the tile jobs (one, or with "
+          "threads > 1 threads + one row of tiles of the full-size level, "
+          "the row at most 16 MiB); 0 = idle",
           0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   gst_message_throttle_install_property (gobject_class, PROP_MESSAGE_INTERVAL);
 }

@@ -69,10 +69,8 @@ GST_MEMBOUND_API void gst_mem_budget_charge (GstMemBudget * budget, guint64 byte
 GST_MEMBOUND_API void gst_mem_budget_release (GstMemBudget * budget, guint64 bytes);
 
 /* Members and admission. A member is one element's seat in a budget: its
- * limit, its own share of the live bytes and its flushing state. Every
- * member is admitted by one rule (see gst_mem_budget_member_fits()): the
- * strictest limit wins, and a member with nothing of its own alive is never
- * starved. Waits end when the member is set flushing. */
+ * limit, its own share of the live bytes and its flushing state; every
+ * member is admitted by the rule of gst_mem_budget_member_fits(). */
 typedef struct _GstMemBudgetMember GstMemBudgetMember;
 
 #define GST_TYPE_MEM_BUDGET_MEMBER (gst_mem_budget_member_get_type ())

@@ -226,7 +226,7 @@ gst_message_throttle_get_dropped (GstMessageThrottle * throttle)
 GParamSpec *
 gst_message_throttle_install_property (GObjectClass * klass, guint prop_id)
 {
-  GParamSpec *pspec = g_param_spec_uint64 (GST_MESSAGE_THROTTLE_PROPERTY,
+  GParamSpec *pspec = g_param_spec_uint64 ("message-interval",
       "Message interval",
       "Least time between two element messages of one kind, in nanoseconds, "
       "once a burst of " G_STRINGIFY (GST_MESSAGE_THROTTLE_BURST)

@@ -42,13 +42,6 @@ typedef struct _GstMessageThrottle GstMessageThrottle;
  */
 #define GST_MESSAGE_THROTTLE_BURST 10
 
-/**
- * GST_MESSAGE_THROTTLE_PROPERTY:
- *
- * The name of the property every element that posts messages has.
- */
-#define GST_MESSAGE_THROTTLE_PROPERTY "message-interval"
-
 GST_MEMBOUND_API GstMessageThrottle *gst_message_throttle_new (void);
 GST_MEMBOUND_API void gst_message_throttle_free (GstMessageThrottle * throttle);
 

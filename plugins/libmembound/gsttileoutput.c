@@ -26,7 +26,8 @@
  *
  * Typical use, in the streaming thread:
  * |[<!-- language="C" -->
- * // sink event function, for events the element does not consume itself
+ * // sink event function, for events the element does not consume itself;
+ * // flushes reach the output here too
  * if (gst_tile_output_hold_event (self->output, event))
  *   return TRUE;
  * return gst_pad_event_default (pad, parent, event);
@@ -41,10 +42,10 @@
  * ret = gst_tile_output_push (self->output, buffer);
  * ]|
  *
- * Locking: the pool, the flushing flag and the held bytes are guarded by a
- * mutex of their own, since flushes and state changes reach them from other
- * threads; the mutex is never held while waiting for a buffer or pushing.
- * Events and caps belong to the streaming thread.
+ * Locking: the pool and the flushing flag are guarded by a mutex of their
+ * own, since flushes and state changes reach them from other threads; the
+ * mutex is never held while waiting for a buffer or pushing. The held bytes
+ * are atomic. Events and caps belong to the streaming thread.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -66,26 +67,18 @@ struct _GstTileOutput
   /* streaming thread */
   gboolean caps_sent;           /* held events went out after them */
   GPtrArray *own_events;        /* element-made sticky events, one per type */
-  GPtrArray *sending;           /* collected by send_held() */
 
   /* lock */
   GMutex lock;
   GstBufferPool *pool;
   guint max_buffers;
   gboolean flushing;
-  guint64 held_bytes;
+
+  guint64 held_bytes;           /* atomic */
 };
 
 /* Marks an acquired buffer with the bytes counted for it. */
-static GQuark
-gst_tile_output_held_quark (void)
-{
-  static GQuark quark;
-
-  if (!quark)
-    quark = g_quark_from_static_string ("gst-tile-output-held");
-  return quark;
-}
+static G_DEFINE_QUARK (gst-tile-output-held, gst_tile_output_held);
 
 static void
 gst_tile_output_clear (GstTileOutput * output)
@@ -163,11 +156,11 @@ gst_tile_output_unref (GstTileOutput * output)
 static gboolean
 gst_tile_output_is_held (GstTileOutput * output, GstEvent * event)
 {
+  GstEventType type = GST_EVENT_TYPE (event);
+
   return !output->caps_sent && GST_EVENT_IS_STICKY (event)
-      && GST_EVENT_IS_SERIALIZED (event)
-      && GST_EVENT_TYPE (event) != GST_EVENT_STREAM_START
-      && GST_EVENT_TYPE (event) != GST_EVENT_CAPS
-      && GST_EVENT_TYPE (event) != GST_EVENT_EOS;
+      && GST_EVENT_IS_SERIALIZED (event) && type != GST_EVENT_STREAM_START
+      && type != GST_EVENT_CAPS && type != GST_EVENT_EOS;
 }
 
 static GstEvent *
@@ -184,16 +177,16 @@ gst_tile_output_own_event (GstTileOutput * output, GstEventType type)
   return NULL;
 }
 
+/* @data: the output and the array to collect into */
 static gboolean
-gst_tile_output_collect_held (GstPad * pad, GstEvent ** event,
-    gpointer user_data)
+gst_tile_output_collect_held (GstPad * pad, GstEvent ** event, gpointer data)
 {
-  GstTileOutput *output = user_data;
+  GstTileOutput *output = ((gpointer *) data)[0];
 
   /* an element-made event of the same type stands in for the pad's */
   if (gst_tile_output_is_held (output, *event)
       && !gst_tile_output_own_event (output, GST_EVENT_TYPE (*event)))
-    g_ptr_array_add (output->sending, gst_event_ref (*event));
+    g_ptr_array_add (((gpointer *) data)[1], gst_event_ref (*event));
   return TRUE;
 }
 
@@ -212,23 +205,19 @@ gst_tile_output_compare_events (gconstpointer a, gconstpointer b)
 static void
 gst_tile_output_send_held (GstTileOutput * output)
 {
-  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      gst_event_unref);
+  GPtrArray *events = g_ptr_array_new ();
+  gpointer data[2] = { output, events };
   guint i;
 
-  output->sending = events;
   gst_pad_sticky_events_foreach (output->sinkpad,
-      gst_tile_output_collect_held, output);
-  output->sending = NULL;
+      gst_tile_output_collect_held, data);
   output->caps_sent = TRUE;
-  for (i = 0; i < output->own_events->len; i++)
-    g_ptr_array_add (events,
-        gst_event_ref (g_ptr_array_index (output->own_events, i)));
-  g_ptr_array_set_size (output->own_events, 0);
+  /* the pushes below take over these refs */
+  while (output->own_events->len > 0)
+    g_ptr_array_add (events, g_ptr_array_steal_index (output->own_events, 0));
   g_ptr_array_sort (events, gst_tile_output_compare_events);
   for (i = 0; i < events->len; i++)
-    gst_pad_push_event (output->srcpad,
-        gst_event_ref (g_ptr_array_index (events, i)));
+    gst_pad_push_event (output->srcpad, g_ptr_array_index (events, i));
   g_ptr_array_unref (events);
 }
 
@@ -238,11 +227,11 @@ gst_tile_output_send_held (GstTileOutput * output)
  * @event: (transfer full): an event that reached the sink pad
  *
  * Call from the sink pad's event function for every event the element does
- * not consume itself. Before the first caps are out, a serialized sticky
- * event (other than stream-start, caps and EOS) is taken: the sink pad keeps
- * it in its sticky store once the event function returns %TRUE, and
- * gst_tile_output_set_caps() sends it. An EOS before any caps sends what was
- * held first, so that downstream sees the segment before the end.
+ * not consume itself. Before the first caps, a serialized sticky event other
+ * than stream-start, caps and EOS is taken: the sink pad keeps it in its
+ * sticky store, and gst_tile_output_set_caps() sends it. An EOS before any
+ * caps sends what was held first. FLUSH_START and FLUSH_STOP set the output
+ * flushing and back (gst_tile_output_set_flushing()).
  *
  * Returns: %TRUE if @event was taken (return %TRUE from the event function);
  *   %FALSE if the caller still owns it and forwards it
@@ -253,9 +242,18 @@ gst_tile_output_hold_event (GstTileOutput * output, GstEvent * event)
   g_return_val_if_fail (output != NULL, FALSE);
   g_return_val_if_fail (GST_IS_EVENT (event), FALSE);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && !output->caps_sent) {
-    gst_tile_output_send_held (output);
-    return FALSE;
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+    case GST_EVENT_FLUSH_STOP:
+      gst_tile_output_set_flushing (output,
+          GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START);
+      return FALSE;
+    case GST_EVENT_EOS:
+      if (!output->caps_sent)
+        gst_tile_output_send_held (output);
+      return FALSE;
+    default:
+      break;
   }
   if (!gst_tile_output_is_held (output, event))
     return FALSE;
@@ -269,12 +267,11 @@ gst_tile_output_hold_event (GstTileOutput * output, GstEvent * event)
  * @output: a #GstTileOutput
  * @event: (transfer full): an event the element made
  *
- * Sends an event of the element's own making, such as the TIME segment a
- * decoder makes from upstream's BYTES segment, or the stream-start and
- * segment of a pull-mode element. A sticky event that must follow the caps
- * is held until gst_tile_output_set_caps() if they are not out yet; it then
- * goes out in its sticky order, in place of the sink pad's event of the same
- * type. A later one of the same type replaces it.
+ * Sends an event of the element's own making (a decoder's TIME segment for
+ * upstream's BYTES one, a pull-mode element's stream-start). Before the
+ * first caps, a sticky event that must follow them is held instead, and
+ * then sent in place of the sink pad's event of the same type; a later one
+ * of the same type replaces it.
  *
  * Returns: %FALSE if downstream refused the event
  */
@@ -300,11 +297,11 @@ gst_tile_output_push_event (GstTileOutput * output, GstEvent * event)
  * @output: a #GstTileOutput
  * @caps: (transfer none): fixed caps for the src pad
  *
- * Sets @caps on the src pad unless they are the current caps already; after
- * the first caps, sends the sticky events held until then, in order.
+ * Sets @caps on the src pad unless they are current already; the first
+ * caps are followed by the events held until then, in sticky order.
  *
- * Returns: %FALSE if downstream refused the caps (a flushing src pad also
- *   refuses; see GST_PAD_IS_FLUSHING())
+ * Returns: %FALSE if downstream refused the caps (so does a flushing src
+ *   pad: see GST_PAD_IS_FLUSHING())
  */
 gboolean
 gst_tile_output_set_caps (GstTileOutput * output, GstCaps * caps)
@@ -414,17 +411,20 @@ gst_tile_output_decide_pool (GstTileOutput * output, GstCaps * caps,
   return pool;
 }
 
-static void
+/* Returns whether the output is flushing. */
+static gboolean
 gst_tile_output_replace_pool (GstTileOutput * output, GstBufferPool * pool,
     guint max_buffers)
 {
   GstBufferPool *old;
+  gboolean flushing;
 
   g_mutex_lock (&output->lock);
   old = output->pool;
   output->pool = pool;
   output->max_buffers = pool ? max_buffers : 0;
-  if (pool && output->flushing)
+  flushing = output->flushing;
+  if (pool && flushing)
     gst_buffer_pool_set_flushing (pool, TRUE);
   g_mutex_unlock (&output->lock);
 
@@ -432,6 +432,7 @@ gst_tile_output_replace_pool (GstTileOutput * output, GstBufferPool * pool,
     gst_buffer_pool_set_active (old, FALSE);
     gst_object_unref (old);
   }
+  return flushing;
 }
 
 /**
@@ -443,11 +444,9 @@ gst_tile_output_replace_pool (GstTileOutput * output, GstBufferPool * pool,
  * @bound: buffers the element itself keeps in flight (one being filled, one
  *   downstream: 2)
  *
- * Replaces the pool with one for @caps: downstream's, if it accepts the
- * bound, else a #GstVideoBufferPool. The pool holds at most @bound buffers
- * plus the minimum downstream says it keeps, raised to
- * #GST_TILE_POOL_MIN_BYTES (gst_tile_pool_max_buffers()); a larger maximum
- * from downstream is ignored. The old pool is deactivated.
+ * Deactivates the pool and replaces it with one for @caps, bounded by the
+ * rule of the section above: downstream's pool if it accepts the bound,
+ * else a #GstVideoBufferPool.
  *
  * Returns: %GST_FLOW_OK; %GST_FLOW_FLUSHING while flushing (the pool is set,
  *   and flushing); %GST_FLOW_ERROR, with an error posted, if no pool could
@@ -459,7 +458,6 @@ gst_tile_output_negotiate_pool (GstTileOutput * output, GstCaps * caps,
 {
   GstBufferPool *pool;
   guint max = 0;
-  gboolean flushing;
 
   g_return_val_if_fail (output != NULL, GST_FLOW_ERROR);
   g_return_val_if_fail (GST_IS_CAPS (caps), GST_FLOW_ERROR);
@@ -475,11 +473,8 @@ gst_tile_output_negotiate_pool (GstTileOutput * output, GstCaps * caps,
     gst_clear_object (&element);
     return GST_FLOW_ERROR;
   }
-  gst_tile_output_replace_pool (output, pool, max);
-  g_mutex_lock (&output->lock);
-  flushing = output->flushing;
-  g_mutex_unlock (&output->lock);
-  return flushing ? GST_FLOW_FLUSHING : GST_FLOW_OK;
+  return gst_tile_output_replace_pool (output, pool, max) ?
+      GST_FLOW_FLUSHING : GST_FLOW_OK;
 }
 
 /**
@@ -491,13 +486,8 @@ gst_tile_output_negotiate_pool (GstTileOutput * output, GstCaps * caps,
 gboolean
 gst_tile_output_has_pool (GstTileOutput * output)
 {
-  gboolean has;
-
-  g_return_val_if_fail (output != NULL, FALSE);
-  g_mutex_lock (&output->lock);
-  has = output->pool != NULL;
-  g_mutex_unlock (&output->lock);
-  return has;
+  /* a pool holds at least one buffer */
+  return gst_tile_output_get_max_buffers (output) > 0;
 }
 
 /**
@@ -518,23 +508,14 @@ gst_tile_output_get_max_buffers (GstTileOutput * output)
   return max;
 }
 
-static void
-gst_tile_output_add_held (GstTileOutput * output, gint64 bytes)
-{
-  g_mutex_lock (&output->lock);
-  output->held_bytes += bytes;
-  g_mutex_unlock (&output->lock);
-}
-
 /**
  * gst_tile_output_acquire:
  * @output: a #GstTileOutput
  * @buffer: (out) (transfer full): the buffer
  *
- * Takes a buffer from the pool, blocking while downstream holds every
- * buffer of it; woken by gst_tile_output_set_flushing(). The buffer counts
- * in gst_tile_output_get_held_bytes() until it is given to
- * gst_tile_output_push() or gst_tile_output_drop().
+ * Takes a buffer from the pool, blocking while downstream holds all of
+ * them; gst_tile_output_set_flushing() wakes it. The buffer counts as held
+ * until gst_tile_output_push() or gst_tile_output_drop().
  *
  * Returns: %GST_FLOW_OK, %GST_FLOW_FLUSHING when flushing or without a pool,
  *   or the pool's error
@@ -563,7 +544,7 @@ gst_tile_output_acquire (GstTileOutput * output, GstBuffer ** buffer)
   size = gst_buffer_get_size (*buffer);
   gst_mini_object_set_qdata (GST_MINI_OBJECT (*buffer),
       gst_tile_output_held_quark (), GSIZE_TO_POINTER (size), NULL);
-  gst_tile_output_add_held (output, size);
+  __atomic_add_fetch (&output->held_bytes, size, __ATOMIC_SEQ_CST);
   return GST_FLOW_OK;
 }
 
@@ -574,8 +555,7 @@ gst_tile_output_release (GstTileOutput * output, GstBuffer * buffer)
   gsize size = GPOINTER_TO_SIZE (gst_mini_object_steal_qdata
       (GST_MINI_OBJECT (buffer), gst_tile_output_held_quark ()));
 
-  if (size)
-    gst_tile_output_add_held (output, -(gint64) size);
+  __atomic_sub_fetch (&output->held_bytes, size, __ATOMIC_SEQ_CST);
 }
 
 /**
@@ -620,22 +600,15 @@ gst_tile_output_drop (GstTileOutput * output, GstBuffer * buffer)
  * gst_tile_output_get_held_bytes:
  * @output: a #GstTileOutput
  *
- * The bytes of the buffers acquired and not yet pushed or dropped: what the
- * element holds of its output. Buffers downstream holds count there. Safe
- * to call from any thread.
+ * Safe to call from any thread; buffers downstream holds count there.
  *
- * Returns: bytes held
+ * Returns: the bytes of the buffers acquired and not yet pushed or dropped
  */
 guint64
 gst_tile_output_get_held_bytes (GstTileOutput * output)
 {
-  guint64 held;
-
   g_return_val_if_fail (output != NULL, 0);
-  g_mutex_lock (&output->lock);
-  held = output->held_bytes;
-  g_mutex_unlock (&output->lock);
-  return held;
+  return __atomic_load_n (&output->held_bytes, __ATOMIC_SEQ_CST);
 }
 
 /* --- Flushes and state changes --- */
@@ -643,13 +616,12 @@ gst_tile_output_get_held_bytes (GstTileOutput * output)
 /**
  * gst_tile_output_set_flushing:
  * @output: a #GstTileOutput
- * @flushing: %TRUE on FLUSH_START and before a PAUSED to READY change,
- *   %FALSE on FLUSH_STOP and on READY to PAUSED
+ * @flushing: %TRUE before a PAUSED to READY change (flush events reach it
+ *   through gst_tile_output_hold_event(); gst_tile_output_reset() clears it)
  *
- * While flushing, gst_tile_output_acquire() returns %GST_FLOW_FLUSHING and
- * one blocked in it returns at once; a pool negotiated meanwhile starts
- * flushing. Leaving a flush forgets an element-made segment still held, as
- * the sink pad forgets its own.
+ * While flushing, gst_tile_output_acquire() returns %GST_FLOW_FLUSHING, at
+ * once if it was blocked, and a new pool starts flushing. Leaving a flush
+ * forgets an element-made segment still held, as the sink pad does its own.
  */
 void
 gst_tile_output_set_flushing (GstTileOutput * output, gboolean flushing)
@@ -676,8 +648,8 @@ gst_tile_output_set_flushing (GstTileOutput * output, gboolean flushing)
  * @output: a #GstTileOutput
  *
  * Back to the state of a new element, after PAUSED to READY (the pads have
- * stopped): the pool is deactivated and released, held events are
- * forgotten and events are held again until the next caps.
+ * stopped): the pool is released, the output no longer flushing, and events
+ * are held again until the next caps.
  */
 void
 gst_tile_output_reset (GstTileOutput * output)
@@ -685,9 +657,8 @@ gst_tile_output_reset (GstTileOutput * output)
   g_return_if_fail (output != NULL);
 
   gst_tile_output_replace_pool (output, NULL, 0);
-  g_mutex_lock (&output->lock);
-  output->held_bytes = 0;
-  g_mutex_unlock (&output->lock);
+  gst_tile_output_set_flushing (output, FALSE);
+  __atomic_store_n (&output->held_bytes, 0, __ATOMIC_SEQ_CST);
   g_ptr_array_set_size (output->own_events, 0);
   output->caps_sent = FALSE;
 }

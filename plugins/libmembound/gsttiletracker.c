@@ -64,25 +64,22 @@ gst_tile_tracker_clear (GstTileTracker * tracker)
  * @tracker: a #GstTileTracker
  * @event: (transfer none): an event from the sink pad
  *
- * Remembers the file named by a %GST_TAG_LOCATION tag (seqfilesrc sends one
- * before each file), so that messages about an image can name its file.
- * Other events are ignored; @event is not consumed.
+ * Remembers the file an event announces (a #GstFileLocation event, which
+ * seqfilesrc sends before each file, or a %GST_TAG_LOCATION tag), so that
+ * messages about an image can name its file. Other events are ignored;
+ * @event is not consumed.
  *
  * Returns: %TRUE if @event changed the known location
  */
 gboolean
 gst_tile_tracker_take_event (GstTileTracker * tracker, GstEvent * event)
 {
-  GstTagList *tags;
-  gchar *location = NULL;
+  gchar *location;
 
   g_return_val_if_fail (tracker != NULL, FALSE);
   g_return_val_if_fail (GST_IS_EVENT (event), FALSE);
 
-  if (GST_EVENT_TYPE (event) != GST_EVENT_TAG)
-    return FALSE;
-  gst_event_parse_tag (event, &tags);
-  if (!gst_tag_list_get_string (tags, GST_TAG_LOCATION, &location))
+  if (!gst_file_location_event_parse (event, &location))
     return FALSE;
   g_free (tracker->location);
   tracker->location = location;

@@ -19,6 +19,7 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
+#include "gstfilelocation.h"
 #include "gsttilemeta.h"
 
 G_BEGIN_DECLS
@@ -101,7 +102,7 @@ typedef enum {
 /**
  * GstTileTracker:
  * @mode: how tile rows are followed
- * @location: the latest %GST_TAG_LOCATION seen, or %NULL
+ * @location: the URI of the latest file announced, or %NULL
  * @image_location: the location when the open (or last) image began, or %NULL
  * @in_image: an image is open
  * @image_index: index of the open (or last) image

@@ -247,14 +247,30 @@ gst_bounded_queue_locked_dequeue (GstBoundedQueue * self)
   return item->obj;
 }
 
-static void gst_bounded_queue_locked_answer_query (GstBoundedQueue * self,
-    GstQuery * query, gboolean result);
+static void
+gst_bounded_queue_locked_answer_query (GstBoundedQueue * self,
+    GstQuery * query, gboolean result)
+{
+  self->last_query_result = result;
+  self->last_handled_query = query;
+  g_cond_broadcast (&self->query_handled);
+}
+
+/* Drops a dequeued item; a query is answered FALSE (its caller waits for
+ * it). */
+static void
+gst_bounded_queue_locked_discard (GstBoundedQueue * self, GstMiniObject * obj)
+{
+  if (GST_IS_QUERY (obj))
+    gst_bounded_queue_locked_answer_query (self, GST_QUERY_CAST (obj), FALSE);
+  else
+    gst_mini_object_unref (obj);
+}
 
 /* Leaky downstream, as core queue: drops the item at the head, whatever it
- * is. A sticky event is stored on the source pad instead, so that it still
- * reaches downstream before the next buffer; a query is answered FALSE (its
- * caller waits for it). The next buffer pushed is DISCONT. Returns FALSE
- * when nothing is queued. */
+ * is. A sticky event is stored on the source pad too, so that it still
+ * reaches downstream before the next buffer. The next buffer pushed is
+ * DISCONT. Returns FALSE when nothing is queued. */
 static gboolean
 gst_bounded_queue_locked_leak_head (GstBoundedQueue * self)
 {
@@ -268,13 +284,9 @@ gst_bounded_queue_locked_leak_head (GstBoundedQueue * self)
   self->dropped += buffers;
   GST_DEBUG_OBJECT (self, "leaking %" GST_PTR_FORMAT " downstream, %"
       G_GUINT64_FORMAT " buffers dropped so far", obj, self->dropped);
-  if (GST_IS_QUERY (obj)) {
-    gst_bounded_queue_locked_answer_query (self, GST_QUERY_CAST (obj), FALSE);
-    return TRUE;
-  }
   if (GST_IS_EVENT (obj) && GST_EVENT_IS_STICKY (obj))
     gst_pad_store_sticky_event (self->srcpad, GST_EVENT_CAST (obj));
-  gst_mini_object_unref (obj);
+  gst_bounded_queue_locked_discard (self, obj);
   return TRUE;
 }
 
@@ -359,15 +371,6 @@ gst_bounded_queue_locked_restart (GstBoundedQueue * self)
   gst_bounded_queue_locked_update_flushing (self);
 }
 
-static void
-gst_bounded_queue_locked_answer_query (GstBoundedQueue * self,
-    GstQuery * query, gboolean result)
-{
-  self->last_query_result = result;
-  self->last_handled_query = query;
-  g_cond_broadcast (&self->query_handled);
-}
-
 /* Downstream returned EOS for data: what is queued up to the next event that
  * can start flowing again (EOS, segment, stream-start) is dropped, and the
  * sink side refuses data until such an event arrives. */
@@ -375,7 +378,6 @@ static void
 gst_bounded_queue_locked_skip_to_pushable (GstBoundedQueue * self)
 {
   GstBoundedQueueItem *item;
-  GstMiniObject *obj;
 
   while ((item = gst_queue_array_peek_head_struct (self->items))) {
     if (GST_IS_EVENT (item->obj)) {
@@ -385,11 +387,8 @@ gst_bounded_queue_locked_skip_to_pushable (GstBoundedQueue * self)
           type == GST_EVENT_STREAM_START)
         break;
     }
-    obj = gst_bounded_queue_locked_dequeue (self);
-    if (GST_IS_QUERY (obj))
-      gst_bounded_queue_locked_answer_query (self, GST_QUERY_CAST (obj), FALSE);
-    else
-      gst_mini_object_unref (obj);
+    gst_bounded_queue_locked_discard (self,
+        gst_bounded_queue_locked_dequeue (self));
   }
   self->unexpected = TRUE;
   gst_bounded_queue_locked_update_flushing (self);
@@ -488,14 +487,6 @@ gst_bounded_queue_locked_make_room (GstBoundedQueue * self)
   return gst_bounded_queue_locked_refusal (self) == GST_FLOW_OK;
 }
 
-static gboolean
-gst_bounded_queue_discont_first (GstBuffer ** buffer, guint idx, gpointer data)
-{
-  *buffer = gst_buffer_make_writable (*buffer);
-  GST_BUFFER_FLAG_SET (*buffer, GST_BUFFER_FLAG_DISCONT);
-  return FALSE;
-}
-
 /* Marks the first buffer of @obj (a buffer or a buffer list) DISCONT: the
  * first data after a leak. */
 static GstMiniObject *
@@ -504,13 +495,15 @@ gst_bounded_queue_mark_discont (GstMiniObject * obj)
   GstBufferList *list;
 
   if (GST_IS_BUFFER (obj)) {
-    GstBuffer *buffer = GST_BUFFER_CAST (obj);
-
-    gst_bounded_queue_discont_first (&buffer, 0, NULL);
-    return GST_MINI_OBJECT_CAST (buffer);
+    obj = GST_MINI_OBJECT_CAST (gst_buffer_make_writable (GST_BUFFER_CAST
+            (obj)));
+    GST_BUFFER_FLAG_SET (obj, GST_BUFFER_FLAG_DISCONT);
+    return obj;
   }
   list = gst_buffer_list_make_writable (GST_BUFFER_LIST_CAST (obj));
-  gst_buffer_list_foreach (list, gst_bounded_queue_discont_first, NULL);
+  if (gst_buffer_list_length (list) > 0)
+    GST_BUFFER_FLAG_SET (gst_buffer_list_get_writable (list, 0),
+        GST_BUFFER_FLAG_DISCONT);
   return GST_MINI_OBJECT_CAST (list);
 }
 

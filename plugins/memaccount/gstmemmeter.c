@@ -484,15 +484,13 @@ gst_mem_meter_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 }
 
 /* Blocks until @bytes may pass by the budget's admission rule. Returns
- * FALSE when flushing. Returns the member to charge in @member. */
-static gboolean
-gst_mem_meter_wait (GstMemMeter * self, guint64 bytes,
-    GstMemBudgetMember ** member)
+ * the member to charge them to, or NULL when flushing. */
+static GstMemBudgetMember *
+gst_mem_meter_wait (GstMemMeter * self, guint64 bytes)
 {
-  GstMemBudget *budget;
+  GstMemBudgetMember *member = gst_mem_meter_get_member (self);
+  GstMemBudget *budget = gst_mem_budget_member_get_budget (member);
 
-  *member = gst_mem_meter_get_member (self);
-  budget = gst_mem_budget_member_get_budget (*member);
   if (gst_mem_budget_get_limit (budget) != 0)
     GST_LOG_OBJECT (self, "%" G_GUINT64_FORMAT " bytes want to pass, %"
         G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " live", bytes,
@@ -500,11 +498,10 @@ gst_mem_meter_wait (GstMemMeter * self, guint64 bytes,
         gst_mem_budget_get_limit (budget));
   /* Waits on the budget; woken by releases downstream (any thread), a limit
    * change, and flush-start / PAUSED->READY setting the member flushing. */
-  if (gst_mem_budget_member_wait (*member, bytes))
-    return TRUE;
-  gst_mem_budget_member_unref (*member);
-  *member = NULL;
-  return FALSE;
+  if (gst_mem_budget_member_wait (member, bytes))
+    return member;
+  gst_mem_budget_member_unref (member);
+  return NULL;
 }
 
 /* Charges the budgets and counts; called before pushing. */
@@ -525,9 +522,9 @@ gst_mem_meter_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 {
   GstMemMeter *self = GST_MEM_METER (parent);
   gsize size = gst_buffer_get_size (buffer);
-  GstMemBudgetMember *member;
+  GstMemBudgetMember *member = gst_mem_meter_wait (self, size);
 
-  if (!gst_mem_meter_wait (self, size, &member)) {
+  if (!member) {
     GST_DEBUG_OBJECT (self, "flushing, dropping %" G_GSIZE_FORMAT " bytes",
         size);
     gst_buffer_unref (buffer);
@@ -547,10 +544,10 @@ gst_mem_meter_chain_list (GstPad * pad, GstObject * parent,
   GstMemMeter *self = GST_MEM_METER (parent);
   gsize size = gst_buffer_list_calculate_size (list);
   guint n = gst_buffer_list_length (list);
-  GstMemBudgetMember *member;
-
   /* The list passes as a whole, so it waits as a whole. */
-  if (!gst_mem_meter_wait (self, size, &member)) {
+  GstMemBudgetMember *member = gst_mem_meter_wait (self, size);
+
+  if (!member) {
     gst_buffer_list_unref (list);
     return GST_FLOW_FLUSHING;
   }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "gstpngidatinflater.h"
+#include "gstpngchunk.h"
 #include "gstpngrestartmarker.h"
 #include "gstpngsegmentdecoder.h"
 
@@ -19,12 +20,11 @@
 
 /* Largest stored block deflate allows; one block per rewritten IDAT. */
 #define STORED_MAX 65535
-#define CHUNK_HEADER_BYTES 8
+#define CHUNK_HEADER_BYTES GST_PNG_CHUNK_HEADER_BYTES
 #define STORED_HEADER_BYTES 5
-#define CRC_BYTES 4
+#define CRC_BYTES GST_PNG_CHUNK_CRC_BYTES
 G_STATIC_ASSERT (GST_PNG_IDAT_BLOCK_BYTES ==
     CHUNK_HEADER_BYTES + STORED_HEADER_BYTES + STORED_MAX + CRC_BYTES);
-#define PNG_CHUNK_LENGTH_MAX 0x7fffffffu
 /* ancillary chunks up to this size keep their buffer for the next one */
 #define ANCILLARY_KEPT_BYTES (64 * 1024)
 /* restart-marker segments larger than these are inflated here, in turn */
@@ -69,11 +69,11 @@ struct _GstPngIdatInflater
    * mARK, and all after it, are inflated here from where the last good one
    * ended (raw deflate primed with its history, Adler-32 kept here). */
   GstPngSegmentDecoder *segments;
+  guint threads;                /* > 1: segments go to the workers */
+  GstPngSegment *using;         /* being given to libpng */
   guint8 ihdr[13];
   gboolean have_ihdr;
-  guint8 plte[768];
-  gsize plte_len;
-  guint8 *capture;              /* IHDR or PLTE data being passed on */
+  guint8 *capture;              /* IHDR data being passed on */
   gsize capture_len;
   gboolean marker_seen;
   gboolean have_marker;
@@ -102,24 +102,6 @@ struct _GstPngIdatInflater
 static const guint8 zlib_header_chunk[] = {
   0, 0, 0, 2, 'I', 'D', 'A', 'T', 0x78, 0x01, 0, 0, 0, 0
 };
-
-/* PNG numbers are big-endian and anywhere in a buffer: no aligned loads */
-static guint32
-read_be32 (const guint8 * p)
-{
-  guint32 v;
-
-  memcpy (&v, p, 4);
-  return GUINT32_FROM_BE (v);
-}
-
-static void
-write_be32 (guint8 * p, guint32 host)
-{
-  guint32 v = GUINT32_TO_BE (host);
-
-  memcpy (p, &v, 4);
-}
 
 GstPngIdatInflater *
 gst_png_idat_inflater_new (gsize ancillary_max)
@@ -162,7 +144,6 @@ gst_png_idat_inflater_reset (GstPngIdatInflater * inflater)
   inflater->consumed = 0;
   drop_segments (inflater);
   inflater->have_ihdr = FALSE;
-  inflater->plte_len = 0;
   inflater->capture = NULL;
   inflater->marker_seen = FALSE;
   inflater->have_marker = FALSE;
@@ -194,13 +175,21 @@ void
 gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
     guint threads)
 {
-  if (inflater->segments
-      && gst_png_segment_decoder_n_workers (inflater->segments) == threads)
+  inflater->threads = threads;
+  /* workers are kept through images given one thread, for the next */
+  if (threads <= 1 || (inflater->segments
+          && gst_png_segment_decoder_n_workers (inflater->segments) ==
+          threads))
     return;
   drop_segments (inflater);
   gst_png_segment_decoder_free (inflater->segments);
-  inflater->segments = threads > 1 ?
-      gst_png_segment_decoder_new (threads) : NULL;
+  inflater->segments = gst_png_segment_decoder_new (threads);
+}
+
+gboolean
+gst_png_idat_inflater_is_segmented (GstPngIdatInflater * inflater)
+{
+  return inflater->segmented && !inflater->resumed;
 }
 
 guint8 *
@@ -249,7 +238,7 @@ flush_block (GstPngIdatInflater * inflater, GstPngIdatForward forward,
 
   if (n == 0)
     return;
-  write_be32 (b, STORED_HEADER_BYTES + n);
+  gst_png_write_be32 (b, STORED_HEADER_BYTES + n);
   memcpy (b + 4, "IDAT", 4);
   b[8] = 0;                     /* not final, stored; padding to the byte */
   b[9] = n & 0xff;
@@ -274,7 +263,7 @@ forward_stream_end (GstPngIdatInflater * inflater, GstPngIdatForward forward,
 
   /* with segments, libpng's stream differs from the original: its own
    * Adler-32 is kept beside */
-  write_be32 (end + 13, inflater->segmented ? inflater->out_adler :
+  gst_png_write_be32 (end + 13, inflater->segmented ? inflater->out_adler :
       inflater->zstream.crc);
   forward (user_data, end, sizeof (end));
 }
@@ -324,7 +313,7 @@ take_trailer (GstPngIdatInflater * inflater, GstPngIdatForward forward,
       inflater->trailer + inflater->trailer_fill, 4 - inflater->trailer_fill);
   if (inflater->trailer_fill < 4)
     return TRUE;
-  if (read_be32 (inflater->trailer) != inflater->adler) {
+  if (gst_png_read_be32 (inflater->trailer) != inflater->adler) {
     g_snprintf (error, error_size, "IDAT: %s",
         isal_reason (ISAL_INCORRECT_CHECKSUM));
     return FALSE;
@@ -399,6 +388,9 @@ drop_segments (GstPngIdatInflater * inflater)
     gst_png_segment_decoder_discard (inflater->segments);
   gst_png_segment_free (inflater->gathering);
   inflater->gathering = NULL;
+  /* left by a forward callback that did not return */
+  gst_png_segment_free (inflater->using);
+  inflater->using = NULL;
 }
 
 static void
@@ -424,8 +416,8 @@ start_segments (GstPngIdatInflater * inflater)
 {
   GstPngSegmentDecoder *d = inflater->segments;
 
-  if (!d || !inflater->have_marker || !gst_png_segment_decoder_set_header (d,
-          inflater->ihdr, inflater->plte, inflater->plte_len))
+  if (!d || inflater->threads <= 1 || !inflater->have_marker
+      || !gst_png_segment_decoder_set_header (d, inflater->ihdr))
     return;
   if ((guint64) gst_png_restart_marker_rows (&inflater->marker, 0) *
       gst_png_segment_decoder_row_bytes (d) > SEGMENT_DATA_MAX)
@@ -451,6 +443,25 @@ go_sequential (GstPngIdatInflater * inflater, guint32 index)
   inflater->resumed = TRUE;
 }
 
+/* Passes on a segment's rows in stored blocks, as inflate_idat() passes
+ * on what it inflates (a forward callback may take the block). */
+static void
+forward_rows (GstPngIdatInflater * inflater, const guint8 * rows, gsize len,
+    GstPngIdatForward forward, gpointer user_data)
+{
+  while (len > 0 && !inflater->interrupted) {
+    guint n = MIN (len, STORED_MAX - inflater->block_fill);
+
+    memcpy (inflater->block + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES +
+        inflater->block_fill, rows, n);
+    inflater->block_fill += n;
+    rows += n;
+    len -= n;
+    if (inflater->block_fill == STORED_MAX)
+      flush_block (inflater, forward, user_data);
+  }
+}
+
 static gboolean
 use_segment (GstPngIdatInflater * inflater, GstPngSegment * segment,
     GstPngIdatForward forward, gpointer user_data, gchar * error,
@@ -462,7 +473,8 @@ use_segment (GstPngIdatInflater * inflater, GstPngSegment * segment,
     return inflate_idat (inflater, segment->compressed,
         segment->compressed_len, forward, user_data, error, error_size);
 
-  forward (user_data, segment->out, segment->out_len);
+  forward_rows (inflater, segment->out, segment->data_len, forward,
+      user_data);
   inflater->adler = adler_combine (inflater->adler, segment->adler,
       segment->data_len);
   inflater->out_adler = adler_combine (inflater->out_adler,
@@ -475,6 +487,7 @@ use_segment (GstPngIdatInflater * inflater, GstPngSegment * segment,
         isal_reason (ISAL_INCORRECT_CHECKSUM));
     return FALSE;
   }
+  flush_block (inflater, forward, user_data);
   forward_stream_end (inflater, forward, user_data);
   inflater->stream_ended = TRUE;
   return TRUE;
@@ -490,7 +503,9 @@ use_oldest_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
 
   if (!segment)
     return TRUE;
+  inflater->using = segment;
   ok = use_segment (inflater, segment, forward, user_data, error, error_size);
+  inflater->using = NULL;
   gst_png_segment_free (segment);
   return ok;
 }
@@ -549,11 +564,13 @@ submit_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   GstPngSegmentDecoder *d = inflater->segments;
   gboolean ok = TRUE;
 
-  inflater->gathering = NULL;
+  /* the segment stays in `gathering` (freed by a reset) while a forward
+   * callback may not return */
   if (gst_png_segment_decoder_in_flight (d) >=
       gst_png_segment_decoder_n_workers (d))
     ok = use_oldest_segment (inflater, forward, user_data, error, error_size);
   if (ok && inflater->segmented && !inflater->resumed) {
+    inflater->gathering = NULL;
     gst_png_segment_decoder_submit (d, segment);
     return TRUE;
   }
@@ -563,6 +580,7 @@ submit_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   if (ok)
     ok = inflate_idat (inflater, segment->compressed,
         segment->compressed_len, forward, user_data, error, error_size);
+  inflater->gathering = NULL;
   gst_png_segment_free (segment);
   return ok;
 }
@@ -582,7 +600,7 @@ note_marker (GstPngIdatInflater * inflater, const guint8 * data, gsize len)
   inflater->marker_seen = TRUE;
   inflater->have_marker = inflater->have_ihdr &&
       gst_png_restart_marker_parse (&inflater->marker, data, len,
-      read_be32 (inflater->ihdr + 4), inflater->ihdr[12] != 0, &why);
+      gst_png_read_be32 (inflater->ihdr + 4), inflater->ihdr[12] != 0, &why);
 }
 
 /* A complete chunk header: decides whether the chunk is inflated here or
@@ -592,13 +610,13 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     gpointer user_data, gchar * error, gsize error_size)
 {
   const guint8 *type = inflater->header + 4;
-  guint32 length = read_be32 (inflater->header);
+  guint32 length = gst_png_read_be32 (inflater->header);
 
   inflater->crc = crc32_gzip_refl (0, (guint8 *) type, 4);
   inflater->left = length;
   inflater->check_crc = TRUE;
   if (memcmp (type, "IDAT", 4) == 0) {
-    if (length > PNG_CHUNK_LENGTH_MAX) {
+    if (length > GST_PNG_CHUNK_LENGTH_MAX) {
       g_snprintf (error, error_size, "IDAT: chunk length out of range");
       return FALSE;
     }
@@ -628,9 +646,6 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   if (memcmp (type, "IHDR", 4) == 0 && length == sizeof (inflater->ihdr)) {
     inflater->capture = inflater->ihdr;
     inflater->have_ihdr = TRUE;
-  } else if (memcmp (type, "PLTE", 4) == 0 && length <= 768) {
-    inflater->capture = inflater->plte;
-    inflater->plte_len = length;
   }
   inflater->capture_len = 0;
   inflater->is_iend = memcmp (type, "IEND", 4) == 0;
@@ -660,7 +675,7 @@ end_ancillary (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   gchar name[5], message[64];
 
   inflater->crc = crc32_gzip_refl (inflater->crc, chunk->data, data_len);
-  if (read_be32 (chunk->data + data_len) != inflater->crc) {
+  if (gst_png_read_be32 (chunk->data + data_len) != inflater->crc) {
     chunk_name (inflater->header + 4, name);
     g_snprintf (message, sizeof (message), "%s: CRC error; chunk dropped",
         name);
@@ -709,7 +724,7 @@ crc_matches (GstPngIdatInflater * inflater, gchar * error, gsize error_size)
 {
   gchar name[5];
 
-  if (read_be32 (inflater->crc_bytes) == inflater->crc)
+  if (gst_png_read_be32 (inflater->crc_bytes) == inflater->crc)
     return TRUE;
   chunk_name (inflater->header + 4, name);
   g_snprintf (error, error_size, "%s: CRC error", name);
@@ -878,6 +893,12 @@ void
 gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
     guint threads)
 {
+}
+
+gboolean
+gst_png_idat_inflater_is_segmented (GstPngIdatInflater * inflater)
+{
+  return FALSE;
 }
 
 #endif /* HAVE_ISAL */

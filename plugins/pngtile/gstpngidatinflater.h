@@ -62,6 +62,12 @@ gsize gst_png_idat_inflater_held_bytes (GstPngIdatInflater * inflater);
 void gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
     guint threads);
 
+/* TRUE while the current image's segments go to the workers: nothing is
+ * then left to inflate ahead of libpng, and a thread running the inflater
+ * would only add a hand-over per block. */
+gboolean gst_png_idat_inflater_is_segmented (GstPngIdatInflater *
+    inflater);
+
 /* Size of the block a rewritten IDAT is built in: chunk header, stored
  * block header, 65535 inflated bytes, CRC. */
 #define GST_PNG_IDAT_BLOCK_BYTES (8 + 5 + 65535 + 4)

@@ -12,17 +12,14 @@
 #include "config.h"
 #endif
 
-#include <setjmp.h>
 #include <string.h>
-#include <png.h>
 
+#include "gstpngchunk.h"
 #include "gstpngsegmentdecoder.h"
 
 #ifdef HAVE_ISAL
 
 #include <isa-l/igzip_lib.h>
-
-#define CHUNK_OVERHEAD (8 + 5 + 4)      /* chunk header, stored header, CRC */
 
 struct _GstPngSegmentDecoder
 {
@@ -33,22 +30,9 @@ struct _GstPngSegmentDecoder
   GQueue in_flight;
 
   /* the image, read by workers while segments are in flight */
-  guint8 ihdr[13];
-  guint8 plte[768];
-  gsize plte_len;
   gsize row_bytes;              /* with the filter byte */
+  gsize bpp;                    /* bytes per pixel, at least 1 */
 };
-
-static const guint8 png_signature[8] = { 137, 80, 78, 71, 13, 10, 26, 10 };
-
-static void
-write_be32 (guint8 * p, guint32 v)
-{
-  p[0] = v >> 24;
-  p[1] = v >> 16;
-  p[2] = v >> 8;
-  p[3] = v;
-}
 
 void
 gst_png_segment_free (GstPngSegment * segment)
@@ -59,76 +43,6 @@ gst_png_segment_free (GstPngSegment * segment)
   g_free (segment->out);
   g_free (segment->history);
   g_free (segment);
-}
-
-/* --- stored-block IDAT chunks --- */
-
-static gsize
-stored_chunks_size (gsize data_len)
-{
-  gsize n = (data_len + GST_PNG_SEGMENT_STORED_MAX - 1) /
-      GST_PNG_SEGMENT_STORED_MAX;
-
-  return data_len + n * CHUNK_OVERHEAD;
-}
-
-/* Writes the chunk and block headers around @data_len bytes laid out in
- * stored chunks at @out (their CRCs are zero: libpng is told not to check
- * them, the original chunks are checked instead). */
-static void
-frame_stored_chunks (guint8 * out, gsize data_len)
-{
-  while (data_len > 0) {
-    guint n = MIN (data_len, GST_PNG_SEGMENT_STORED_MAX);
-
-    write_be32 (out, n + 5);
-    memcpy (out + 4, "IDAT", 4);
-    out[8] = 0;
-    out[9] = n & 0xff;
-    out[10] = n >> 8;
-    out[11] = ~n & 0xff;
-    out[12] = (~n >> 8) & 0xff;
-    memset (out + 13 + n, 0, 4);
-    out += n + CHUNK_OVERHEAD;
-    data_len -= n;
-  }
-}
-
-/* Where byte @offset of the data lives in stored chunks. */
-static inline gsize
-stored_position (gsize offset)
-{
-  return offset / GST_PNG_SEGMENT_STORED_MAX * (GST_PNG_SEGMENT_STORED_MAX +
-      CHUNK_OVERHEAD) + 13 + offset % GST_PNG_SEGMENT_STORED_MAX;
-}
-
-static void
-stored_write (guint8 * out, gsize offset, const guint8 * bytes, gsize len)
-{
-  while (len > 0) {
-    gsize room = GST_PNG_SEGMENT_STORED_MAX -
-        offset % GST_PNG_SEGMENT_STORED_MAX, n = MIN (room, len);
-
-    memcpy (out + stored_position (offset), bytes, n);
-    offset += n;
-    bytes += n;
-    len -= n;
-  }
-}
-
-static guint32
-stored_adler (const guint8 * out, gsize data_len)
-{
-  guint32 adler = 1;
-
-  while (data_len > 0) {
-    guint n = MIN (data_len, GST_PNG_SEGMENT_STORED_MAX);
-
-    adler = isal_adler32 (adler, out + 13, n);
-    out += n + CHUNK_OVERHEAD;
-    data_len -= n;
-  }
-  return adler;
 }
 
 /* --- inflating --- */
@@ -199,8 +113,7 @@ check_segment_end (GstPngSegment * segment, struct inflate_state *z)
       return invalid (segment, "the last segment is not followed by "
           "exactly the Adler-32");
     gst_png_deflate_take_leftover (z, t, 4);
-    segment->trailer = ((guint32) t[0] << 24) | (t[1] << 16) | (t[2] << 8) |
-        t[3];
+    segment->trailer = gst_png_read_be32 (t);
     return TRUE;
   }
   if (z->block_state == ISAL_BLOCK_FINISH
@@ -219,7 +132,8 @@ check_segment_end (GstPngSegment * segment, struct inflate_state *z)
   return TRUE;
 }
 
-/* Inflates the segment into @data (data_len bytes) with an empty history. */
+/* Inflates the segment into @data (data_len bytes) with an empty
+ * history. */
 static gboolean
 inflate_segment (GstPngSegment * segment, guint8 * data)
 {
@@ -245,149 +159,150 @@ inflate_segment (GstPngSegment * segment, guint8 * data)
   return TRUE;
 }
 
-/* --- unfiltering with libpng --- */
+/* --- unfiltering --- */
 
-typedef struct
+static inline guint8
+paeth (guint8 a, guint8 b, guint8 c)
 {
-  GstPngSegment *segment;
-  gsize row_bytes;
-  guint32 rows_seen;
-  jmp_buf jump;
-} Unfilter;
+  gint p = a + b - c, pa = ABS (p - a), pb = ABS (p - b), pc = ABS (p - c);
 
-static void
-unfilter_error (png_structp png, png_const_charp msg)
-{
-  Unfilter *u = png_get_error_ptr (png);
-
-  invalid (u->segment, msg);
-  longjmp (u->jump, 1);
+  if (pa <= pb && pa <= pc)
+    return a;
+  return pb <= pc ? b : c;
 }
 
-static void
-unfilter_warning (png_structp png, png_const_charp msg)
+/* unrolled for a constant pixel size, so that a[] and c[] are registers */
+#define PIXEL_BYTES _Pragma ("GCC unroll 8")
+
+/* Undoes @filter on one row of @len bytes (after its filter byte) in
+ * place, PNG specification clause 9; @b is the row above, unfiltered
+ * (zeros above the image's first). The bytes of the pixel to the left and
+ * above-left are kept in registers, @bpp being a constant where this is
+ * inlined: a loop reading them back from the row would wait on each
+ * store, and most photo rows are filtered Average or Paeth. */
+static G_ALWAYS_INLINE inline gboolean
+unfilter_bytes (guint8 * x, const guint8 * b, gsize len, guint8 filter,
+    const gsize bpp)
 {
+  guint8 a[8] = { 0 }, c[8] = { 0 };
+  gsize i, j;
+
+  switch (filter) {
+    case 0:
+      break;
+    case 1:
+      for (i = 0; i < len; i += bpp)
+        PIXEL_BYTES
+        for (j = 0; j < bpp; j++)
+          a[j] = x[i + j] += a[j];
+      break;
+    case 2:
+      for (i = 0; i < len; i++)
+        x[i] += b[i];
+      break;
+    case 3:
+      for (i = 0; i < len; i += bpp)
+        PIXEL_BYTES
+        for (j = 0; j < bpp; j++)
+          a[j] = x[i + j] += (a[j] + b[i + j]) >> 1;
+      break;
+    case 4:
+      for (i = 0; i < len; i += bpp)
+        PIXEL_BYTES
+        for (j = 0; j < bpp; j++) {
+          guint8 up = b[i + j];
+
+          a[j] = x[i + j] += paeth (a[j], up, c[j]);
+          c[j] = up;
+        }
+      break;
+    default:
+      return FALSE;
+  }
+  return TRUE;
 }
 
-static void
-unfilter_info (png_structp png, png_infop info)
-{
-  png_start_read_image (png);
-}
-
-static void
-unfilter_row (png_structp png, png_bytep row, png_uint_32 row_num, int pass)
-{
-  Unfilter *u = png_get_progressive_ptr (png);
-  static const guint8 none = 0;
-  gsize at = (gsize) row_num * u->row_bytes;
-
-  if (!row || row_num >= u->segment->rows)
-    return;
-  stored_write (u->segment->out, at, &none, 1);
-  stored_write (u->segment->out, at + 1, row, u->row_bytes - 1);
-  u->rows_seen++;
-}
-
-static void
-feed_chunk (png_structp png, png_infop info, const gchar * type,
-    const guint8 * data, guint32 len)
-{
-  guint8 head[8], crc[4] = { 0, 0, 0, 0 };
-
-  write_be32 (head, len);
-  memcpy (head + 4, type, 4);
-  png_process_data (png, info, head, 8);
-  if (len)
-    png_process_data (png, info, (guint8 *) data, len);
-  png_process_data (png, info, crc, 4);
-}
-
-/* A PNG of the segment's rows alone, through libpng with no
- * transformations: its rows are the unfiltered rows of the image. */
-static void
-feed_synthetic_png (GstPngSegmentDecoder * d, png_structp png,
-    png_infop info, GstPngSegment * segment, guint8 * data_chunks)
-{
-  guint8 ihdr[13], end[] = { 1, 0, 0, 0xff, 0xff, 0, 0, 0, 0 };
-  static const guint8 zlib_header[] = { 0x78, 0x01 };
-
-  memcpy (ihdr, d->ihdr, 13);
-  write_be32 (ihdr + 4, segment->rows);
-  png_process_data (png, info, (guint8 *) png_signature, 8);
-  feed_chunk (png, info, "IHDR", ihdr, 13);
-  if (d->plte_len)
-    feed_chunk (png, info, "PLTE", d->plte, d->plte_len);
-  feed_chunk (png, info, "IDAT", zlib_header, 2);
-  png_process_data (png, info, data_chunks,
-      stored_chunks_size (segment->data_len));
-  write_be32 (end + 5, segment->adler);
-  feed_chunk (png, info, "IDAT", end, sizeof (end));
-  feed_chunk (png, info, "IEND", NULL, 0);
-}
-
+/* One filtered row (filter byte first); it becomes a None row. */
 static gboolean
-unfilter_segment (GstPngSegmentDecoder * d, GstPngSegment * segment,
-    guint8 * data_chunks)
+unfilter_row (guint8 * row, const guint8 * prev, gsize len, gsize bpp)
 {
-  Unfilter u = { segment, d->row_bytes, 0 };
-  png_structp png;
-  png_infop info;
-  volatile gboolean ok = FALSE;
+  guint8 *x = row + 1, filter = row[0];
+  const guint8 *b = prev + 1;
+  gboolean ok;
 
-  png = png_create_read_struct (PNG_LIBPNG_VER_STRING, &u, unfilter_error,
-      unfilter_warning);
-  info = png ? png_create_info_struct (png) : NULL;
-  if (!info) {
-    png_destroy_read_struct (&png, NULL, NULL);
-    return invalid (segment, "out of memory for a libpng reader");
+  /* a row is whole pixels, of 1 (bit depths below 8) to 8 bytes */
+  switch (bpp) {
+    case 1:
+      ok = unfilter_bytes (x, b, len, filter, 1);
+      break;
+    case 2:
+      ok = unfilter_bytes (x, b, len, filter, 2);
+      break;
+    case 3:
+      ok = unfilter_bytes (x, b, len, filter, 3);
+      break;
+    case 4:
+      ok = unfilter_bytes (x, b, len, filter, 4);
+      break;
+    case 6:
+      ok = unfilter_bytes (x, b, len, filter, 6);
+      break;
+    case 8:
+      ok = unfilter_bytes (x, b, len, filter, 8);
+      break;
+    default:
+      g_return_val_if_reached (FALSE);
   }
-  if (setjmp (u.jump) == 0) {
-    png_set_progressive_read_fn (png, &u, unfilter_info, unfilter_row, NULL);
-    png_set_user_limits (png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
-    png_set_crc_action (png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
-    feed_synthetic_png (d, png, info, segment, data_chunks);
-    ok = u.rows_seen == segment->rows ||
-        invalid (segment, "libpng did not return every row");
-  }
-  png_destroy_read_struct (&png, &info, NULL);
+  row[0] = 0;
   return ok;
 }
 
+/* Unfilters the segment's rows in place, taking the Adler-32 of each
+ * while it is in the cache. A segment's first row is filtered None or Sub
+ * (checked), or starts the image: the row above it counts as zeros. */
+static gboolean
+unfilter_segment (GstPngSegmentDecoder * d, GstPngSegment * segment)
+{
+  gsize row_bytes = d->row_bytes, len = row_bytes - 1;
+  guint8 *row = segment->out, *zeros = g_malloc0 (row_bytes);
+  const guint8 *prev = zeros;
+  guint32 r, adler = 1;
+  gboolean ok = TRUE;
+
+  for (r = 0; r < segment->rows && ok; r++) {
+    ok = unfilter_row (row, prev, len, d->bpp) ||
+        invalid (segment, "a row has an unknown filter type");
+    adler = isal_adler32 (adler, row, row_bytes);
+    prev = row;
+    row += row_bytes;
+  }
+  g_free (zeros);
+  segment->out_adler = adler;
+  return ok;
+}
+
+/* Inflated flat (ISA-L's fastest path), its last 32 KiB kept for a
+ * sequential fallback after it, then unfiltered in place: while it runs,
+ * and until it is passed on, a segment holds its compressed data and its
+ * rows. */
 static void
 decode_segment (GstPngSegmentDecoder * d, GstPngSegment * segment)
 {
-  gsize size = stored_chunks_size (segment->data_len);
-  guint8 *chunks = g_try_malloc (size), *data = g_try_malloc (size);
-  gsize i, n = segment->data_len;
+  gsize n = segment->data_len;
 
   segment->valid = TRUE;
-  if (!chunks || !data) {
+  segment->out = g_try_malloc (n);
+  if (!segment->out) {
     invalid (segment, "out of memory for the segment");
-    goto out;
+    return;
   }
-  /* inflated flat (ISA-L's fastest path), then framed for libpng */
-  if (!inflate_segment (segment, data))
-    goto out;
-  segment->adler = isal_adler32 (1, data, n);
-  segment->history_len = MIN (n, GST_PNG_SEGMENT_HISTORY);
-  segment->history = g_memdup2 (data + n - segment->history_len,
-      segment->history_len);
-  for (i = 0; i < n; i += GST_PNG_SEGMENT_STORED_MAX)
-    stored_write (chunks, i, data + i, MIN (GST_PNG_SEGMENT_STORED_MAX,
-            n - i));
-  frame_stored_chunks (chunks, n);
-  /* the rows are written over the flat copy, now unused */
-  segment->out = data;
-  data = NULL;
-  frame_stored_chunks (segment->out, n);
-  if (!unfilter_segment (d, segment, chunks))
-    goto out;
-  segment->out_len = size;
-  segment->out_adler = stored_adler (segment->out, n);
-out:
-  g_free (chunks);
-  g_free (data);
+  if (inflate_segment (segment, segment->out)) {
+    segment->adler = isal_adler32 (1, segment->out, n);
+    segment->history_len = MIN (n, GST_PNG_SEGMENT_HISTORY);
+    segment->history = g_memdup2 (segment->out + n - segment->history_len,
+        segment->history_len);
+    unfilter_segment (d, segment);
+  }
   if (!segment->valid) {
     g_free (segment->out);
     segment->out = NULL;
@@ -440,23 +355,19 @@ gst_png_segment_decoder_n_workers (GstPngSegmentDecoder * d)
 
 gboolean
 gst_png_segment_decoder_set_header (GstPngSegmentDecoder * d,
-    const guint8 * ihdr, const guint8 * plte, gsize plte_len)
+    const guint8 * ihdr)
 {
   static const guint8 channels[7] = { 1, 0, 3, 1, 2, 0, 4 };
-  guint32 width = ((guint32) ihdr[0] << 24) | (ihdr[1] << 16) |
-      (ihdr[2] << 8) | ihdr[3];
+  guint32 width = gst_png_read_be32 (ihdr);
   guint depth = ihdr[8], type = ihdr[9];
 
   g_return_val_if_fail (g_queue_is_empty (&d->in_flight), FALSE);
   if (type > 6 || channels[type] == 0 || ihdr[10] || ihdr[11] || ihdr[12]
       || (depth != 1 && depth != 2 && depth != 4 && depth != 8
-          && depth != 16) || width == 0 || width > PNG_UINT_31_MAX
-      || plte_len > sizeof (d->plte) || (type == 3 && plte_len == 0))
+          && depth != 16) || width == 0 || width > GST_PNG_CHUNK_LENGTH_MAX)
     return FALSE;
-  memcpy (d->ihdr, ihdr, 13);
-  memcpy (d->plte, plte, plte_len);
-  d->plte_len = plte_len;
   d->row_bytes = ((guint64) width * channels[type] * depth + 7) / 8 + 1;
+  d->bpp = MAX (channels[type] * depth / 8, 1);
   return TRUE;
 }
 
@@ -525,9 +436,8 @@ gst_png_segment_decoder_held_bytes (GstPngSegmentDecoder * d)
   for (l = d->in_flight.head; l; l = l->next) {
     GstPngSegment *segment = l->data;
 
-    /* while decoded: compressed, inflated and rewritten bytes */
-    bytes += segment->compressed_len + 2 * stored_chunks_size ((gsize)
-        segment->rows * d->row_bytes);
+    /* compressed and inflated bytes */
+    bytes += segment->compressed_len + (gsize) segment->rows * d->row_bytes;
   }
   g_mutex_unlock (&d->lock);
   return bytes;

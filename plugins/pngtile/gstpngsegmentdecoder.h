@@ -9,20 +9,20 @@
 
 G_BEGIN_DECLS
 
-/* Bytes of rewritten IDAT per stored block in a segment's output. */
-#define GST_PNG_SEGMENT_STORED_MAX 65535
 #define GST_PNG_SEGMENT_HISTORY 32768
 
 /* One segment of an image with restart markers: one IDAT chunk's data in,
  * its rows out. A worker inflates the chunk with an empty history, checks
  * that it holds exactly its rows (and ends with a full flush, or with the
- * final block and the Adler-32 if it is the last), unfilters the rows with
- * a libpng reader of its own over a synthetic header (the image's IHDR
- * with the segment's height, and its PLTE) and writes them out as
- * filter-None rows in IDAT chunks of stored blocks: libpng reading the
- * image then only copies them and applies its transformations, with the
- * previous row it holds being the true one, so that a later segment that
- * fails can be continued from the real compressed data. */
+ * final block and the Adler-32 if it is the last) and unfilters the rows
+ * in place into filter-None rows, which the inflater passes on in stored
+ * blocks as it passes on what it inflates: libpng reading the image then
+ * only copies them and applies its transformations, with the previous row
+ * it holds being the true one, so that a later segment that fails can be
+ * continued from the real compressed data. Unfiltering is the PNG
+ * specification's arithmetic on bytes, which libpng does the same way, so
+ * the pixels are the same; what the rows mean (bit depth, palette,
+ * transparency) is left to libpng. */
 typedef struct {
   /* set before submitting */
   guint32 index;                /* 0: starts with the zlib header */
@@ -34,8 +34,7 @@ typedef struct {
   /* set by the worker */
   gboolean valid;               /* FALSE: decode this one sequentially */
   gchar why[128];
-  guint8 *out;                  /* IDAT chunks of stored blocks */
-  gsize out_len;
+  guint8 *out;                  /* the rows filtered None, data_len bytes */
   gsize data_len;               /* filtered bytes: rows x (rowbytes + 1) */
   guint32 adler;                /* Adler-32 of the inflated bytes alone */
   guint32 out_adler;            /* Adler-32 of the rewritten rows alone */
@@ -56,11 +55,10 @@ GstPngSegmentDecoder *gst_png_segment_decoder_new (guint n_workers);
 void gst_png_segment_decoder_free (GstPngSegmentDecoder * decoder);
 guint gst_png_segment_decoder_n_workers (GstPngSegmentDecoder * decoder);
 
-/* The image's IHDR data (13 bytes) and PLTE data (NULL, 0 without one);
- * only while no segment is in flight. FALSE when the header is not one a
- * segment can be decoded for. */
+/* The image's IHDR data (13 bytes); only while no segment is in flight.
+ * FALSE when the header is not one a segment can be decoded for. */
 gboolean gst_png_segment_decoder_set_header (GstPngSegmentDecoder * decoder,
-    const guint8 * ihdr, const guint8 * plte, gsize plte_len);
+    const guint8 * ihdr);
 /* Filtered bytes of one row of the image set by set_header, with the
  * filter byte. */
 gsize gst_png_segment_decoder_row_bytes (GstPngSegmentDecoder * decoder);

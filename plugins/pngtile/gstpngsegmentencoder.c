@@ -2,13 +2,27 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * Locking: `lock` guards the queue of jobs and each job's `done`. Only one
- * thread waits: the caller of pop() or discard() (pngtileenc's streaming
- * thread, or its state change once streaming has stopped), on `done_cond`,
- * for the oldest job (pop) or every job (discard) to be done. A worker sets
- * `done` and broadcasts after it has encoded its segment; encoding always
- * ends, in the time one segment takes at most, sooner when cancelled. So no
- * wait outlives the work in flight, and nothing else needs to wake it.
+ * Segments are written by the thread that finishes them, not by the one
+ * that submits them: the submitting thread (pngtileenc's streaming thread)
+ * is the one upstream's work also runs on, so writing there (which in
+ * pngtileenc means pushing downstream) would queue that work behind the
+ * writes and leave the workers waiting for rows. The worker that finishes
+ * the oldest segment writes it, and every later one already done; a worker
+ * that finishes while another thread is writing leaves its segment to that
+ * thread, which looks at the head of the queue again before it stops. So
+ * the writes stay in order and one at a time.
+ *
+ * Locking: `lock` guards the queue of jobs, each job's `done`, `writing`
+ * and `stopped`; the write function runs with it dropped, and its job stays
+ * at the head of the queue until it returns. Threads wait on `done_cond`:
+ * the caller of wait(), for the queue to get down to its bound (each write
+ * pops a job and broadcasts; a failed write sets `stopped` and
+ * broadcasts); the caller of discard(), for every job to be done and
+ * nothing to be written (a worker broadcasts when it has encoded its
+ * segment, the writing thread when it stops writing). Encoding always ends,
+ * in the time one segment takes at most, sooner when cancelled; a write
+ * takes as long as downstream takes to accept it, which a flush or a state
+ * change ends. Nothing else needs to wake these waits.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -26,9 +40,42 @@ struct _GstPngSegmentEncoder
 {
   GMutex lock;
   GCond done_cond;
-  GQueue jobs;                  /* of Job, oldest first */
+  GQueue jobs;                  /* of Job, oldest first: not yet written */
   GThreadPool *workers;         /* NULL: encode on the submitting thread */
+  GstPngSegmentWriteFunc write;
+  gpointer user_data;
+  gboolean writing;             /* a thread is writing the head of jobs */
+  gboolean stopped;             /* a write failed, or discard() runs */
 };
+
+/* Writes the done jobs at the head of the queue, in order, unless another
+ * thread is writing already. Called with the lock held, by a thread that
+ * has just finished a segment. */
+static void
+write_done_locked (GstPngSegmentEncoder * encoder)
+{
+  Job *job;
+
+  if (encoder->writing)
+    return;
+  encoder->writing = TRUE;
+  while (!encoder->stopped && (job = g_queue_peek_head (&encoder->jobs))
+      && job->done) {
+    gboolean ok;
+
+    g_mutex_unlock (&encoder->lock);
+    ok = encoder->write (job->segment, encoder->user_data);
+    g_mutex_lock (&encoder->lock);
+    g_queue_pop_head (&encoder->jobs);
+    gst_png_writer_segment_free (job->segment);
+    g_free (job);
+    if (!ok)
+      encoder->stopped = TRUE;
+    g_cond_broadcast (&encoder->done_cond);
+  }
+  encoder->writing = FALSE;
+  g_cond_broadcast (&encoder->done_cond);
+}
 
 static void
 gst_png_segment_encoder_work (gpointer data, gpointer user_data)
@@ -40,17 +87,20 @@ gst_png_segment_encoder_work (gpointer data, gpointer user_data)
   g_mutex_lock (&encoder->lock);
   job->done = TRUE;
   g_cond_broadcast (&encoder->done_cond);
+  write_done_locked (encoder);
   g_mutex_unlock (&encoder->lock);
 }
 
 GstPngSegmentEncoder *
-gst_png_segment_encoder_new (void)
+gst_png_segment_encoder_new (GstPngSegmentWriteFunc write, gpointer user_data)
 {
   GstPngSegmentEncoder *encoder = g_new0 (GstPngSegmentEncoder, 1);
 
   g_mutex_init (&encoder->lock);
   g_cond_init (&encoder->done_cond);
   g_queue_init (&encoder->jobs);
+  encoder->write = write;
+  encoder->user_data = user_data;
   return encoder;
 }
 
@@ -97,36 +147,34 @@ gst_png_segment_encoder_submit (GstPngSegmentEncoder * encoder,
   Job *job = g_new0 (Job, 1);
 
   job->segment = segment;
-  if (!encoder->workers) {
+  if (!encoder->workers)
     gst_png_writer_segment_encode (segment);
-    job->done = TRUE;
-  }
   g_mutex_lock (&encoder->lock);
   g_queue_push_tail (&encoder->jobs, job);
+  if (!encoder->workers) {
+    job->done = TRUE;
+    write_done_locked (encoder);
+  }
   g_mutex_unlock (&encoder->lock);
   if (encoder->workers)
     g_thread_pool_push (encoder->workers, job, NULL);
 }
 
-GstPngWriterSegment *
-gst_png_segment_encoder_pop (GstPngSegmentEncoder * encoder, gboolean wait)
+gboolean
+gst_png_segment_encoder_wait (GstPngSegmentEncoder * encoder, guint keep)
 {
-  GstPngWriterSegment *segment = NULL;
-  Job *job;
+  gboolean ok;
 
   g_mutex_lock (&encoder->lock);
-  job = g_queue_peek_head (&encoder->jobs);
-  /* Waits for the worker encoding the oldest segment; its broadcast when
-   * that segment is done wakes us (see the top of the file). */
-  while (job && wait && !job->done)
+  /* Waits for the writing thread to write the oldest segments; it
+   * broadcasts after each one, and when a write fails (see the top of the
+   * file). This is where upstream waits when every worker is busy, or
+   * downstream is. */
+  while (!encoder->stopped && g_queue_get_length (&encoder->jobs) > keep)
     g_cond_wait (&encoder->done_cond, &encoder->lock);
-  if (job && job->done) {
-    g_queue_pop_head (&encoder->jobs);
-    segment = job->segment;
-    g_free (job);
-  }
+  ok = !encoder->stopped;
   g_mutex_unlock (&encoder->lock);
-  return segment;
+  return ok;
 }
 
 guint
@@ -160,13 +208,16 @@ gst_png_segment_encoder_discard (GstPngSegmentEncoder * encoder)
   g_mutex_lock (&encoder->lock);
   for (l = encoder->jobs.head; l; l = l->next)
     gst_png_writer_segment_cancel (((Job *) l->data)->segment);
-  /* Waits for the workers still on a cancelled segment; each one's
-   * broadcast when it lets go of its segment wakes us. */
-  while (!all_done (encoder))
+  encoder->stopped = TRUE;
+  /* Waits for the workers still on a cancelled segment and for a write in
+   * progress; each worker's broadcast when it lets go of its segment, and
+   * the writing thread's when it stops, wake us. */
+  while (!all_done (encoder) || encoder->writing)
     g_cond_wait (&encoder->done_cond, &encoder->lock);
   while ((job = g_queue_pop_head (&encoder->jobs))) {
     gst_png_writer_segment_free (job->segment);
     g_free (job);
   }
+  encoder->stopped = FALSE;
   g_mutex_unlock (&encoder->lock);
 }

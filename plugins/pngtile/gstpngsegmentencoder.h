@@ -9,17 +9,28 @@
 
 G_BEGIN_DECLS
 
-/* Segments go in with submit() and come out, encoded, with pop() in the
- * order they went in, whatever order the workers finish in. The pool does
- * not bound itself: its caller keeps in_flight() at its bound (pngtileenc:
- * `threads`) by popping before it submits more. */
+/* Segments go in with submit() and are handed to the write function,
+ * encoded, in the order they went in, whatever order the workers finish
+ * in. The pool does not bound itself: its caller keeps in_flight() at its
+ * bound (pngtileenc: `threads`) with wait(). */
 typedef struct _GstPngSegmentEncoder GstPngSegmentEncoder;
 
-GstPngSegmentEncoder *gst_png_segment_encoder_new (void);
+/* Called with each segment once it is encoded (or failed: see
+ * gst_png_writer_segment_error()), in order, one call at a time, on
+ * whichever thread finished the segments before it: a worker, or the
+ * caller of submit() without workers. The segment is freed when it
+ * returns. FALSE stops the writing: no later segment is written until
+ * discard(). */
+typedef gboolean (*GstPngSegmentWriteFunc) (GstPngWriterSegment * segment,
+    gpointer user_data);
+
+GstPngSegmentEncoder *gst_png_segment_encoder_new (GstPngSegmentWriteFunc
+    write, gpointer user_data);
 void gst_png_segment_encoder_free (GstPngSegmentEncoder * encoder);
 
-/* @n_workers threads encode; 0: submit() encodes on the calling thread.
- * Only with nothing in flight. FALSE if the threads cannot be made. */
+/* @n_workers threads encode; 0: submit() encodes and writes on the calling
+ * thread. Only with nothing in flight. FALSE if the threads cannot be
+ * made. */
 gboolean gst_png_segment_encoder_start (GstPngSegmentEncoder * encoder,
     guint n_workers, GError ** error);
 /* Cancels what is in flight, waits for it and frees it; ends the threads. */
@@ -27,14 +38,13 @@ void gst_png_segment_encoder_stop (GstPngSegmentEncoder * encoder);
 
 void gst_png_segment_encoder_submit (GstPngSegmentEncoder * encoder,
     GstPngWriterSegment * segment);
-/* The oldest segment in flight once it is encoded (or failed: see
- * gst_png_writer_segment_error()); with @wait FALSE, NULL unless it is done
- * already; NULL when nothing is in flight. */
-GstPngWriterSegment *gst_png_segment_encoder_pop (GstPngSegmentEncoder * encoder,
-    gboolean wait);
+/* Waits until at most @keep segments are in flight (submitted, not yet
+ * written). FALSE once the write function has stopped the writing. */
+gboolean gst_png_segment_encoder_wait (GstPngSegmentEncoder * encoder,
+    guint keep);
 guint gst_png_segment_encoder_in_flight (GstPngSegmentEncoder * encoder);
-/* Cancels every segment in flight, waits for the workers to let go of
- * them, and frees them. */
+/* Cancels every segment in flight, waits for the workers and the writing
+ * to let go of them, and frees them; writing may go on afterwards. */
 void gst_png_segment_encoder_discard (GstPngSegmentEncoder * encoder);
 
 G_END_DECLS

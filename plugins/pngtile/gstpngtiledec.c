@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "gstpngtiledec.h"
+#include "gstfilelocation.h"
 #include "gstpngchunk.h"
 #include "gstpngdeflate.h"
 #include "gsttileoutput.h"
@@ -38,6 +39,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_png_tile_dec_debug);
 #define DEFAULT_FAST_INFLATE TRUE
 #define DEFAULT_THREADS 0
 #define THREADS_MAX 64
+/* threads=0: smaller images are decoded on the streaming thread alone */
+#define AUTO_THREADS_MIN_PIXELS (256 * 1024)
 
 /* tile-height=0 aims at this many bytes per tile: large enough that the
  * per-buffer cost vanishes next to decoding, small enough that a row of
@@ -266,9 +269,25 @@ gst_png_tile_dec_init (GstPngTileDec * self)
 static guint
 gst_png_tile_dec_decode_threads (GstPngTileDec * self)
 {
-  guint threads = self->image.settings.threads;
+  return self->image.threads;
+}
 
-  return threads ? threads : MAX (g_get_num_processors (), 1);
+/* threads=0 gives an image one thread per core once its header shows it
+ * is large enough to pay for handing its data to other threads: a run of
+ * thumbnails would otherwise cost a hand-over (two thread wake-ups) per
+ * image, and take longer than on the streaming thread alone. Until then,
+ * and for smaller images, the streaming thread decodes alone. */
+static void
+gst_png_tile_dec_choose_threads (GstPngTileDec * self, guint64 pixels)
+{
+  GstPngTileDecImage *image = &self->image;
+
+  if (image->settings.threads != 0)
+    return;
+  image->threads = pixels >= AUTO_THREADS_MIN_PIXELS ?
+      MAX (g_get_num_processors (), 1) : 1;
+  if (image->settings.fast_inflate)
+    gst_png_idat_inflater_set_threads (self->inflater, image->threads);
 }
 
 /* --- held-bytes bookkeeping --- */
@@ -920,6 +939,8 @@ gst_png_tile_dec_start_image (GstPngTileDec * self, GstBuffer * buf)
     .pts = pts,
     .duration = dur,
     .walk = {.skip = GST_PNG_SIGNATURE_BYTES},
+    /* threads=0 decides at the header */
+    .threads = MAX (settings.threads, 1),
   };
   self->downstream_flow = GST_FLOW_OK;
 
@@ -935,8 +956,9 @@ gst_png_tile_dec_start_image (GstPngTileDec * self, GstBuffer * buf)
 }
 
 /* Reads width and height from the IHDR before libpng sees them, so that a
- * bomb is refused before any row buffer exists. Malformed headers are left
- * for libpng to name. Returns why the image is refused, or NULL. */
+ * bomb is refused before any row buffer exists, and the image's threads
+ * can be chosen. Malformed headers are left for libpng to name. Returns
+ * why the image is refused, or NULL. */
 static gchar *
 gst_png_tile_dec_check_header (GstPngTileDec * self)
 {
@@ -949,6 +971,7 @@ gst_png_tile_dec_check_header (GstPngTileDec * self)
   w = gst_png_read_be32 (h + 16);
   ht = gst_png_read_be32 (h + 20);
   pixels = (guint64) w * ht;
+  gst_png_tile_dec_choose_threads (self, pixels);
   if (max == 0 || pixels <= max)
     return NULL;
   return g_strdup_printf ("its header claims %ux%u = %" G_GUINT64_FORMAT
@@ -1026,8 +1049,11 @@ gst_png_tile_dec_run_libpng (GstPngTileDec * self, guint8 * data, gsize size,
     gboolean * failed)
 {
   gchar inflate_error[128];
-  /* set before the setjmp, never changed after it */
-  const gboolean pipelined = gst_png_tile_dec_decode_threads (self) > 1;
+  /* set before the setjmp, never changed after it; restart-marker
+   * segments are inflated by workers, fed to libpng from here */
+  const gboolean pipelined = gst_png_tile_dec_decode_threads (self) > 1 &&
+      !(self->image.settings.fast_inflate &&
+      gst_png_idat_inflater_is_segmented (self->inflater));
 
   *failed = FALSE;
   if (setjmp (png_jmpbuf (self->png))) {
@@ -1594,11 +1620,9 @@ gst_png_tile_dec_take_caps (GstPngTileDec * self, GstEvent * event)
 static void
 gst_png_tile_dec_take_tags (GstPngTileDec * self, GstEvent * event)
 {
-  GstTagList *tags;
-  gchar *location = NULL;
+  gchar *location;
 
-  gst_event_parse_tag (event, &tags);
-  if (gst_tag_list_get_string (tags, GST_TAG_LOCATION, &location)) {
+  if (gst_file_location_event_parse (event, &location)) {
     g_free (self->location);
     self->location = location;
     self->location_announced = TRUE;
@@ -1628,6 +1652,7 @@ gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
       gst_png_tile_dec_take_segment (self, event);
       return TRUE;
     case GST_EVENT_TAG:
+    case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
       gst_png_tile_dec_take_tags (self, event);
       break;
     case GST_EVENT_GAP:

@@ -92,6 +92,7 @@ typedef struct {
   gboolean in_pixels;           /* libpng is past the header, in the IDATs */
   gboolean ended;               /* libpng saw IEND */
   gsize end_remaining;          /* bytes libpng did not look at after IEND */
+  guint threads;                /* decoding it: see decode_threads() */
 
   guint width, height;
   gsize rowbytes;

@@ -95,6 +95,8 @@ static gboolean gst_png_tile_enc_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
 static gboolean gst_png_tile_enc_sink_query (GstPad * pad, GstObject * parent,
     GstQuery * query);
+static gboolean gst_png_tile_enc_write_segment (GstPngWriterSegment * seg,
+    gpointer user_data);
 
 GType
 gst_png_tile_enc_filter_get_type (void)
@@ -155,10 +157,11 @@ gst_png_tile_enc_install_properties (GObjectClass * gobject_class)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
-          "Threads that filter and compress segments, at most 64 (0 = one "
-          "per core; 1 = all on the streaming thread); also the number of "
-          "segments in flight, beyond which upstream waits; the output is "
-          "the same for any value; applies from the next image on", 0,
+          "Threads that filter, compress and write segments, at most 64 "
+          "(0 = one per core; 1 = all on the streaming thread); also the "
+          "number of segments in flight, beyond which upstream waits; the "
+          "output is the same for any value; applies from the next image "
+          "on", 0,
           MAX_THREADS, DEFAULT_THREADS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_SEGMENT_BYTES,
@@ -237,7 +240,8 @@ gst_png_tile_enc_init (GstPngTileEnc * self)
   self->settings.writer.restart_markers = DEFAULT_RESTART_MARKERS;
   self->settings.threads = DEFAULT_THREADS;
   self->settings.output_buffer_size = DEFAULT_OUTPUT_BUFFER_SIZE;
-  self->segment_encoder = gst_png_segment_encoder_new ();
+  self->segment_encoder =
+      gst_png_segment_encoder_new (gst_png_tile_enc_write_segment, self);
   gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_GRID);
   self->downstream_flow = GST_FLOW_OK;
   gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
@@ -305,7 +309,7 @@ gst_png_tile_enc_get_property (GObject * object, guint prop_id,
       g_value_set_boolean (value, s->writer.restart_markers);
       break;
     case PROP_HELD_BYTES:
-      g_value_set_uint64 (value, self->held_bytes +
+      g_value_set_uint64 (value, self->band_held + self->out_held +
           (gsize) g_atomic_pointer_get (&self->segments_held));
       break;
     default:
@@ -315,15 +319,21 @@ gst_png_tile_enc_get_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The band's share of held-bytes; on the streaming thread. */
 static void
-gst_png_tile_enc_update_held (GstPngTileEnc * self)
+gst_png_tile_enc_update_band_held (GstPngTileEnc * self)
 {
-  guint64 held = self->band_alloc;
-
-  if (self->out_data)
-    held += self->out_size;
   GST_OBJECT_LOCK (self);
-  self->held_bytes = held;
+  self->band_held = self->band_alloc;
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* The output buffer's share; on whichever thread writes. */
+static void
+gst_png_tile_enc_update_out_held (GstPngTileEnc * self)
+{
+  GST_OBJECT_LOCK (self);
+  self->out_held = self->out_data ? self->out_size : 0;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -344,24 +354,26 @@ gst_png_tile_enc_push_output (GstPngTileEnc * self)
   buf = gst_buffer_new_wrapped (self->out_data, self->out_fill);
   self->out_data = NULL;
   self->out_fill = 0;
-  gst_png_tile_enc_update_held (self);
+  gst_png_tile_enc_update_out_held (self);
 
   GST_BUFFER_PTS (buf) = self->pts;
   GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
   GST_BUFFER_DURATION (buf) = self->duration;
-  GST_BUFFER_OFFSET (buf) = self->tracker.image_index;
+  GST_BUFFER_OFFSET (buf) = self->out_offset;
   GST_BUFFER_OFFSET_END (buf) = GST_BUFFER_OFFSET_NONE;
   if (self->out_pushed > 0)
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
   self->out_pushed++;
 
   GST_LOG_OBJECT (self, "pushing %" G_GSIZE_FORMAT " bytes of image %"
-      G_GUINT64_FORMAT, gst_buffer_get_size (buf), self->tracker.image_index);
+      G_GUINT64_FORMAT, gst_buffer_get_size (buf), self->out_offset);
   return gst_pad_push (self->srcpad, buf);
 }
 
 /* The writer's output: copied into output buffers, each pushed when full.
- * FALSE when downstream refused one (its flow is in downstream_flow). */
+ * FALSE when downstream refused one (its flow is in downstream_flow). Runs
+ * on the streaming thread for the header and the end of an image, and on
+ * the thread writing segments in between (see the header file). */
 static gboolean
 gst_png_tile_enc_write (const guint8 * data, gsize len, gpointer user_data)
 {
@@ -372,7 +384,7 @@ gst_png_tile_enc_write (const guint8 * data, gsize len, gpointer user_data)
 
     if (!self->out_data) {
       self->out_data = g_malloc (self->out_size);
-      gst_png_tile_enc_update_held (self);
+      gst_png_tile_enc_update_out_held (self);
     }
     n = MIN (len, self->out_size - self->out_fill);
     memcpy (self->out_data + self->out_fill, data, n);
@@ -393,42 +405,23 @@ gst_png_tile_enc_write (const guint8 * data, gsize len, gpointer user_data)
 }
 
 /* --- segments: filled here, encoded by the segment encoder, written in
- * order; on FALSE the reason is in png_error or downstream_flow --- */
+ * order by it; on FALSE the reason is in png_error, segment_error or
+ * downstream_flow --- */
 
+/* The segment encoder's write function: on a worker (or, with threads=1,
+ * the streaming thread), one segment at a time, in order. */
 static gboolean
-gst_png_tile_enc_write_segment (GstPngTileEnc * self, GstPngWriterSegment * seg)
+gst_png_tile_enc_write_segment (GstPngWriterSegment * seg, gpointer user_data)
 {
-  gboolean ok = gst_png_writer_segment_error (seg) == NULL;
+  GstPngTileEnc *self = user_data;
 
-  if (!ok)
-    self->png_error = g_strdup_printf ("segment %u: %s",
+  if (gst_png_writer_segment_error (seg)) {
+    self->segment_error = g_strdup_printf ("segment %u: %s",
         gst_png_writer_segment_index (seg), gst_png_writer_segment_error (seg));
-  else
-    ok = gst_png_writer_write_segment (self->png_writer, seg,
-        gst_png_tile_enc_write, self);
-  gst_png_writer_segment_free (seg);
-  return ok;
-}
-
-/* Writes the encoded segments at the head of the queue; then, while more
- * than @keep are in flight, waits for the oldest and writes it too. */
-static gboolean
-gst_png_tile_enc_write_encoded (GstPngTileEnc * self, guint keep)
-{
-  GstPngSegmentEncoder *enc = self->segment_encoder;
-  GstPngWriterSegment *seg;
-
-  while ((seg = gst_png_segment_encoder_pop (enc, FALSE)))
-    if (!gst_png_tile_enc_write_segment (self, seg))
-      return FALSE;
-  while (gst_png_segment_encoder_in_flight (enc) > keep) {
-    /* blocks on the worker encoding the oldest segment (it wakes us when
-     * done): this is where upstream waits when every worker is busy */
-    seg = gst_png_segment_encoder_pop (enc, TRUE);
-    if (!gst_png_tile_enc_write_segment (self, seg))
-      return FALSE;
+    return FALSE;
   }
-  return TRUE;
+  return gst_png_writer_write_segment (self->png_writer, seg,
+      gst_png_tile_enc_write, self);
 }
 
 static gboolean
@@ -468,7 +461,10 @@ gst_png_tile_enc_add_rows (GstPngTileEnc * self, const guint8 * data,
       continue;
     gst_png_segment_encoder_submit (self->segment_encoder, self->filling);
     self->filling = NULL;
-    if (!gst_png_tile_enc_write_encoded (self, self->in_flight_bound))
+    /* waits while more than `threads` are in flight: this is where
+     * upstream blocks when every worker (or downstream) is busy */
+    if (!gst_png_segment_encoder_wait (self->segment_encoder,
+            self->in_flight_bound))
       return FALSE;
   }
   return TRUE;
@@ -479,18 +475,21 @@ gst_png_tile_enc_add_rows (GstPngTileEnc * self, const guint8 * data,
 static void
 gst_png_tile_enc_close_image (GstPngTileEnc * self)
 {
-  /* cancels and waits for the segments in flight, if any */
+  /* cancels and waits for the segments in flight and a write in progress,
+   * if any: from here on only this thread touches the output */
   gst_png_segment_encoder_discard (self->segment_encoder);
   g_clear_pointer (&self->filling, gst_png_writer_segment_free);
   g_clear_pointer (&self->png_writer, gst_png_writer_free);
   g_clear_pointer (&self->png_error, g_free);
+  g_clear_pointer (&self->segment_error, g_free);
   g_clear_pointer (&self->band, g_free);
   self->band_alloc = 0;
   g_clear_pointer (&self->out_data, g_free);
   self->out_fill = 0;
   self->downstream_flow = GST_FLOW_OK;
   gst_tile_tracker_end (&self->tracker);
-  gst_png_tile_enc_update_held (self);
+  gst_png_tile_enc_update_band_held (self);
+  gst_png_tile_enc_update_out_held (self);
 }
 
 /* The writer gave up on the image: report why, drop what is left of it. */
@@ -498,15 +497,20 @@ static GstFlowReturn
 gst_png_tile_enc_fail_image (GstPngTileEnc * self)
 {
   const GstTileTracker *t = &self->tracker;
-  GstFlowReturn ret = self->downstream_flow;
+  const gchar *why;
+  GstFlowReturn ret;
 
+  /* the workers let go of the image first: then their findings are ours */
+  gst_png_segment_encoder_discard (self->segment_encoder);
+  ret = self->downstream_flow;
+  why = self->png_error ? self->png_error : self->segment_error;
   if (ret == GST_FLOW_OK) {
     gchar *file = gst_tile_tracker_describe_file (t->image_location);
 
     GST_ELEMENT_ERROR (self, STREAM, ENCODE,
         ("Could not encode image %" G_GUINT64_FORMAT "%s (%ux%u) as PNG",
             t->image_index, file, t->image_width, t->image_height),
-        ("%s", self->png_error ? self->png_error : "unknown error"));
+        ("%s", why ? why : "unknown error"));
     g_free (file);
     ret = GST_FLOW_ERROR;
   } else {
@@ -524,7 +528,8 @@ gst_png_tile_enc_finish_image (GstPngTileEnc * self)
 {
   GstFlowReturn ret;
 
-  if (!gst_png_tile_enc_write_encoded (self, 0)
+  /* waits for the last segments to be written */
+  if (!gst_png_segment_encoder_wait (self->segment_encoder, 0)
       || !gst_png_writer_write_end (self->png_writer, gst_png_tile_enc_write,
           self))
     return gst_png_tile_enc_fail_image (self);
@@ -593,7 +598,7 @@ gst_png_tile_enc_alloc_band (GstPngTileEnc * self, guint tile_height)
   if (!self->band)
     return FALSE;
   self->band_alloc = size;
-  gst_png_tile_enc_update_held (self);
+  gst_png_tile_enc_update_band_held (self);
   return TRUE;
 }
 
@@ -637,6 +642,7 @@ gst_png_tile_enc_begin_image (GstPngTileEnc * self,
   self->pixel_stride = GST_VIDEO_INFO_COMP_PSTRIDE (&self->info, 0);
   self->pts = GST_BUFFER_PTS (buf);
   self->duration = GST_BUFFER_DURATION (buf);
+  self->out_offset = tile->image_index;
   self->rows_written = 0;
   self->band_height = 0;
   self->out_pushed = 0;
@@ -678,7 +684,6 @@ gst_png_tile_enc_begin_image (GstPngTileEnc * self,
 
   if (!gst_png_tile_enc_start_writer (self))
     return gst_png_tile_enc_fail_image (self);
-  gst_png_tile_enc_update_held (self);
   return GST_FLOW_OK;
 }
 
@@ -827,7 +832,7 @@ gst_png_tile_enc_finish_incomplete (GstPngTileEnc * self, const gchar * why)
         return gst_png_tile_enc_fail_image (self);
       }
       self->band_alloc = row_bytes;
-      gst_png_tile_enc_update_held (self);
+      gst_png_tile_enc_update_band_held (self);
     }
     memset (self->band, 0, row_bytes);
     if (!gst_png_tile_enc_add_rows (self, self->band, 0,
@@ -959,7 +964,7 @@ gst_png_tile_enc_sink_event (GstPad * pad, GstObject * parent,
   /* kept for the running time of the force-key-unit events */
   if (GST_EVENT_TYPE (event) == GST_EVENT_SEGMENT)
     gst_event_copy_segment (event, &self->segment);
-  /* seqfilesrc names each file in a tag, so messages can name it too */
+  /* seqfilesrc announces each file, so messages can name it too */
   gst_tile_tracker_take_event (&self->tracker, event);
 
   switch (GST_EVENT_TYPE (event)) {

@@ -31,12 +31,21 @@ typedef struct
 } GstPngTileEncSettings;
 
 /* Threading: settings are guarded by the object lock and apply from the next
- * image on; held_bytes is read under it too, segments_held atomically
- * (workers change it). Everything else is touched only by the streaming
- * thread (chain and serialized events) or by the state change after the
- * pads are deactivated. The streaming thread waits in the segment encoder
- * for the oldest segment when `threads` segments are in flight (see
- * gstpngsegmentencoder.c): that is how upstream is blocked. */
+ * image on; band_held and out_held are read under it too, segments_held
+ * atomically (workers change it). The segments of an image are written by
+ * the segment encoder's write function, on the worker that finishes the
+ * oldest one (see gstpngsegmentencoder.c): the output fields (out_*,
+ * downstream_flow, segment_error, and the writer's position in png_writer)
+ * belong to that thread while segments are in flight, and to the streaming
+ * thread otherwise: it writes the header before the first segment is
+ * submitted, and the end of the image after waiting for the last one to be
+ * written; the encoder's lock orders the hand-overs. pts, duration and
+ * out_offset are set before the first segment and only read while segments
+ * are in flight. Everything else is touched only by the streaming thread
+ * (chain and serialized events) or by the state change after the pads are
+ * deactivated. The streaming thread waits in the segment encoder while
+ * more than `threads` segments are in flight: that is how upstream is
+ * blocked. */
 struct _GstPngTileEnc
 {
   GstElement parent;
@@ -46,7 +55,8 @@ struct _GstPngTileEnc
   GstTileOutput *output;        /* caps, and the events that wait for them */
 
   GstPngTileEncSettings settings;
-  guint64 held_bytes;           /* the band and the output buffer */
+  guint64 band_held;            /* the band */
+  guint64 out_held;             /* the output buffer */
   gsize segments_held;          /* segments: rows, IDAT data, compressors */
 
   /* input */
@@ -66,9 +76,12 @@ struct _GstPngTileEnc
   guint next_segment;           /* index of the next segment to begin */
   guint in_flight_bound;        /* segments handed to the encoder, at most */
   gchar *png_error;             /* why the writer stopped */
+  gchar *segment_error;         /* why a segment failed (written by the
+                                 * thread writing segments) */
   GstFlowReturn downstream_flow;        /* the writer stopped for downstream */
   GstClockTime pts;
   GstClockTime duration;
+  guint64 out_offset;           /* GST_BUFFER_OFFSET: the image index */
   guint rows_written;
   gsize pixel_stride;           /* input bytes per pixel */
 

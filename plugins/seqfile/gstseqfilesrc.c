@@ -12,8 +12,13 @@
  * (`frame%05d.png` with `start-index` / `stop-index`) or by a glob
  * (`*.png` in a folder, sorted in natural order). Every block of a file carries
  * the file's timestamp (`framerate`); the first block of a file is the only
- * one without GST_BUFFER_FLAG_DELTA_UNIT, and a tag event with the file's
- * URI (GST_TAG_LOCATION) precedes it.
+ * one without GST_BUFFER_FLAG_DELTA_UNIT, and a custom sticky event named
+ * `GstFileLocation` (the file's `uri`, `location` and `index`) precedes it,
+ * which pngtiledec and the tile consumers pass on and read. With
+ * `location-tags=true` a tag event with the URI (GST_TAG_LOCATION) follows it
+ * too, for elements that read tags; every sink posts each tag event on the
+ * bus, about 0.8 KiB per file that an application never reading its bus
+ * keeps, so tags are opt-in.
  *
  * |[
  * gst-launch-1.0 seqfilesrc location=frames/frame%05d.png ! pngtiledec ! \
@@ -47,6 +52,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_seq_file_src_debug);
 #define DEFAULT_FPS_D 1
 #define DEFAULT_ON_ERROR GST_SEQ_FILE_SRC_ON_ERROR_FAIL
 #define DEFAULT_LOOP FALSE
+#define DEFAULT_LOCATION_TAGS FALSE
 /* a wider printf field is a typo, not a file name */
 #define MAX_FIELD_WIDTH 32
 
@@ -65,6 +71,7 @@ enum
   PROP_INDEX,
   PROP_HELD_BYTES,
   PROP_MESSAGE_INTERVAL,
+  PROP_LOCATION_TAGS,
 };
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
@@ -239,6 +246,12 @@ gst_seq_file_src_class_init (GstSeqFileSrcClass * klass)
           "blocksize; 0 between reads (a pushed block belongs downstream)",
           0, G_MAXUINT64, 0, ro));
   gst_message_throttle_install_property (gobject_class, PROP_MESSAGE_INTERVAL);
+  g_object_class_install_property (gobject_class, PROP_LOCATION_TAGS,
+      g_param_spec_boolean ("location-tags", "Location tags",
+          "Also send a tag event with each file's URI (GST_TAG_LOCATION); "
+          "every sink posts a bus message for each tag event, one per file "
+          "(the GstFileLocation event always names the file)",
+          DEFAULT_LOCATION_TAGS, rw | GST_PARAM_MUTABLE_READY));
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
@@ -273,6 +286,7 @@ gst_seq_file_src_init (GstSeqFileSrc * self)
   self->caps = gst_caps_new_any ();
   self->on_error = DEFAULT_ON_ERROR;
   self->loop = DEFAULT_LOOP;
+  self->location_tags = DEFAULT_LOCATION_TAGS;
   self->fd = -1;
   self->n_slots = -1;
   self->current_index = -1;
@@ -358,6 +372,9 @@ gst_seq_file_src_set_property (GObject * object, guint prop_id,
     case PROP_LOOP:
       self->loop = g_value_get_boolean (value);
       break;
+    case PROP_LOCATION_TAGS:
+      self->location_tags = g_value_get_boolean (value);
+      break;
     case PROP_MESSAGE_INTERVAL:
       gst_message_throttle_set_interval (self->file_messages,
           g_value_get_uint64 (value));
@@ -405,6 +422,9 @@ gst_seq_file_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_LOOP:
       g_value_set_boolean (value, self->loop);
+      break;
+    case PROP_LOCATION_TAGS:
+      g_value_set_boolean (value, self->location_tags);
       break;
     case PROP_CURRENT_FILE:
       g_value_set_string (value, self->current_file);
@@ -1135,30 +1155,39 @@ static void
 gst_seq_file_src_announce_file (GstSeqFileSrc * self)
 {
   GstStructure *s;
-  gchar *path, *uri;
+  GstEvent *announcement;
+  gchar *path, *uri = NULL;
   gint index;
   guint64 frame;
   gint64 total;
+  gboolean location_tags;
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->current_file);
   index = self->current_index;
   frame = self->next_frame;
   total = self->n_slots;
+  location_tags = self->location_tags;
   GST_OBJECT_UNLOCK (self);
 
-  uri = gst_filename_to_uri (path, NULL);
-  if (!uri)
-    uri = g_strdup (path);
-  /* queued by basesrc and pushed right before this file's first block,
-   * after any pending segment; the class handler does not take the
-   * state lock, which a state change may hold while stopping this thread */
-  GST_ELEMENT_CLASS (gst_seq_file_src_parent_class)->send_event (GST_ELEMENT
-      (self), gst_event_new_tag (gst_tag_list_new (GST_TAG_LOCATION, uri,
-              NULL)));
+  announcement = gst_file_location_event_new (path, index);
+  gst_file_location_event_parse (announcement, &uri);
+  /* Stored, not pushed: the pad sends stored sticky events in their order
+   * (after the segment basesrc may still have pending) right before this
+   * file's first block. basesrc's send_event would drop a custom sticky
+   * event. */
+  gst_pad_store_sticky_event (GST_BASE_SRC_PAD (self), announcement);
+  gst_event_unref (announcement);
+  /* queued by basesrc and pushed right before the block too; the class
+   * handler does not take the state lock, which a state change may hold
+   * while stopping this thread */
+  if (location_tags)
+    GST_ELEMENT_CLASS (gst_seq_file_src_parent_class)->send_event
+        (GST_ELEMENT (self), gst_event_new_tag (gst_tag_list_new
+            (GST_TAG_LOCATION, uri, NULL)));
 
   /* an unread bus keeps every message: at most a burst, then one per
-   * message-interval, whatever the file rate (the tag event above is the
+   * message-interval, whatever the file rate (the event above is the
    * lossless per-file record) */
   if (gst_message_throttle_allow (self->file_messages)) {
     s = gst_structure_new ("seqfilesrc-file", "index", G_TYPE_INT, index,

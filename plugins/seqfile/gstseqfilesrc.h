@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 #include <gst/base/gstbasesrc.h>
 
+#include "gstfilelocation.h"
 #include "gstmessagethrottle.h"
 
 G_BEGIN_DECLS
@@ -54,6 +55,7 @@ struct _GstSeqFileSrc
   GstCaps *caps;
   GstSeqFileSrcOnError on_error;
   gboolean loop;
+  gboolean location_tags;
 
   /* the sequence, fixed between start() and stop() */
   GstSeqFileSrcMode mode;

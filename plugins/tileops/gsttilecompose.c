@@ -79,9 +79,7 @@ static GstFlowReturn gst_tile_compose_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buffer);
 static gboolean gst_tile_compose_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event);
-static gboolean gst_tile_compose_sink_query (GstPad * pad, GstObject * parent,
-    GstQuery * query);
-static gboolean gst_tile_compose_src_query (GstPad * pad, GstObject * parent,
+static gboolean gst_tile_compose_query (GstPad * pad, GstObject * parent,
     GstQuery * query);
 
 static void
@@ -130,12 +128,12 @@ gst_tile_compose_init (GstTileCompose * self)
   gst_pad_set_event_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_tile_compose_sink_event));
   gst_pad_set_query_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_tile_compose_sink_query));
+      GST_DEBUG_FUNCPTR (gst_tile_compose_query));
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
   gst_pad_set_query_function (self->srcpad,
-      GST_DEBUG_FUNCPTR (gst_tile_compose_src_query));
+      GST_DEBUG_FUNCPTR (gst_tile_compose_query));
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
   self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
@@ -666,70 +664,50 @@ gst_tile_compose_sink_event (GstPad * pad, GstObject * parent,
       gst_event_unref (event);
       return ok;
     }
-    case GST_EVENT_FLUSH_START:
-      gst_tile_output_set_flushing (self->output, TRUE);
-      break;
     case GST_EVENT_FLUSH_STOP:
       gst_tile_compose_drop_frame (self);
-      gst_tile_output_set_flushing (self->output, FALSE);
       break;
     case GST_EVENT_EOS:
       if (self->tracker.in_image)
         gst_tile_compose_warn_incomplete (self, "the stream ended");
       break;
     case GST_EVENT_TAG:
+    case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
       gst_tile_tracker_take_event (&self->tracker, event);
       break;
     default:
       break;
   }
   /* Segment and tags wait for the first frame's caps, which follow from the
-   * first tile. */
+   * first tile; flushes wake a chain waiting for a frame. */
   if (gst_tile_output_hold_event (self->output, event))
     return TRUE;
   return gst_pad_event_default (pad, parent, event);
 }
 
+/* The query function of both pads. */
 static gboolean
-gst_tile_compose_sink_query (GstPad * pad, GstObject * parent,
-    GstQuery * query)
+gst_tile_compose_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
   GstTileCompose *self = GST_TILE_COMPOSE (parent);
+  GstPad *other = pad == self->sinkpad ? self->srcpad : self->sinkpad;
+  GstCaps *filter;
 
   switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_CAPS:{
-      GstCaps *filter;
-
+    case GST_QUERY_CAPS:
       gst_query_parse_caps (query, &filter);
       gst_tile_tracker_set_caps_result (query,
-          gst_tile_compose_query_other_caps (pad, self->srcpad, filter));
+          gst_tile_compose_query_other_caps (pad, other, filter));
       return TRUE;
-    }
     case GST_QUERY_ALLOCATION:
+      if (pad != self->sinkpad)
+        break;
       gst_tile_tracker_propose_allocation (query, FALSE);
       return TRUE;
     default:
-      return gst_pad_query_default (pad, parent, query);
+      break;
   }
-}
-
-static gboolean
-gst_tile_compose_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
-{
-  GstTileCompose *self = GST_TILE_COMPOSE (parent);
-
-  switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_CAPS:{
-      GstCaps *filter;
-
-      gst_query_parse_caps (query, &filter);
-      gst_tile_tracker_set_caps_result (query,
-          gst_tile_compose_query_other_caps (pad, self->sinkpad, filter));
-      return TRUE;
-    }
-    default:
-      return gst_pad_query_default (pad, parent, query);
-  }
+  return gst_pad_query_default (pad, parent, query);
 }
 
 static void
@@ -748,18 +726,10 @@ gst_tile_compose_change_state (GstElement * element, GstStateChange transition)
   GstTileCompose *self = GST_TILE_COMPOSE (element);
   GstStateChangeReturn ret;
 
-  switch (transition) {
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      gst_tile_output_set_flushing (self->output, FALSE);
-      break;
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      /* Wake a chain blocked on the pool before the pads deactivate and
-       * wait for it. */
-      gst_tile_output_set_flushing (self->output, TRUE);
-      break;
-    default:
-      break;
-  }
+  /* Wake a chain blocked on the pool before the pads deactivate and wait
+   * for it; the reset below ends the flushing. */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    gst_tile_output_set_flushing (self->output, TRUE);
 
   ret = GST_ELEMENT_CLASS (gst_tile_compose_parent_class)->change_state
       (element, transition);

@@ -482,8 +482,8 @@ gst_tile_scale_drop_incomplete (GstTileScale * self, const gchar * why)
     GST_ELEMENT_WARNING (self, STREAM, DECODE,
         ("Image %" G_GUINT64_FORMAT "%s is incomplete and was dropped",
             index, file),
-      ("%s after %u of %u input rows; the rest of image %" G_GUINT64_FORMAT
-          " is not sent", why, rows, total, index));
+        ("%s after %u of %u input rows; the rest of image %"
+            G_GUINT64_FORMAT " is not sent", why, rows, total, index));
   g_free (file);
 }
 
@@ -1317,62 +1317,50 @@ gst_tile_scale_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
       gst_event_unref (event);
       return ret;
     }
-    case GST_EVENT_FLUSH_START:
-      gst_tile_output_set_flushing (self->output, TRUE);
-      break;
     case GST_EVENT_FLUSH_STOP:
       gst_tile_scale_release_image (self);
-      gst_tile_output_set_flushing (self->output, FALSE);
       break;
     case GST_EVENT_EOS:
       if (self->tracker.in_image)
         gst_tile_scale_drop_incomplete (self, "end of stream came");
       break;
     case GST_EVENT_TAG:
+    case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
       /* names the files of the images that follow in messages */
       gst_tile_tracker_take_event (&self->tracker, event);
       break;
     default:
       break;
   }
-  /* our caps exist only after the first tile: segment and tags wait */
+  /* our caps exist only after the first tile: segment and tags wait;
+   * flushes wake a chain waiting for an output buffer */
   if (gst_tile_output_hold_event (self->output, event))
     return TRUE;
   return gst_pad_event_default (pad, parent, event);
 }
 
+/* The query function of both pads. */
 static gboolean
-gst_tile_scale_sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+gst_tile_scale_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
   GstTileScale *self = GST_TILE_SCALE (parent);
+  GstPad *other = pad == self->sinkpad ? self->srcpad : self->sinkpad;
 
   switch (GST_QUERY_TYPE (query)) {
     case GST_QUERY_CAPS:
       gst_tile_tracker_set_caps_result (query,
-          gst_tile_scale_query_other_side (self, self->srcpad, pad));
+          gst_tile_scale_query_other_side (self, other, pad));
       return TRUE;
     case GST_QUERY_ALLOCATION:
+      if (pad != self->sinkpad)
+        break;
       /* Tiles are tile-sized, downstream's frames are not: answer here. */
       gst_tile_tracker_propose_allocation (query, FALSE);
       return TRUE;
     default:
-      return gst_pad_query_default (pad, parent, query);
+      break;
   }
-}
-
-static gboolean
-gst_tile_scale_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
-{
-  GstTileScale *self = GST_TILE_SCALE (parent);
-
-  switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_CAPS:
-      gst_tile_tracker_set_caps_result (query,
-          gst_tile_scale_query_other_side (self, self->sinkpad, pad));
-      return TRUE;
-    default:
-      return gst_pad_query_default (pad, parent, query);
-  }
+  return gst_pad_query_default (pad, parent, query);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1388,9 +1376,9 @@ gst_tile_scale_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
     gst_tile_scale_reset (self);
     gst_message_throttle_reset (self->throttle);
-    gst_tile_output_set_flushing (self->output, FALSE);
   }
-  /* wake a streaming thread blocked in acquire so the pads can stop */
+  /* wake a streaming thread blocked in acquire so the pads can stop; the
+   * reset after it ends the flushing */
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     gst_tile_output_set_flushing (self->output, TRUE);
 
@@ -1539,13 +1527,13 @@ gst_tile_scale_init (GstTileScale * self)
   gst_pad_set_event_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_tile_scale_sink_event));
   gst_pad_set_query_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_tile_scale_sink_query));
+      GST_DEBUG_FUNCPTR (gst_tile_scale_query));
   GST_PAD_SET_ACCEPT_TEMPLATE (self->sinkpad);
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
   gst_pad_set_query_function (self->srcpad,
-      GST_DEBUG_FUNCPTR (gst_tile_scale_src_query));
+      GST_DEBUG_FUNCPTR (gst_tile_scale_query));
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
   self->output = gst_tile_output_new (self->sinkpad, self->srcpad);

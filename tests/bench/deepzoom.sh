@@ -4,10 +4,12 @@
 # PNG tiles and JPEG tiles, side by side: pngtiledec ! queue ! deepzoomsink
 # against `vips dzsave` (the anchor of the ratios). Then: the same list of
 # tile files, and PSNR per level -- PNG tiles against vips' PNG tiles; JPEG
-# tiles (ours and vips') against the exact box-averaged levels (our PNG
-# tiles, which equal vips' PNG tiles), both at the same quality (75).
+# tiles (ours and vips') against the exact box-averaged levels (vips' PNG
+# tiles) encoded as JPEG at the same quality (75), ours against vips', and
+# the loss JPEG itself costs. vips also writes NAME_files/vips-properties.xml
+# (its metadata): listed, and left out of the tile comparison.
 #   bash tests/bench/deepzoom.sh BUILD_DIR WORK_DIR      (inside meson devenv)
-# BENCH_RUNS (default 3) runs per pipeline.
+# BENCH_RUNS (default 3; 1 for 32768^2) runs per pipeline.
 # Targets: time <= 0.5 x vips dzsave's with the same tile format, peak RSS
 # <= 0.5 x vips' and <= 40 MiB.
 set -euo pipefail
@@ -16,11 +18,14 @@ build=$1
 work=$2
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
+user_runs=${BENCH_RUNS:-}
 # shellcheck source=lib.sh
 . "$here/lib.sh"
 
 sizes=(8000)
 [ "${BENCH_BIG:-0}" = 1 ] && sizes+=(32768)
+# DEEPZOOM_SIZES="32768" runs only the sizes named
+read -r -a sizes <<<"${DEEPZOOM_SIZES:-${sizes[*]}}"
 
 target() {
   awk -v what="$1" -v v="$2" -v limit="$3" 'BEGIN {
@@ -32,13 +37,23 @@ tile_list() {
   (cd "$1" && find . -mindepth 2 -type f | sed 's|^\./||; s|\.[a-z]*$||' | sort)
 }
 
-# PSNR per level of the tiles of $1 against those of $2 (same names).
+# Files of a pyramid directory that are not tiles (libvips writes its
+# metadata, vips-properties.xml, beside the level directories).
+other_files() {
+  (cd "$1" && find . -maxdepth 1 -type f | sed 's|^\./||' | sort | tr '\n' ' ')
+}
+
+# PSNR per level of the tiles of $1 against those of $2 (same names). With
+# a quality as $4, the reference is $2's tiles (the exact box-averaged
+# levels) encoded as JPEG at that quality by libjpeg-turbo through PIL:
+# what a JPEG pyramid of the right pixels at that quality looks like.
 level_psnr() {
   /usr/bin/python3 - "$@" <<'PY'
-import os, sys
+import io, os, sys
 import numpy as np
 from PIL import Image
 a, b, label = sys.argv[1:4]
+quality = int(sys.argv[4]) if len(sys.argv) > 4 else None
 def tiles(d):
     out = {}
     for level in os.listdir(d):
@@ -46,23 +61,34 @@ def tiles(d):
             for f in os.listdir(os.path.join(d, level)):
                 out[(int(level), f.split(".")[0])] = os.path.join(d, level, f)
     return out
+def reference(path):
+    img = Image.open(path).convert("RGB")
+    if quality is None:
+        return img
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    return Image.open(buf)
 ta, tb = tiles(a), tiles(b)
-worst = float("inf")
-for level in sorted({k[0] for k in ta}, reverse=True):
+levels = sorted({k[0] for k in ta}, reverse=True)
+per_level = []
+for level in levels:
     sse = n = 0
     for k in (k for k in ta if k[0] == level):
         x = np.asarray(Image.open(ta[k]).convert("RGB"), dtype=np.float64)
-        y = np.asarray(Image.open(tb[k]).convert("RGB"), dtype=np.float64)
+        y = np.asarray(reference(tb[k]).convert("RGB"), dtype=np.float64)
         sse += ((x - y) ** 2).sum()
         n += x.size
-    p = float("inf") if sse == 0 else 10 * np.log10(255.0 ** 2 * n / sse)
-    worst = min(worst, p)
-    print(f"    level {level:2d}: {p:6.2f} dB")
-print(f"  {label}: worst level {worst:.2f} dB")
+    per_level.append(float("inf") if sse == 0 else 10 * np.log10(255.0 ** 2 * n / sse))
+print(f"  {label}: worst level {min(per_level):.2f} dB")
+print(f"    levels {levels[0]} to 0: " + " ".join(f"{p:.1f}" for p in per_level))
 PY
 }
 
 for size in "${sizes[@]}"; do
+  # a 32768^2 run takes minutes per pipeline: one run each unless BENCH_RUNS
+  # says otherwise
+  BENCH_RUNS=${user_runs:-3}
+  [ "$size" -gt 8000 ] && [ -z "$user_runs" ] && BENCH_RUNS=1
   src=$work/photo-${size}.png
   if [ ! -f "$src" ]; then
     echo "== making $src"
@@ -89,11 +115,18 @@ for size in "${sizes[@]}"; do
     else
       echo "  WARNING: the tile files differ from vips dzsave's"
     fi
+    echo "  other files: ours [$(other_files "$work/ours-${fmt}_files")], vips [$(other_files "$work/vips-${fmt}_files")]" \
+      "(libvips' metadata; no viewer reads it, deepzoomsink does not write it)"
   done
   echo "== PSNR per level"
   level_psnr "$work/ours-png_files" "$work/vips-png_files" "PNG tiles vs vips' PNG tiles (target >= 40)"
-  level_psnr "$work/ours-jpeg_files" "$work/ours-png_files" "our JPEG tiles vs the box-averaged levels"
-  level_psnr "$work/vips-jpeg_files" "$work/ours-png_files" "vips' JPEG tiles vs the box-averaged levels"
+  level_psnr "$work/ours-jpeg_files" "$work/vips-png_files" \
+    "our JPEG tiles vs the box-averaged levels as JPEG at quality 75 (target >= 40)" 75
+  level_psnr "$work/vips-jpeg_files" "$work/vips-png_files" \
+    "vips' JPEG tiles vs the same reference" 75
+  level_psnr "$work/ours-jpeg_files" "$work/vips-jpeg_files" "our JPEG tiles vs vips' JPEG tiles"
+  level_psnr "$work/ours-jpeg_files" "$work/vips-png_files" \
+    "our JPEG tiles vs the box-averaged levels (the loss of JPEG at quality 75)"
   # the 32768^2 pyramids are GiBs: keep only the source
   [ "$size" = 8000 ] || rm -rf "$work"/ours-* "$work"/vips-*
 done

@@ -407,6 +407,59 @@ test_held_bytes_are_the_level_strips (void)
   sink_close (&s);
 }
 
+/* The held bytes with encoder threads, for an RGB image @W x @H whose top
+ * level lets @queued tiles wait: the rings as in the test above, plus
+ * threads - 1 tiles being encoded, the one being filled and @queued. */
+static void
+check_held_with_threads (guint W, guint H, guint queued)
+{
+  guint rows = 8, threads = 3, n_levels = 1, level, w = W, h = H, size;
+  PngFixtureImage img;
+  Sink s = { 0 };
+  guint64 held, rings, jobs;
+
+  for (size = MAX (W, H); size > 1; size = (size + 1) / 2)
+    n_levels++;
+  sink_open (&s, "queued.dzi");
+  g_object_set (s.element, "threads", threads, NULL);
+  make_image (&img, W, H, PNG_COLOR_TYPE_RGB, 8, 5);
+  sink_start (&s, GST_VIDEO_FORMAT_RGB, W, rows);
+  g_assert_cmpint (push_strips (&s, &img, 0, rows, 0, 3), ==, GST_FLOW_OK);
+  g_object_get (s.element, "held-bytes", &held, NULL);
+
+  rings = (guint64) W *3 * MIN (254 + 2 + rows, H);
+  for (level = 1; level < n_levels; level++) {
+    w = (w + 1) / 2;
+    h = (h + 1) / 2;
+    rings += (guint64) w *3 * MIN (256, h);
+  }
+  jobs = (guint64) ((threads - 1) + 1 + queued) * 256 * MIN (256, H) * 3;
+  g_assert_cmpuint (held, ==, rings + jobs);
+
+  g_assert_cmpint (push_strips (&s, &img, 0, rows, 3, G_MAXUINT), ==,
+      GST_FLOW_OK);
+  g_assert_true (g_file_test (s.dzi, G_FILE_TEST_EXISTS));
+  png_fixture_image_clear (&img);
+  sink_close (&s);
+}
+
+/* With encoder threads, a row of tiles of the full-size level may wait for
+ * them: the burst a finished row of tiles makes is held in a stated number
+ * of jobs (12 columns for 3000 pixels). */
+static void
+test_held_bytes_count_the_waiting_tiles (void)
+{
+  check_held_with_threads (3000, 1200, (3000 + 253) / 254);
+}
+
+/* ... but never more than 16 MiB of them: 40000 pixels are 158 columns, of
+ * which 85 tiles of 192 KiB may wait. */
+static void
+test_waiting_tiles_are_at_most_16_mib (void)
+{
+  check_held_with_threads (40000, 300, (16 << 20) / (256 * 256 * 3));
+}
+
 static void
 test_held_bytes_drop_to_zero_after_the_image (void)
 {
@@ -574,6 +627,34 @@ test_unwritable_location_names_the_path (void)
   sink_close (&s);
 }
 
+/* A tile that cannot be written while tiles wait for the encoder threads:
+ * the error names that tile, the waiting tiles are given up, no .dzi. */
+static void
+test_failed_tile_with_encoder_threads_names_it (void)
+{
+  PngFixtureImage a;
+  Sink s = { 0 };
+  GstMessage *msg;
+  gchar *tile;
+
+  sink_open (&s, "t.dzi");
+  g_object_set (s.element, "threads", 3, NULL);
+  /* a directory where the first full-size tile goes: its open fails */
+  tile = g_build_filename (s.dir, "t_files", "10", "0_0.jpeg", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (tile, 0755), ==, 0);
+  make_image (&a, 1000, 600, PNG_COLOR_TYPE_RGB, 8, 1);
+  sink_start (&s, GST_VIDEO_FORMAT_RGB, 1000, 10);
+  g_assert_cmpint (push_strips (&s, &a, 0, 10, 0, G_MAXUINT), ==,
+      GST_FLOW_ERROR);
+  msg = pop_message (&s, GST_MESSAGE_ERROR);
+  gst_fixture_assert_message_mentions (msg, tile);
+  gst_message_unref (msg);
+  g_assert_false (g_file_test (s.dzi, G_FILE_TEST_EXISTS));
+  g_free (tile);
+  png_fixture_image_clear (&a);
+  sink_close (&s);
+}
+
 static guint
 count_progress (Sink * s)
 {
@@ -676,6 +757,10 @@ main (int argc, char **argv)
   g_test_add_func ("/deepzoomsink/jpeg-drops-alpha", test_jpeg_drops_alpha);
   g_test_add_func ("/deepzoomsink/held-bytes-are-the-level-strips",
       test_held_bytes_are_the_level_strips);
+  g_test_add_func ("/deepzoomsink/held-bytes-count-the-waiting-tiles",
+      test_held_bytes_count_the_waiting_tiles);
+  g_test_add_func ("/deepzoomsink/waiting-tiles-are-at-most-16-mib",
+      test_waiting_tiles_are_at_most_16_mib);
   g_test_add_func ("/deepzoomsink/held-bytes-drop-to-zero-after-the-image",
       test_held_bytes_drop_to_zero_after_the_image);
   g_test_add_func ("/deepzoomsink/sequence-writes-one-pyramid-per-image",
@@ -688,6 +773,8 @@ main (int argc, char **argv)
       test_bad_settings_are_refused);
   g_test_add_func ("/deepzoomsink/unwritable-location-names-the-path",
       test_unwritable_location_names_the_path);
+  g_test_add_func ("/deepzoomsink/failed-tile-with-encoder-threads-names-it",
+      test_failed_tile_with_encoder_threads_names_it);
   g_test_add_func ("/deepzoomsink/progress-per-tile-row-is-rate-limited",
       test_progress_per_tile_row_is_rate_limited);
   g_test_add_func ("/deepzoomsink/threads-do-not-change-the-files",

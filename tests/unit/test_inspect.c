@@ -5,7 +5,7 @@
 
 static const gchar *elements[] = {
   "pngtiledec", "pngtileenc", "tilecompose", "tilescale", "seqfilesrc",
-  "boundedqueue", "memmeter",
+  "boundedqueue", "memmeter", "deepzoomsink",
 };
 
 static gboolean

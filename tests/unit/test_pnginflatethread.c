@@ -305,6 +305,7 @@ typedef struct
   gint first_filter;            /* filter of each segment's first row */
   gboolean trailing_literal;    /* segment 1 has a byte of data too many */
   gint color_type, depth;
+  gboolean every_filter;        /* rows cycle through the five, not Paeth */
 } MarkedSpec;
 
 static void
@@ -393,7 +394,12 @@ marked_png (const MarkedSpec * ms, guint width, guint height)
     z.next_out = zout;
     z.avail_out = compressBound ((rb + 1) * height) + 64;
     for (r = 0; r < rows; r++, y++) {
-      filter_row (raw, rb, bpp, y, r == 0 ? ms->first_filter : 4, row);
+      gint filter = r == 0 ? ms->first_filter : 4;
+
+      /* the image's first row too: Average or Paeth over zeros */
+      if (ms->every_filter && (r > 0 || seg == 0))
+        filter = (y + 3 + ms->first_filter) % 5;
+      filter_row (raw, rb, bpp, y, filter, row);
       z.next_in = row;
       z.avail_in = rb + 1;
       g_assert_cmpint (deflate (&z, r + 1 < rows ? Z_NO_FLUSH :
@@ -441,7 +447,7 @@ decode_through (GBytes * png, guint threads, gsize step, gboolean pipelined)
   GstPngIdatInflater *inflater = gst_png_idat_inflater_new (8 << 20);
   GstPngInflateThread *thread = gst_png_inflate_thread_new (inflater);
   PngFixtureImage image;
-  gchar *error = NULL, *result;
+  gchar *error = NULL, *pixels, *result;
   GBytes *out;
   Run run;
 
@@ -451,14 +457,15 @@ decode_through (GBytes * png, guint threads, gsize step, gboolean pipelined)
   out = forwarded_png (&run);
   if (png_fixture_reference_decode (g_bytes_get_data (out, NULL),
           g_bytes_get_size (out), &image, &error)) {
-    result = g_compute_checksum_for_data (G_CHECKSUM_SHA256, image.pixels,
+    pixels = g_compute_checksum_for_data (G_CHECKSUM_SHA256, image.pixels,
         image.stride * image.height);
     png_fixture_image_clear (&image);
   } else {
-    result = g_strdup_printf ("error: %s", error);
+    pixels = g_strdup_printf ("error: %s", error);
     g_free (error);
   }
-  result = g_strdup_printf ("%s %s", run.results->str, result);
+  result = g_strdup_printf ("%s %s", run.results->str, pixels);
+  g_free (pixels);
   g_bytes_unref (out);
   run_clear (&run);
   gst_png_inflate_thread_free (thread);
@@ -526,6 +533,26 @@ test_marked_same_pixels (void)
     assert_marked_decodes (png, TRUE);
     g_bytes_unref (png);
   }
+}
+
+/* the workers undo every filter, on every pixel size, from the image's
+ * first row (whose row above is zeros) on */
+static void
+test_marked_every_filter (void)
+{
+  static const gint kinds[][2] = { {2, 8}, {0, 8}, {6, 16}, {3, 2}, {4, 16},
+  {6, 8}
+  };
+  guint k, first;
+
+  for (k = 0; k < G_N_ELEMENTS (kinds); k++)
+    for (first = 0; first <= 1; first++) {
+      MarkedSpec ms = { 4, 4, first, FALSE, kinds[k][0], kinds[k][1], TRUE };
+      GBytes *png = marked_png (&ms, 97, 61);
+
+      assert_marked_decodes (png, TRUE);
+      g_bytes_unref (png);
+    }
 }
 
 /* a mARK that lies: counts, trailing data, a first row that needs the
@@ -597,6 +624,8 @@ main (int argc, char **argv)
       test_held_bytes_bound);
   g_test_add_func ("/pnginflatethread/marked-segments-give-the-same-pixels",
       test_marked_same_pixels);
+  g_test_add_func ("/pnginflatethread/marked-segments-undo-every-filter",
+      test_marked_every_filter);
   g_test_add_func ("/pnginflatethread/lying-marker-falls-back-to-sequential",
       test_lying_marker_falls_back);
   g_test_add_func ("/pnginflatethread/marked-rows-come-from-the-workers",

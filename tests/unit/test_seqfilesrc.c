@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "gstfilelocation.h"
 #include "gstfixture.h"
 
 /* every pipeline here is tiny; anything slower is a hang */
@@ -52,7 +53,7 @@ write_file (const gchar * dir, const gchar * name, gsize size, guint seed)
 typedef struct
 {
   GstBuffer *buffer;            /* either a buffer... */
-  gchar *tag_location;          /* ...or a tag event with a location */
+  gchar *tag_location;          /* ...or an event announcing a file */
   GstCaps *caps;                /* ...or a caps event */
 } Item;
 
@@ -63,6 +64,7 @@ typedef struct
   GPtrArray *messages;          /* warnings and element messages */
   GstMessage *error;
   gboolean eos;
+  gint n_tag_events;            /* of the items, how many came as tags */
 } Run;
 
 static void
@@ -88,11 +90,10 @@ record_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     item->buffer = gst_buffer_ref (GST_PAD_PROBE_INFO_BUFFER (info));
   } else {
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-    GstTagList *tags;
 
-    if (GST_EVENT_TYPE (event) == GST_EVENT_TAG) {
-      gst_event_parse_tag (event, &tags);
-      gst_tag_list_get_string (tags, GST_TAG_LOCATION, &item->tag_location);
+    if (gst_file_location_event_parse (event, &item->tag_location)) {
+      if (GST_EVENT_TYPE (event) == GST_EVENT_TAG)
+        g_atomic_int_inc (&run->n_tag_events);
     } else if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
       GstCaps *caps;
 
@@ -770,6 +771,42 @@ test_location_tag_precedes_each_file (void)
   g_strfreev (paths);
   gst_fixture_remove_tree (dir);
   g_free (dir);
+}
+
+/* A tag event per file would make every sink post one bus message per file;
+ * the location event is what names files unless tags are asked for. */
+static void
+test_location_tags_are_opt_in (void)
+{
+  gchar *dir = make_dir (), *glob;
+  gchar *a = write_file (dir, "a.dat", 10, 1), *b = write_file (dir, "b.dat",
+      10, 2);
+  gboolean with_tags;
+
+  glob = g_build_filename (dir, "*.dat", NULL);
+  for (with_tags = FALSE; with_tags <= TRUE; with_tags++) {
+    GstElement *src = make_src (glob);
+    Run *run;
+    GPtrArray *files;
+    const gchar *const paths[] = { a, b, NULL };
+
+    if (with_tags)
+      g_object_set (src, "location-tags", TRUE, NULL);
+    run = run_pipeline (src);
+    g_assert_null (run->error);
+    g_assert_true (run->eos);
+    g_assert_cmpint (run->n_tag_events, ==, with_tags ? 2 : 0);
+    if (!with_tags) {
+      files = run_files (run);
+      assert_files_are (files, paths);
+      g_ptr_array_unref (files);
+    }
+    run_free (run);
+  }
+  g_free (glob);
+  g_free (a);
+  g_free (b);
+  gst_fixture_remove_tree (dir);
 }
 
 static void
@@ -1559,6 +1596,8 @@ main (int argc, char **argv)
       test_every_block_carries_its_file_timestamp);
   g_test_add_func ("/seqfilesrc/location-tag-precedes-each-file",
       test_location_tag_precedes_each_file);
+  g_test_add_func ("/seqfilesrc/location-tags-are-opt-in",
+      test_location_tags_are_opt_in);
   g_test_add_func ("/seqfilesrc/file-message-reports-progress",
       test_file_message_reports_progress);
   g_test_add_func ("/seqfilesrc/loop-restarts-with-increasing-timestamps",
