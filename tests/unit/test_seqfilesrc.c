@@ -807,6 +807,7 @@ test_location_tags_are_opt_in (void)
   g_free (a);
   g_free (b);
   gst_fixture_remove_tree (dir);
+  g_free (dir);
 }
 
 static void
