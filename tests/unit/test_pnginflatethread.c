@@ -609,7 +609,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-#ifdef HAVE_ISAL
   g_test_add_func ("/pnginflatethread/same-bytes-for-libpng",
       test_same_bytes_for_libpng);
   g_test_add_func ("/pnginflatethread/same-bytes-for-a-large-image",
@@ -630,6 +629,5 @@ main (int argc, char **argv)
       test_lying_marker_falls_back);
   g_test_add_func ("/pnginflatethread/marked-rows-come-from-the-workers",
       test_marked_rows_come_from_workers);
-#endif
   return g_test_run ();
 }
