@@ -17,6 +17,7 @@
 
 #include <isa-l/crc.h>
 #include <isa-l/igzip_lib.h>
+#include <zlib.h>
 
 /* Largest stored block deflate allows; one block per rewritten IDAT. */
 #define STORED_MAX 65535
@@ -30,7 +31,6 @@ G_STATIC_ASSERT (GST_PNG_IDAT_BLOCK_BYTES ==
 /* restart-marker segments larger than these are inflated here, in turn */
 #define SEGMENT_COMPRESSED_MAX (64u << 20)
 #define SEGMENT_DATA_MAX (64u << 20)
-#define ADLER_BASE 65521u
 
 /* Where the inflater is in the image's byte stream. */
 typedef enum
@@ -291,16 +291,22 @@ isal_reason (int ret)
   }
 }
 
-/* Adler-32 of A followed by B, from the two checksums and B's length. */
-static guint32
-adler_combine (guint32 a, guint32 b, guint64 b_len)
+/* The zlib stream's end, where the inflater checked the Adler-32 itself
+ * (a resumed stream, segments): @trailer is the stream's own. */
+static gboolean
+end_checked_stream (GstPngIdatInflater * inflater, guint32 trailer,
+    GstPngIdatForward forward, gpointer user_data, gchar * error,
+    gsize error_size)
 {
-  guint32 rem = b_len % ADLER_BASE;
-  guint64 a1 = a & 0xffff, a2 = a >> 16, b1 = b & 0xffff, b2 = b >> 16;
-  guint64 sum1 = (a1 + b1 + ADLER_BASE - 1) % ADLER_BASE;
-  guint64 sum2 = (a2 + b2 + rem * a1 + ADLER_BASE - rem) % ADLER_BASE;
-
-  return (guint32) (sum1 | (sum2 << 16));
+  if (trailer != inflater->adler) {
+    g_snprintf (error, error_size, "IDAT: %s",
+        isal_reason (ISAL_INCORRECT_CHECKSUM));
+    return FALSE;
+  }
+  flush_block (inflater, forward, user_data);
+  forward_stream_end (inflater, forward, user_data);
+  inflater->stream_ended = TRUE;
+  return TRUE;
 }
 
 /* The Adler-32 after the resumed stream's end, maybe split over IDATs:
@@ -313,15 +319,8 @@ take_trailer (GstPngIdatInflater * inflater, GstPngIdatForward forward,
       inflater->trailer + inflater->trailer_fill, 4 - inflater->trailer_fill);
   if (inflater->trailer_fill < 4)
     return TRUE;
-  if (gst_png_read_be32 (inflater->trailer) != inflater->adler) {
-    g_snprintf (error, error_size, "IDAT: %s",
-        isal_reason (ISAL_INCORRECT_CHECKSUM));
-    return FALSE;
-  }
-  flush_block (inflater, forward, user_data);
-  forward_stream_end (inflater, forward, user_data);
-  inflater->stream_ended = TRUE;
-  return TRUE;
+  return end_checked_stream (inflater, gst_png_read_be32 (inflater->trailer),
+      forward, user_data, error, error_size);
 }
 
 /* Inflates compressed bytes of the IDAT run, passing on every full stored
@@ -475,22 +474,15 @@ use_segment (GstPngIdatInflater * inflater, GstPngSegment * segment,
 
   forward_rows (inflater, segment->out, segment->data_len, forward,
       user_data);
-  inflater->adler = adler_combine (inflater->adler, segment->adler,
+  inflater->adler = adler32_combine (inflater->adler, segment->adler,
       segment->data_len);
-  inflater->out_adler = adler_combine (inflater->out_adler,
+  inflater->out_adler = adler32_combine (inflater->out_adler,
       segment->out_adler, segment->data_len);
   keep_history (inflater, segment->history, segment->history_len);
   if (!segment->last)
     return TRUE;
-  if (segment->trailer != inflater->adler) {
-    g_snprintf (error, error_size, "IDAT: %s",
-        isal_reason (ISAL_INCORRECT_CHECKSUM));
-    return FALSE;
-  }
-  flush_block (inflater, forward, user_data);
-  forward_stream_end (inflater, forward, user_data);
-  inflater->stream_ended = TRUE;
-  return TRUE;
+  return end_checked_stream (inflater, segment->trailer, forward, user_data,
+      error, error_size);
 }
 
 /* Takes the oldest segment in flight (waiting for its worker) to libpng. */
