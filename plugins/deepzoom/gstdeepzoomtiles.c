@@ -105,8 +105,9 @@ gst_deep_zoom_jpeg_fail (j_common_ptr cinfo)
   longjmp (err->jump, 1);
 }
 
-/* libvips' conversion for JPEG: 16 bits keep their high byte, alpha is
- * flattened onto a black background, c * a / max rounded. */
+/* libvips' conversion for JPEG: alpha is flattened onto a black
+ * background, c * a / max truncated as vips_flatten() does, and 16 bits
+ * then keep their high byte. */
 static void
 gst_deep_zoom_jpeg_row (const guint8 * src, guint8 * dst, guint width,
     GstVideoFormat format)
@@ -121,7 +122,7 @@ gst_deep_zoom_jpeg_row (const guint8 * src, guint8 * dst, guint width,
     case GST_VIDEO_FORMAT_RGBA:
       for (x = 0; x < width; x++, src += 4, dst += 3)
         for (c = 0; c < 3; c++)
-          dst[c] = (src[c] * src[3] + 127) / 255;
+          dst[c] = src[c] * src[3] / 255;
       break;
     case GST_VIDEO_FORMAT_RGBA64_BE:
       for (x = 0; x < width; x++, src += 8, dst += 3) {
@@ -130,7 +131,7 @@ gst_deep_zoom_jpeg_row (const guint8 * src, guint8 * dst, guint width,
         for (c = 0; c < 3; c++) {
           guint64 v = (src[2 * c] << 8) | src[2 * c + 1];
 
-          dst[c] = ((v * a + 32767) / 65535) >> 8;
+          dst[c] = (v * a / 65535) >> 8;
         }
       }
       break;
@@ -171,6 +172,9 @@ gst_deep_zoom_encode_jpeg (GstDeepZoomTileJob * job, guint quality,
   cinfo.in_color_space = gray ? JCS_GRAYSCALE : JCS_RGB;
   jpeg_set_defaults (&cinfo);
   jpeg_set_quality (&cinfo, quality, TRUE);
+  /* libvips writes tiles without the JFIF marker (its density says nothing
+   * about a tile); leaving it out too makes the tiles its bytes exactly */
+  cinfo.write_JFIF_header = FALSE;
   jpeg_start_compress (&cinfo, TRUE);
   if (!direct)
     row = g_malloc ((gsize) job->width * 3);

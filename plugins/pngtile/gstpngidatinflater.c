@@ -12,6 +12,7 @@
 #include "gstpngchunk.h"
 #include "gstpngrestartmarker.h"
 #include "gstpngsegmentdecoder.h"
+#include "gstpngunfilter.h"
 
 #ifdef HAVE_ISAL
 
@@ -95,6 +96,13 @@ struct _GstPngIdatInflater
    * may swap it for another */
   guint8 *block;
   guint block_fill;
+
+  /* rows unfiltered before libpng sees them (set_unfilter): on the thread
+   * forwarding the blocks to libpng, this one's or (deferred) another's */
+  gboolean unfilter_rows;
+  gboolean unfilter_deferred;
+  GstPngRowUnfilter unfilter;
+  guint64 block_pos;            /* image data bytes in the blocks so far */
 };
 
 /* The wrapper libpng sees: a zlib header (32 KiB window, no dictionary),
@@ -126,6 +134,7 @@ gst_png_idat_inflater_free (GstPngIdatInflater * inflater)
   gst_png_segment_decoder_free (inflater->segments);
   g_byte_array_unref (inflater->ancillary);
   g_free (inflater->block);
+  gst_png_row_unfilter_clear (&inflater->unfilter);
   g_free (inflater);
 }
 
@@ -142,6 +151,8 @@ gst_png_idat_inflater_reset (GstPngIdatInflater * inflater)
   inflater->interrupted = FALSE;
   inflater->block_fill = 0;
   inflater->consumed = 0;
+  gst_png_row_unfilter_stop (&inflater->unfilter);
+  inflater->block_pos = 0;
   drop_segments (inflater);
   inflater->have_ihdr = FALSE;
   inflater->capture = NULL;
@@ -166,6 +177,7 @@ gsize
 gst_png_idat_inflater_held_bytes (GstPngIdatInflater * inflater)
 {
   return sizeof (GstPngIdatInflater) + GST_PNG_IDAT_BLOCK_BYTES +
+      gst_png_row_unfilter_held_bytes (&inflater->unfilter) +
       inflater->ancillary->len + (inflater->gathering ?
       inflater->gathering->compressed_len : 0) + (inflater->segments ?
       gst_png_segment_decoder_held_bytes (inflater->segments) : 0);
@@ -190,6 +202,31 @@ gboolean
 gst_png_idat_inflater_is_segmented (GstPngIdatInflater * inflater)
 {
   return inflater->segmented && !inflater->resumed;
+}
+
+void
+gst_png_idat_inflater_set_unfilter (GstPngIdatInflater * inflater,
+    gboolean unfilter)
+{
+  inflater->unfilter_rows = unfilter;
+}
+
+void
+gst_png_idat_inflater_defer_unfilter (GstPngIdatInflater * inflater,
+    gboolean deferred)
+{
+  inflater->unfilter_deferred = deferred;
+}
+
+void
+gst_png_idat_inflater_unfilter_block (GstPngIdatInflater * inflater,
+    guint8 * block)
+{
+  guint n = block[CHUNK_HEADER_BYTES + 1] |
+      (block[CHUNK_HEADER_BYTES + 2] << 8);
+
+  gst_png_row_unfilter_feed (&inflater->unfilter,
+      block + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES, n);
 }
 
 guint8 *
@@ -226,6 +263,16 @@ chunk_name (const guint8 * type, gchar name[5])
   name[4] = '\0';
 }
 
+/* Where the block being built is full: at most a stored block, ending
+ * where a pixel ends while rows are unfiltered, so that each block is
+ * unfiltered pixel by pixel. */
+static guint
+block_limit (GstPngIdatInflater * inflater)
+{
+  return gst_png_row_unfilter_piece_len (&inflater->unfilter,
+      inflater->block_pos, STORED_MAX);
+}
+
 /* Passes on the stored block built so far as one IDAT chunk. Its CRC is
  * left zero: libpng is told not to check critical CRCs, which are checked
  * here on the original chunks instead. */
@@ -247,6 +294,10 @@ flush_block (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   b[12] = (~n >> 8) & 0xff;
   memset (b + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES + n, 0, CRC_BYTES);
   inflater->block_fill = 0;
+  inflater->block_pos += n;
+  if (!inflater->unfilter_deferred)
+    gst_png_row_unfilter_feed (&inflater->unfilter,
+        b + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES, n);
   forward (user_data, b,
       CHUNK_HEADER_BYTES + STORED_HEADER_BYTES + n + CRC_BYTES);
 }
@@ -347,10 +398,12 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
 
     if (inflater->interrupted)
       return TRUE;
+    guint limit = block_limit (inflater);
+
     z->next_out = out + inflater->block_fill;
-    z->avail_out = STORED_MAX - inflater->block_fill;
+    z->avail_out = limit - inflater->block_fill;
     ret = isal_inflate (z);
-    inflater->block_fill = STORED_MAX - z->avail_out;
+    inflater->block_fill = limit - z->avail_out;
     if (ret < 0 || ret == ISAL_NEED_DICT) {
       g_snprintf (error, error_size, "IDAT: %s", isal_reason (ret));
       return FALSE;
@@ -371,7 +424,7 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
       inflater->stream_ended = TRUE;
       return TRUE;
     }
-    if (inflater->block_fill == STORED_MAX)
+    if (inflater->block_fill == limit)
       flush_block (inflater, forward, user_data);
     else if (z->avail_in == 0)
       return TRUE;
@@ -449,14 +502,15 @@ forward_rows (GstPngIdatInflater * inflater, const guint8 * rows, gsize len,
     GstPngIdatForward forward, gpointer user_data)
 {
   while (len > 0 && !inflater->interrupted) {
-    guint n = MIN (len, STORED_MAX - inflater->block_fill);
+    guint limit = block_limit (inflater);
+    guint n = MIN (len, limit - inflater->block_fill);
 
     memcpy (inflater->block + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES +
         inflater->block_fill, rows, n);
     inflater->block_fill += n;
     rows += n;
     len -= n;
-    if (inflater->block_fill == STORED_MAX)
+    if (inflater->block_fill == limit)
       flush_block (inflater, forward, user_data);
   }
 }
@@ -614,6 +668,8 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     }
     if (!inflater->idat_started) {
       inflater->idat_started = TRUE;
+      if (inflater->unfilter_rows && inflater->have_ihdr)
+        gst_png_row_unfilter_start (&inflater->unfilter, inflater->ihdr);
       start_segments (inflater);
       forward (user_data, (guint8 *) zlib_header_chunk,
           sizeof (zlib_header_chunk));
@@ -860,6 +916,24 @@ gsize
 gst_png_idat_inflater_held_bytes (GstPngIdatInflater * inflater)
 {
   return 0;
+}
+
+void
+gst_png_idat_inflater_set_unfilter (GstPngIdatInflater * inflater,
+    gboolean unfilter)
+{
+}
+
+void
+gst_png_idat_inflater_defer_unfilter (GstPngIdatInflater * inflater,
+    gboolean deferred)
+{
+}
+
+void
+gst_png_idat_inflater_unfilter_block (GstPngIdatInflater * inflater,
+    guint8 * block)
+{
 }
 
 guint8 *

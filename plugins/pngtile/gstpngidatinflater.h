@@ -13,7 +13,8 @@ G_BEGIN_DECLS
  * chunk but IDAT goes through untouched; the IDAT run is inflated here with
  * ISA-L (more than twice as fast as zlib) and handed on as IDAT chunks of
  * zlib "stored" blocks, which libpng's inflate only copies. libpng still
- * parses every chunk, unfilters and converts every row, so its output is
+ * parses every chunk and converts every row (and unfilters them, unless
+ * set_unfilter() has them unfiltered here), so its output is
  * the same byte for byte.
  *
  * It checks what libpng is told to skip: the CRC of every chunk and the
@@ -67,6 +68,26 @@ void gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
  * would only add a hand-over per block. */
 gboolean gst_png_idat_inflater_is_segmented (GstPngIdatInflater *
     inflater);
+
+/* @unfilter TRUE: the rows of a non-interlaced image are unfiltered here
+ * (see gstpngunfilter.h) and libpng is given them filtered None, so it
+ * only copies them; the stream libpng sees then has another Adler-32 than
+ * the original's, so only for a libpng told to ignore it
+ * (PNG_IGNORE_ADLER32). Applies from the next image. */
+void gst_png_idat_inflater_set_unfilter (GstPngIdatInflater * inflater,
+    gboolean unfilter);
+
+/* With @deferred TRUE, the rewritten IDAT chunks are forwarded still
+ * filtered and whoever forwards them to libpng passes each through
+ * gst_png_idat_inflater_unfilter_block() first, in order: so a thread
+ * running the inflater leaves the unfiltering to the thread feeding
+ * libpng. */
+void gst_png_idat_inflater_defer_unfilter (GstPngIdatInflater * inflater,
+    gboolean deferred);
+/* Unfilters a rewritten IDAT chunk's data in place (nothing if the image's
+ * rows are not unfiltered here). */
+void gst_png_idat_inflater_unfilter_block (GstPngIdatInflater * inflater,
+    guint8 * block);
 
 /* Size of the block a rewritten IDAT is built in: chunk header, stored
  * block header, 65535 inflated bytes, CRC. */

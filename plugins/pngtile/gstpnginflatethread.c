@@ -25,6 +25,7 @@
 typedef enum
 {
   PIECE_BYTES,                  /* bytes for libpng, in a block */
+  PIECE_IDAT,                   /* a rewritten IDAT, rows still filtered */
   PIECE_WARNING,                /* a dropped chunk, for png_warning */
   PIECE_END,                    /* the job is over; the result is set */
 } PieceKind;
@@ -164,7 +165,8 @@ worker_forward (gpointer user_data, guint8 * bytes, gsize len)
       block = gst_png_idat_inflater_swap_block (inflater, block);
     else
       memcpy (block, bytes, n);
-    queue_piece (thread, PIECE_BYTES, block, n, NULL);
+    queue_piece (thread, whole_block ? PIECE_IDAT : PIECE_BYTES, block, n,
+        NULL);
     bytes += n;
     len -= n;
   }
@@ -265,6 +267,7 @@ gst_png_inflate_thread_feed (GstPngInflateThread * thread,
     start_worker (thread);
 
   g_mutex_lock (&thread->lock);
+  gst_png_idat_inflater_defer_unfilter (thread->inflater, TRUE);
   thread->job_data = data;
   thread->job_size = size;
   thread->job_pending = TRUE;
@@ -274,15 +277,20 @@ gst_png_inflate_thread_feed (GstPngInflateThread * thread,
     g_mutex_unlock (&thread->lock);
     /* may not return: consumed() cleans up after a longjmp */
     thread->current = piece;
-    if (piece->kind == PIECE_WARNING)
+    if (piece->kind == PIECE_WARNING) {
       warn (user_data, piece->message);
-    else
+    } else {
+      /* unfiltering is this thread's share of the work */
+      if (piece->kind == PIECE_IDAT)
+        gst_png_idat_inflater_unfilter_block (thread->inflater, piece->block);
       forward (user_data, piece->block, piece->len);
+    }
     thread->current = NULL;
     g_mutex_lock (&thread->lock);
     recycle_piece (thread, piece);
   }
   thread->job_running = FALSE;
+  gst_png_idat_inflater_defer_unfilter (thread->inflater, FALSE);
   ok = thread->job_ok;
   *ended = thread->job_ended;
   thread->last_consumed = thread->job_consumed;
@@ -315,6 +323,7 @@ gst_png_inflate_thread_consumed (GstPngInflateThread * thread)
     recycle_piece (thread, piece);
     thread->cancel = FALSE;
     thread->job_running = FALSE;
+    gst_png_idat_inflater_defer_unfilter (thread->inflater, FALSE);
   }
   g_mutex_unlock (&thread->lock);
   return thread->last_consumed;

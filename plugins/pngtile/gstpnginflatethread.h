@@ -10,7 +10,7 @@
 G_BEGIN_DECLS
 
 /* Runs a GstPngIdatInflater on a thread of its own, so that inflating (and
- * checking CRCs and the Adler-32) overlaps with libpng unfiltering and
+ * checking CRCs and the Adler-32) overlaps with unfiltering and libpng
  * converting rows on the calling thread. What the inflater forwards is
  * handed over in order, through a queue of at most
  * GST_PNG_INFLATE_THREAD_BLOCKS blocks of GST_PNG_IDAT_BLOCK_BYTES; the

@@ -16,6 +16,7 @@
 
 #include "gstpngchunk.h"
 #include "gstpngsegmentdecoder.h"
+#include "gstpngunfilter.h"
 
 #ifdef HAVE_ISAL
 
@@ -31,7 +32,7 @@ struct _GstPngSegmentDecoder
 
   /* the image, read by workers while segments are in flight */
   gsize row_bytes;              /* with the filter byte */
-  gsize bpp;                    /* bytes per pixel, at least 1 */
+  guint bpp;                    /* bytes per pixel, at least 1 */
 };
 
 void
@@ -161,116 +162,20 @@ inflate_segment (GstPngSegment * segment, guint8 * data)
 
 /* --- unfiltering --- */
 
-static inline guint8
-paeth (guint8 a, guint8 b, guint8 c)
-{
-  gint p = a + b - c, pa = ABS (p - a), pb = ABS (p - b), pc = ABS (p - c);
-
-  if (pa <= pb && pa <= pc)
-    return a;
-  return pb <= pc ? b : c;
-}
-
-/* unrolled for a constant pixel size, so that a[] and c[] are registers */
-#define PIXEL_BYTES _Pragma ("GCC unroll 8")
-
-/* Undoes @filter on one row of @len bytes (after its filter byte) in
- * place, PNG specification clause 9; @b is the row above, unfiltered
- * (zeros above the image's first). The bytes of the pixel to the left and
- * above-left are kept in registers, @bpp being a constant where this is
- * inlined: a loop reading them back from the row would wait on each
- * store, and most photo rows are filtered Average or Paeth. */
-static G_ALWAYS_INLINE inline gboolean
-unfilter_bytes (guint8 * x, const guint8 * b, gsize len, guint8 filter,
-    const gsize bpp)
-{
-  guint8 a[8] = { 0 }, c[8] = { 0 };
-  gsize i, j;
-
-  switch (filter) {
-    case 0:
-      break;
-    case 1:
-      for (i = 0; i < len; i += bpp)
-        PIXEL_BYTES
-        for (j = 0; j < bpp; j++)
-          a[j] = x[i + j] += a[j];
-      break;
-    case 2:
-      for (i = 0; i < len; i++)
-        x[i] += b[i];
-      break;
-    case 3:
-      for (i = 0; i < len; i += bpp)
-        PIXEL_BYTES
-        for (j = 0; j < bpp; j++)
-          a[j] = x[i + j] += (a[j] + b[i + j]) >> 1;
-      break;
-    case 4:
-      for (i = 0; i < len; i += bpp)
-        PIXEL_BYTES
-        for (j = 0; j < bpp; j++) {
-          guint8 up = b[i + j];
-
-          a[j] = x[i + j] += paeth (a[j], up, c[j]);
-          c[j] = up;
-        }
-      break;
-    default:
-      return FALSE;
-  }
-  return TRUE;
-}
-
-/* One filtered row (filter byte first); it becomes a None row. */
-static gboolean
-unfilter_row (guint8 * row, const guint8 * prev, gsize len, gsize bpp)
-{
-  guint8 *x = row + 1, filter = row[0];
-  const guint8 *b = prev + 1;
-  gboolean ok;
-
-  /* a row is whole pixels, of 1 (bit depths below 8) to 8 bytes */
-  switch (bpp) {
-    case 1:
-      ok = unfilter_bytes (x, b, len, filter, 1);
-      break;
-    case 2:
-      ok = unfilter_bytes (x, b, len, filter, 2);
-      break;
-    case 3:
-      ok = unfilter_bytes (x, b, len, filter, 3);
-      break;
-    case 4:
-      ok = unfilter_bytes (x, b, len, filter, 4);
-      break;
-    case 6:
-      ok = unfilter_bytes (x, b, len, filter, 6);
-      break;
-    case 8:
-      ok = unfilter_bytes (x, b, len, filter, 8);
-      break;
-    default:
-      g_return_val_if_reached (FALSE);
-  }
-  row[0] = 0;
-  return ok;
-}
-
 /* Unfilters the segment's rows in place, taking the Adler-32 of each
  * while it is in the cache. A segment's first row is filtered None or Sub
  * (checked), or starts the image: the row above it counts as zeros. */
 static gboolean
 unfilter_segment (GstPngSegmentDecoder * d, GstPngSegment * segment)
 {
-  gsize row_bytes = d->row_bytes, len = row_bytes - 1;
+  gsize row_bytes = d->row_bytes;
   guint8 *row = segment->out, *zeros = g_malloc0 (row_bytes);
   const guint8 *prev = zeros;
   guint32 r, adler = 1;
   gboolean ok = TRUE;
 
   for (r = 0; r < segment->rows && ok; r++) {
-    ok = unfilter_row (row, prev, len, d->bpp) ||
+    ok = gst_png_unfilter_row (row, prev, row_bytes, d->bpp) ||
         invalid (segment, "a row has an unknown filter type");
     adler = isal_adler32 (adler, row, row_bytes);
     prev = row;
@@ -357,18 +262,8 @@ gboolean
 gst_png_segment_decoder_set_header (GstPngSegmentDecoder * d,
     const guint8 * ihdr)
 {
-  static const guint8 channels[7] = { 1, 0, 3, 1, 2, 0, 4 };
-  guint32 width = gst_png_read_be32 (ihdr);
-  guint depth = ihdr[8], type = ihdr[9];
-
   g_return_val_if_fail (g_queue_is_empty (&d->in_flight), FALSE);
-  if (type > 6 || channels[type] == 0 || ihdr[10] || ihdr[11] || ihdr[12]
-      || (depth != 1 && depth != 2 && depth != 4 && depth != 8
-          && depth != 16) || width == 0 || width > GST_PNG_CHUNK_LENGTH_MAX)
-    return FALSE;
-  d->row_bytes = ((guint64) width * channels[type] * depth + 7) / 8 + 1;
-  d->bpp = MAX (channels[type] * depth / 8, 1);
-  return TRUE;
+  return gst_png_unfilter_geometry (ihdr, &d->row_bytes, &d->bpp);
 }
 
 gsize

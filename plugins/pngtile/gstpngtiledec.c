@@ -192,11 +192,11 @@ gst_png_tile_dec_class_init (GstPngTileDecClass * klass)
   g_object_class_install_property (gobject_class, PROP_FAST_INFLATE,
       g_param_spec_boolean ("fast-inflate", "Fast inflate",
           "Inflate the image data with ISA-L ahead of libpng, which then only "
-          "copies it; libpng still parses every chunk and "
-          "unfilters and converts every row, so the pixels are the same, and "
-          "chunk CRCs and the zlib check are still verified. FALSE = libpng "
-          "inflates with zlib. Reads FALSE when gst-membound was built "
-          "without ISA-L", DEFAULT_FAST_INFLATE,
+          "copies it, and undo the row filters of non-interlaced images "
+          "on the way; libpng still parses every chunk and converts every "
+          "row, so the pixels are the same, and chunk CRCs and the zlib "
+          "check are still verified. FALSE = libpng inflates with zlib and "
+          "unfilters. Reads FALSE when gst-membound was built without ISA-L", DEFAULT_FAST_INFLATE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
@@ -892,12 +892,15 @@ gst_png_tile_dec_open_png (GstPngTileDec * self)
     /* the inflater checks these on the original chunks; libpng sees
      * rewritten IDATs */
     png_set_crc_action (self->png, PNG_CRC_QUIET_USE, PNG_CRC_QUIET_USE);
+    gst_png_idat_inflater_reset (self->inflater);
 #ifdef PNG_IGNORE_ADLER32
     /* the rewritten stream carries the original's Adler-32: an older
-     * libpng just checks it again */
+     * libpng just checks it again, and then must get the original rows;
+     * this one gets them unfiltered (unfiltering is this thread's share
+     * of the work while another inflates, and faster than libpng's) */
     png_set_option (self->png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
+    gst_png_idat_inflater_set_unfilter (self->inflater, TRUE);
 #endif
-    gst_png_idat_inflater_reset (self->inflater);
     gst_png_idat_inflater_set_threads (self->inflater,
         gst_png_tile_dec_decode_threads (self));
   }

@@ -76,6 +76,9 @@ test_full_disk_is_a_clear_error (void)
     gst_message_unref (msg);
     g_free (desc);
     gst_fixture_remove_tree (dir);
+    g_free (src);
+    g_free (dzi);
+    g_free (dir);
     return;
   }
   g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, 0);
@@ -189,6 +192,10 @@ test_restart_after_failure_is_complete (void)
     msg = run_until_error (desc);
     g_assert_nonnull (msg);
     gst_message_unref (msg);
+    g_free (desc);
+    g_free (dzi);
+    g_free (src);
+    g_free (dir);
     return;
   }
   g_setenv ("DEEPZOOM_DIR", dir, TRUE);

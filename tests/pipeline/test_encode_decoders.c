@@ -131,15 +131,11 @@ check_libpng (const Kind * kind)
 }
 
 /* Runs @argv (a decoder of someone else's: Python with Pillow, vips);
- * FALSE if the program is missing (exit 127) or fails. It loads none of our
- * code, so it runs without the sanitizer runtime a sanitized build's test
- * environment preloads (for the gst-launch-1.0 children of other tests),
- * whose leak check would otherwise fail it for the interpreter's own
- * allocations. */
+ * FALSE if the program is missing (exit 127) or fails. */
 static gboolean
 run (gchar ** argv, gchar ** err_out)
 {
-  gchar **envp = g_environ_unsetenv (g_get_environ (), "LD_PRELOAD");
+  gchar **envp = gst_fixture_foreign_environ ();
   gint status = 0;
   GError *error = NULL;
   gboolean ok;

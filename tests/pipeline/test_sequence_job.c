@@ -73,17 +73,42 @@ count_frames (GstElement * sink, GstBuffer * buf, GstPad * pad, Count * c)
     gst_caps_unref (caps);
 }
 
+/* Waits for the end of the job on @pipeline's bus; 0 at EOS, 3 on an
+ * error or if none comes in time. */
+static int
+wait_for_job (GstElement * pipeline, const gchar * launch)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg;
+  GError *err = NULL;
+  int ret = 0;
+
+  msg = gst_bus_timed_pop_filtered (bus, (CHILD_TIMEOUT_S - 5) * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (!msg) {
+    g_printerr ("%s: timed out\n", launch);
+    ret = 3;
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    gst_message_parse_error (msg, &err, NULL);
+    g_printerr ("%s: error: %s\n", launch, err->message);
+    g_error_free (err);
+    ret = 3;
+  }
+  if (msg)
+    gst_message_unref (msg);
+  gst_object_unref (bus);
+  return ret;
+}
+
 static int
 child_main (const gchar * job, guint n_files, const gchar * dir)
 {
   gchar *launch, *location;
   GstElement *pipeline, *sink;
-  GstBus *bus;
-  GstMessage *msg;
   GError *err = NULL;
   Count c = { FRAME_W, FRAME_H, 0 };
   gboolean scale = g_str_equal (job, "scale");
-  gboolean idle = n_files == 0;
+  int ret = 0;
 
   alarm (CHILD_TIMEOUT_S);
   gst_init (NULL, NULL);
@@ -100,38 +125,24 @@ child_main (const gchar * job, guint n_files, const gchar * dir)
   sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   g_signal_connect (sink, "handoff", scale ? G_CALLBACK (count_frames) :
       G_CALLBACK (count_tiles), &c);
-  if (idle) {
+  if (n_files == 0) {
     /* the same code loaded and set up, no data: the baseline */
     gst_element_set_state (pipeline, GST_STATE_READY);
-    gst_element_set_state (pipeline, GST_STATE_NULL);
-    return 0;
+  } else {
+    gst_element_set_state (pipeline, GST_STATE_PLAYING);
+    ret = wait_for_job (pipeline, launch);
   }
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  bus = gst_element_get_bus (pipeline);
-  msg = gst_bus_timed_pop_filtered (bus, (CHILD_TIMEOUT_S - 5) * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  if (!msg || GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    if (msg) {
-      gst_message_parse_error (msg, &err, NULL);
-      g_printerr ("%s: error: %s\n", launch, err->message);
-    } else {
-      g_printerr ("%s: timed out\n", launch);
-    }
-    return 3;
-  }
-  gst_message_unref (msg);
   gst_element_set_state (pipeline, GST_STATE_NULL);
-  if (c.images != n_files || c.bad != 0) {
+  if (ret == 0 && (c.images != n_files || c.bad != 0)) {
     g_printerr ("%s: %u images (expected %u), %u bad buffers of %u\n",
         launch, c.images, n_files, c.bad, c.buffers);
-    return 4;
+    ret = 4;
   }
-  gst_object_unref (bus);
   gst_object_unref (sink);
   gst_object_unref (pipeline);
   g_free (launch);
   g_free (location);
-  return 0;
+  return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -278,6 +289,22 @@ have_element (const gchar * name)
   return TRUE;
 }
 
+/* Under AddressSanitizer a job needs more than without it, for reasons of
+ * ASan's own (measured, decode job: loaded with no data 23 MiB against 8.7
+ * MiB, 3 and 9 files 7.7 MiB over that against 1.5 MiB; the scale job
+ * alike; neither the quarantine nor the redzone size changes the figures).
+ * A job's own memory is then allowed 6 MiB more, which still leaves a
+ * whole-frame decoder above the bound; and the whole process, whose idle
+ * baseline alone is more than a frame, is compared with one frame over
+ * that baseline. */
+#ifdef GST_FIXTURE_UNDER_ASAN
+#define ASAN_JOB_KIB (6 * 1024)
+#define ASAN_BASE_KIB(base) (base)
+#else
+#define ASAN_JOB_KIB 0
+#define ASAN_BASE_KIB(base) 0
+#endif
+
 /* The bound: whatever the process needs with the same pipeline loaded
  * but no data, plus a quarter of one decoded frame -- a whole-frame decoder,
  * or a source holding a whole file, cannot get under it. Flat: a job over
@@ -290,9 +317,9 @@ assert_job_memory_bounded (const gchar * job)
   base = run_child_job (job, 0);
   few = run_child_job (job, FEW_FRAMES);
   many = run_child_job (job, N_FRAMES);
-  g_assert_cmpint (few - base, <, DECODED_FRAME_KIB / 4);
-  g_assert_cmpint (many - base, <, DECODED_FRAME_KIB / 4);
-  g_assert_cmpint (many, <, DECODED_FRAME_KIB);
+  g_assert_cmpint (few - base, <, DECODED_FRAME_KIB / 4 + ASAN_JOB_KIB);
+  g_assert_cmpint (many - base, <, DECODED_FRAME_KIB / 4 + ASAN_JOB_KIB);
+  g_assert_cmpint (many - ASAN_BASE_KIB (base), <, DECODED_FRAME_KIB);
   g_assert_cmpint (many - few, <, 2048);
 }
 

@@ -3,6 +3,7 @@
 exit status, the progress bar only on a terminal, one-line errors."""
 import os
 import pty
+import re
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,32 @@ import pngfiles
 def cli(*args, stderr=subprocess.PIPE):
     return subprocess.run([sys.executable, "-m", "gstmembound", *args], stdout=subprocess.PIPE,
                           stderr=stderr, text=True, timeout=120)
+
+
+def cli_on_terminal(*args):
+    """Runs the command line with stderr on a pseudo-terminal, read while it
+    runs (a full terminal buffer would block the command); (status, what the
+    terminal received, with its CR LF turned back into LF)."""
+    leader, follower = pty.openpty()
+    try:
+        child = subprocess.Popen([sys.executable, "-m", "gstmembound", *args],
+                                 stdout=subprocess.DEVNULL, stderr=follower)
+    finally:
+        os.close(follower)
+    shown = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:   # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+        status = child.wait(timeout=120)
+    return status, shown.decode().replace("\r\n", "\n")
 
 
 class CommandLine(unittest.TestCase):
@@ -121,6 +148,51 @@ class CommandLine(unittest.TestCase):
         self.assertIn("\r[", text)
         self.assertRegex(text, r"Mpx/s +[0-9]+:[0-9]{2} left")
         self.assertRegex(text, r"[0-9.]+ s, peak RSS [0-9.]+ MiB, [0-9.]+ Mpx/s")
+
+    def test_progress_bar_on_a_terminal_for_thumbnail_and_region(self):
+        tall = pngfiles.mkpng(self.out("tall2.png"), 200, 3000)
+        for args in (["thumbnail", tall, self.out("pt.png"), "--width", "20"],
+                     ["region", tall, self.out("pr.png"), "10", "2000", "50", "50"]):
+            with self.subTest(command=args[0]):
+                status, text = cli_on_terminal(*args)
+                self.assertEqual(status, 0, text)
+                self.assertRegex(text, r"\r\[[#.]{30}\] +[0-9.]+% +[0-9.]+ Mpx/s +[0-9]+:[0-9]{2} left")
+                # the bar is blanked, then the summary is the one line printed
+                self.assertEqual(text.count("\n"), 1)
+                self.assertRegex(text.split("\r")[-1],
+                                 r"^[0-9.]+ s, peak RSS [0-9.]+ MiB, [0-9.]+ Mpx/s\n$")
+
+    def test_error_on_a_terminal_is_one_line_after_the_bar(self):
+        tall = pngfiles.mkpng(self.out("tall3.png"), 300, 3000)
+        with open(tall, "rb") as f:
+            data = f.read()
+        bad = self.out("late.png")
+        with open(bad, "wb") as f:
+            f.write(data[:len(data) * 3 // 4])
+        status, text = cli_on_terminal("convert", bad, self.out("e.png"))
+        self.assertEqual(status, 1)
+        self.assertEqual(text.count("\n"), 1)
+        self.assertRegex(text.split("\r")[-1], "^gst-membound: " + re.escape(bad) + ": .+\n$")
+        self.assertFalse(os.path.exists(self.out("e.png")))
+
+    def test_unwritable_output_is_one_line_naming_it_and_status_one(self):
+        out = self.out("no/such/dir/out.png")
+        for args in (["thumbnail", self.src, out, "--width", "5"],
+                     ["region", self.src, out, "0", "0", "4", "4"],
+                     ["convert", self.src, out]):
+            with self.subTest(command=args[0]):
+                result = cli(*args)
+                self.assertEqual(result.returncode, 1)
+                self.assertEqual(result.stderr.count("\n"), 1, result.stderr)
+                self.assertIn(out, result.stderr)
+
+    def test_not_a_png_is_one_line_and_status_one(self):
+        text = self.out("text.png")
+        with open(text, "w") as f:
+            f.write("hello\n")
+        result = cli("info", text)
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(result.stderr, f"gst-membound: {text}: not a PNG file (no PNG signature)\n")
 
 
 if __name__ == "__main__":

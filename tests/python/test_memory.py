@@ -65,6 +65,13 @@ class MemoryBound(unittest.TestCase):
             assert gstmembound.open(sys.argv[1]).thumbnail(width=500).shape == (500, 500, 3)
         """, self.path)
 
+    def test_reading_a_region_costs_the_region(self):
+        # 1000 x 1000 RGB is 2.9 MiB: the bound above the region is the same
+        self.assert_bounded("""
+            region = gstmembound.open(sys.argv[1]).read_region(1500, 2500, 1000, 1000)
+            assert region.shape == (1000, 1000, 3)
+        """, self.path)
+
     def test_saving_from_row_blocks_is_bounded(self):
         out = os.path.join(self._tmp.name, "made.png")
         # One encoder thread: what is measured is the Python writer; the

@@ -88,6 +88,26 @@ class Tiles(Scratch):
             out[tile.y:tile.y + tile.height, tile.x:tile.x + tile.width] = tile.array
         numpy.testing.assert_array_equal(out, pngfiles.decode(path))
 
+    def test_automatic_strips_hold_about_a_mebibyte(self):
+        for kind, depth, width, bytes_per_pixel in [("rgb", 8, 2000, 3), ("grayalpha", 8, 1500, 4),
+                                                    ("rgb", 16, 700, 8), ("gray", 1, 9000, 1)]:
+            with self.subTest(kind=kind, depth=depth):
+                image = gstmembound.open(self.png(f"s{kind}{depth}.png", width, 600, kind, depth))
+                heights = [t.height for t in image.tiles()]
+                self.assertEqual(sum(heights), 600)
+                strip_bytes = heights[0] * width * bytes_per_pixel
+                self.assertTrue(2**19 < strip_bytes <= 2**20, heights)
+
+    def test_automatic_strips_of_narrow_images_stop_at_256_rows(self):
+        image = gstmembound.open(self.png("narrow.png", 10, 1000))
+        self.assertEqual([t.height for t in image.tiles()], [256, 256, 256, 232])
+
+    def test_negative_tile_sizes_are_refused(self):
+        image = gstmembound.open(self.png("neg.png", 10, 10))
+        for size in [(-1, 0), (0, -5)]:
+            with self.subTest(size=size), self.assertRaises(ValueError):
+                image.tiles(*size)
+
     def test_progress_reaches_one(self):
         path = self.png("progress.png", 40, 100)
         seen = []

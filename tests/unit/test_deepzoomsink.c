@@ -597,6 +597,139 @@ test_bad_settings_are_refused (void)
   gst_object_unref (e);
 }
 
+/* Every numeric setting has a range: a value outside it is refused (the
+ * param spec validates it back into range, and g_object_set warns). */
+static void
+test_out_of_range_values_are_refused (void)
+{
+  static const struct
+  {
+    const gchar *name;
+    gint64 bad, good;
+  } props[] = {
+    {"tile-size", 0, 254}, {"tile-size", 8193, 8192}, {"overlap", 8192, 0},
+    {"quality", 0, 1}, {"quality", 101, 100}, {"compression-level", -1, 0},
+    {"compression-level", 10, 9}, {"threads", 65, 64},
+  };
+  GstElement *e = gst_element_factory_make ("deepzoomsink", NULL);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (props); i++) {
+    GParamSpec *pspec =
+        g_object_class_find_property (G_OBJECT_GET_CLASS (e), props[i].name);
+    GValue v = G_VALUE_INIT, bad = G_VALUE_INIT, good = G_VALUE_INIT;
+
+    g_assert_nonnull (pspec);
+    g_value_init (&v, G_TYPE_INT64);
+    g_value_init (&bad, pspec->value_type);
+    g_value_init (&good, pspec->value_type);
+    g_value_set_int64 (&v, props[i].bad);
+    g_assert_true (g_value_transform (&v, &bad));
+    g_value_set_int64 (&v, props[i].good);
+    g_assert_true (g_value_transform (&v, &good));
+    /* TRUE: the value had to be changed to fit */
+    g_assert_true (g_param_value_validate (pspec, &bad));
+    g_assert_false (g_param_value_validate (pspec, &good));
+    g_value_unset (&v);
+    g_value_unset (&bad);
+    g_value_unset (&good);
+  }
+  gst_object_unref (e);
+}
+
+/* Writes @img to @dzi with a fresh element, pushing at most @n_strips of
+ * its 10-row strips, then stops the element (state NULL) whether or not
+ * the image is finished. Returns held-bytes after the stop. */
+static guint64
+write_then_stop (const gchar * dzi, const PngFixtureImage * img,
+    guint threads, guint n_strips)
+{
+  Sink s = { 0 };
+  guint64 held = 1;
+
+  s.bus = gst_bus_new ();
+  s.element = gst_element_factory_make ("deepzoomsink", NULL);
+  gst_element_set_bus (s.element, s.bus);
+  g_object_set (s.element, "location", dzi, "threads", threads, "format", 1,
+      "async", FALSE, NULL);
+  sink_start (&s, img->format, img->width, 10);
+  g_assert_cmpint (push_strips (&s, img, 0, 10, 0, n_strips), ==,
+      GST_FLOW_OK);
+  gst_harness_teardown (s.h);
+  g_object_get (s.element, "held-bytes", &held, NULL);
+  gst_object_unref (s.element);
+  gst_object_unref (s.bus);
+  return held;
+}
+
+/* Every file of @dir by name, with its bytes. */
+static GHashTable *
+read_tree (const gchar * dir)
+{
+  GHashTable *files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) g_bytes_unref);
+  GPtrArray *names = list_tiles (dir);
+  guint i;
+
+  for (i = 0; i < names->len; i++) {
+    gchar *path = g_build_filename (dir, names->pdata[i], NULL);
+    gchar *data;
+    gsize len;
+
+    g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+    g_hash_table_insert (files, g_strdup (names->pdata[i]),
+        g_bytes_new_take (data, len));
+    g_free (path);
+  }
+  g_ptr_array_unref (names);
+  return files;
+}
+
+/* A job stopped half-way (set to NULL while encoder threads hold tiles)
+ * leaves no .dzi, not even the one of the complete run before it, and
+ * holds nothing; the next run writes the whole pyramid again, the same
+ * files as the first run. */
+static void
+test_stopped_run_restarts_complete (void)
+{
+  gchar *dir = gst_fixture_make_tmp_dir ("deepzoomsink-XXXXXX");
+  gchar *dzi = g_build_filename (dir, "r.dzi", NULL);
+  gchar *files = g_build_filename (dir, "r_files", NULL);
+  GHashTable *first, *again;
+  GHashTableIter iter;
+  gpointer name, bytes;
+  PngFixtureImage a;
+
+  make_image (&a, 1100, 800, PNG_COLOR_TYPE_RGB, 8, 3);
+  g_assert_cmpuint (write_then_stop (dzi, &a, 1, G_MAXUINT), ==, 0);
+  g_assert_true (g_file_test (dzi, G_FILE_TEST_EXISTS));
+  first = read_tree (files);
+  g_assert_cmpuint (g_hash_table_size (first), >, 20);
+
+  /* 600 of 800 rows: two tile rows of the full-size level are written */
+  g_assert_cmpuint (write_then_stop (dzi, &a, 3, 60), ==, 0);
+  g_assert_false (g_file_test (dzi, G_FILE_TEST_EXISTS));
+
+  g_assert_cmpuint (write_then_stop (dzi, &a, 1, G_MAXUINT), ==, 0);
+  g_assert_true (g_file_test (dzi, G_FILE_TEST_EXISTS));
+  again = read_tree (files);
+  g_assert_cmpuint (g_hash_table_size (again), ==, g_hash_table_size (first));
+  g_hash_table_iter_init (&iter, first);
+  while (g_hash_table_iter_next (&iter, &name, &bytes)) {
+    GBytes *b = g_hash_table_lookup (again, name);
+
+    g_assert_nonnull (b);
+    g_assert_true (g_bytes_equal (b, bytes));
+  }
+  g_hash_table_unref (first);
+  g_hash_table_unref (again);
+  png_fixture_image_clear (&a);
+  gst_fixture_remove_tree (dir);
+  g_free (files);
+  g_free (dzi);
+  g_free (dir);
+}
+
 /* A tile that cannot be written fails the image with the tile's path. */
 static void
 test_unwritable_location_names_the_path (void)
@@ -771,6 +904,10 @@ main (int argc, char **argv)
       test_incomplete_image_leaves_no_dzi);
   g_test_add_func ("/deepzoomsink/bad-settings-are-refused",
       test_bad_settings_are_refused);
+  g_test_add_func ("/deepzoomsink/out-of-range-values-are-refused",
+      test_out_of_range_values_are_refused);
+  g_test_add_func ("/deepzoomsink/stopped-run-restarts-complete",
+      test_stopped_run_restarts_complete);
   g_test_add_func ("/deepzoomsink/unwritable-location-names-the-path",
       test_unwritable_location_names_the_path);
   g_test_add_func ("/deepzoomsink/failed-tile-with-encoder-threads-names-it",

@@ -1412,38 +1412,6 @@ test_state_change_with_busy_workers (void)
   gst_harness_teardown (h);
 }
 
-/* Under AddressSanitizer a freed block is not reused at once: it goes into
- * a quarantine (256 MiB by default on 64-bit Linux), so that a use after
- * free is caught, and stays resident there. The memory test's child
- * allocates and frees 128 MiB of input tiles and some 10 MiB of output
- * buffers, one at a time; with the default quarantine every one of them
- * would still count in its peak RSS (measured: 215 MiB, with the same max
- * held-bytes of 4.3 MiB as without ASan; 28 MiB with no quarantine). The
- * test program's own quarantine counts too: the child starts as a copy of
- * it (spawned, then exec'd) and Linux carries the peak RSS across the exec,
- * so the child's peak was at least the program's RSS at that moment (up to
- * 67 MiB after the tests before it). So this program, and the child, run
- * with a quarantine of 4 MiB, the last few tiles freed: a peak is still
- * the encoder's plus at most that, and a use after free of a recent block
- * is still caught. ASAN_OPTIONS from the environment still override it. */
-#if defined (__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined (__has_feature)
-#if __has_feature (address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
-#ifdef UNDER_ASAN
-const char *__asan_default_options (void);
-
-const char *
-__asan_default_options (void)
-{
-  return "quarantine_size_mb=4";
-}
-#endif
-
 int
 main (int argc, char **argv)
 {

@@ -43,12 +43,18 @@ class Progress:
 
     def finish(self):
         elapsed = time.monotonic() - self.start
-        if self.on_terminal:
-            self.stream.write("\r" + " " * (_BAR_WIDTH + 42) + "\r")
+        _clear_bar(self.stream)
         peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         rate = self.pixels / elapsed if elapsed > 0 else 0.0
         self.stream.write(f"{elapsed:.2f} s, peak RSS {peak_kib / 1024:.1f} MiB, "
                           f"{rate / 1e6:.1f} Mpx/s\n")
+
+
+def _clear_bar(stream):
+    """Blanks the line a bar may be drawn on, so that what follows (the
+    summary, an error) starts at its beginning."""
+    if stream.isatty():
+        stream.write("\r" + " " * (_BAR_WIDTH + 42) + "\r")
 
 
 def _clock(seconds):
@@ -134,9 +140,11 @@ def main(argv=None):
     try:
         args.run(args)
     except (Error, ValueError) as e:
+        _clear_bar(sys.stderr)
         print(f"gst-membound: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        _clear_bar(sys.stderr)
         print("gst-membound: interrupted", file=sys.stderr)
         return 130
     return 0

@@ -16,6 +16,13 @@ from .errors import Error
 # handed out and the one the caller's loop variable still holds.
 _KEPT_TILES = 2
 _THUMBNAIL_BOX = 256
+# Automatic strip height: about this many bytes per strip. The decoder's own
+# choice (256 KiB) suits C; handing a strip to Python costs tens of
+# microseconds whatever its size, which 1 MiB strips make negligible beside
+# the decode. The row limit bounds a later, wider image of the same file,
+# which gets the height chosen from the first one.
+_STRIP_BYTES = 1 << 20
+_MAX_STRIP_ROWS = 256
 
 
 class Tile:
@@ -49,6 +56,10 @@ class _TileStream:
 
     def __init__(self, image, tile_width, tile_height, kept_buffers=0):
         self.image = image
+        if tile_width < 0 or tile_height < 0:
+            raise ValueError(f"tile size must not be negative ({tile_width}x{tile_height})")
+        if tile_height == 0 and (tile_width == 0 or tile_width >= image.width):
+            tile_height = image._strip_rows()
         decoder = _pipeline.make("pngtiledec", tile_width=tile_width, tile_height=tile_height)
         _pipeline.ask_for_progress(decoder, False)
         sink = _pipeline.make_appsink(kept_buffers)
@@ -106,17 +117,19 @@ class TileIterator:
     def __next__(self):
         if self._stream.pipeline is None:
             raise StopIteration
+        # An error in the file, or an exception from the progress callback
+        # (KeyboardInterrupt), stops the decoder before it propagates.
         try:
             item = self._stream.next()
+            if item is None:
+                raise StopIteration
+            buffer, meta, layout = item
+            tile = Tile(meta, self._pixels(buffer, meta, layout))
+            if self._progress is not None and meta.column == meta.n_columns - 1:
+                self._progress((meta.y + meta.height) / meta.image_height)
         except BaseException:
             self.close()
             raise
-        if item is None:
-            raise StopIteration
-        buffer, meta, layout = item
-        tile = Tile(meta, self._pixels(buffer, meta, layout))
-        if self._progress is not None and meta.column == meta.n_columns - 1:
-            self._progress((meta.y + meta.height) / meta.image_height)
         return tile
 
     def _pixels(self, buffer, meta, layout):
@@ -171,8 +184,9 @@ class Image:
     def tiles(self, tile_width=0, tile_height=0, progress=None):
         """An iterator of Tile objects, row-major, in a bounded memory.
 
-        `tile_width` 0 is the full image width (strips, the fastest);
-        `tile_height` 0 lets the decoder choose (about 256 KiB per tile).
+        `tile_width` 0 is the full image width (strips, the fastest).
+        `tile_height` 0 chooses from the header: strips of about 1 MiB (at
+        most 256 rows), tiles of about 256 KiB (the decoder's choice).
         `progress(fraction)` is called after each row of tiles.
 
         Memory stays bounded (about two rows of tiles) while the caller holds
@@ -261,6 +275,15 @@ class Image:
             else:
                 height = box
         return width, height
+
+    def _strip_rows(self):
+        """Rows of an automatic strip: about _STRIP_BYTES of the decoder's
+        pixels (gray + alpha and 16-bit RGB come as RGBA)."""
+        header = self._header
+        samples = 1 if self.channels == 1 else (3 if self.channels == 3 and header.bit_depth <= 8
+                                                 else 4)
+        row_bytes = self.width * samples * (2 if header.bit_depth == 16 else 1)
+        return max(1, min(_MAX_STRIP_ROWS, self.height, _STRIP_BYTES // row_bytes))
 
     def _track(self, iterator):
         self._iterators.add(iterator)
