@@ -117,37 +117,80 @@ run_vips (const gchar * src, const gchar * out, const gchar * suffix)
   g_strfreev (envp);
 }
 
+/* One source image, our pyramid of it and vips' (same tile size and
+ * overlap), and the tile files of each, which must be the same list. */
+typedef struct
+{
+  gchar *dir;
+  gchar *ours_files;
+  gchar *vips_files;
+  GPtrArray *ours;
+  GPtrArray *theirs;
+} Pyramids;
+
+static void
+pyramids_make (Pyramids * p, guint width, guint height, gint color_type,
+    gint depth, const gchar * format)
+{
+  gchar *src, *ours_dzi, *vips_out, *desc;
+  PngFixtureSpec spec;
+
+  p->dir = gst_fixture_make_tmp_dir ("deepzoom-vips-XXXXXX");
+  src = g_build_filename (p->dir, "src.png", NULL);
+  ours_dzi = g_build_filename (p->dir, "ours.dzi", NULL);
+  vips_out = g_build_filename (p->dir, "vips", NULL);
+  p->ours_files = g_build_filename (p->dir, "ours_files", NULL);
+  p->vips_files = g_build_filename (p->dir, "vips_files", NULL);
+  png_fixture_spec_init (&spec, width, height, color_type, depth);
+  spec.pattern = PNG_FIXTURE_PATTERN_PHOTO;
+  g_assert_true (png_fixture_write_file (&spec, src, NULL));
+  desc = g_strdup_printf ("filesrc location=%s ! pngtiledec ! deepzoomsink "
+      "location=%s format=%s", src, ours_dzi, format);
+  gst_fixture_run_launch (desc, TIMEOUT);
+  run_vips (src, vips_out, g_str_equal (format, "png") ? ".png" : ".jpeg");
+  p->ours = list_tiles (p->ours_files);
+  p->theirs = list_tiles (p->vips_files);
+  g_assert_cmpuint (p->ours->len, ==, p->theirs->len);
+  g_free (desc);
+  g_free (src);
+  g_free (ours_dzi);
+  g_free (vips_out);
+}
+
+/* The paths of tile @i in both pyramids (same name checked). */
+static void
+pyramids_tile (Pyramids * p, guint i, gchar ** ours, gchar ** theirs)
+{
+  g_assert_cmpstr (p->ours->pdata[i], ==, p->theirs->pdata[i]);
+  *ours = g_build_filename (p->ours_files, p->ours->pdata[i], NULL);
+  *theirs = g_build_filename (p->vips_files, p->theirs->pdata[i], NULL);
+}
+
+static void
+pyramids_clear (Pyramids * p)
+{
+  g_ptr_array_unref (p->ours);
+  g_ptr_array_unref (p->theirs);
+  gst_fixture_remove_tree (p->dir);
+  g_free (p->ours_files);
+  g_free (p->vips_files);
+  g_free (p->dir);
+}
+
 /* One image kind: our pyramid and vips' have the same files, and every
  * level is within 40 dB PSNR of vips' (8-bit RGB and RGBA are exact). */
 static void
 compare_kind (gint color_type, gint depth, guint colours, gdouble min_psnr)
 {
-  gchar *dir = gst_fixture_make_tmp_dir ("deepzoom-vips-XXXXXX");
-  gchar *src = g_build_filename (dir, "src.png", NULL);
-  gchar *ours_dzi = g_build_filename (dir, "ours.dzi", NULL);
-  gchar *vips_out = g_build_filename (dir, "vips", NULL);
-  gchar *ours_files = g_build_filename (dir, "ours_files", NULL);
-  gchar *vips_files = g_build_filename (dir, "vips_files", NULL);
-  gchar *desc, *a, *b;
-  GPtrArray *ours, *theirs;
-  PngFixtureSpec spec;
+  Pyramids p;
+  gchar *a, *b;
   guint i, level = G_MAXUINT, max = 255;
   gdouble sse = 0, worst = INFINITY;
   guint64 n = 0;
 
-  png_fixture_spec_init (&spec, 1031, 517, color_type, depth);
-  spec.pattern = PNG_FIXTURE_PATTERN_PHOTO;
-  g_assert_true (png_fixture_write_file (&spec, src, NULL));
-  desc = g_strdup_printf ("filesrc location=%s ! pngtiledec ! deepzoomsink "
-      "location=%s format=png", src, ours_dzi);
-  gst_fixture_run_launch (desc, TIMEOUT);
-  run_vips (src, vips_out, ".png");
-
-  ours = list_tiles (ours_files);
-  theirs = list_tiles (vips_files);
-  g_assert_cmpuint (ours->len, ==, theirs->len);
-  for (i = 0; i <= ours->len; i++) {
-    guint l = i < ours->len ? (guint) atoi (ours->pdata[i]) : G_MAXUINT;
+  pyramids_make (&p, 1031, 517, color_type, depth, "png");
+  for (i = 0; i <= p.ours->len; i++) {
+    guint l = i < p.ours->len ? (guint) atoi (p.ours->pdata[i]) : G_MAXUINT;
 
     if (l != level && n > 0) {
       gdouble mse = sse / n;
@@ -159,28 +202,16 @@ compare_kind (gint color_type, gint depth, guint colours, gdouble min_psnr)
       sse = 0;
       n = 0;
     }
-    if (i == ours->len)
+    if (i == p.ours->len)
       break;
     level = l;
-    g_assert_cmpstr (ours->pdata[i], ==, theirs->pdata[i]);
-    a = g_build_filename (ours_files, ours->pdata[i], NULL);
-    b = g_build_filename (vips_files, theirs->pdata[i], NULL);
+    pyramids_tile (&p, i, &a, &b);
     add_tile_error (a, b, &sse, &n, &max, colours);
     g_free (a);
     g_free (b);
   }
   g_assert_cmpfloat (worst, >=, min_psnr);
-
-  g_ptr_array_unref (ours);
-  g_ptr_array_unref (theirs);
-  gst_fixture_remove_tree (dir);
-  g_free (desc);
-  g_free (src);
-  g_free (ours_dzi);
-  g_free (vips_out);
-  g_free (ours_files);
-  g_free (vips_files);
-  g_free (dir);
+  pyramids_clear (&p);
 }
 
 static void
@@ -214,35 +245,15 @@ test_16_bit_matches_vips (void)
 static void
 jpeg_kind_is_vips_bytes (gint color_type, gint depth)
 {
-  gchar *dir = gst_fixture_make_tmp_dir ("deepzoom-vips-XXXXXX");
-  gchar *src = g_build_filename (dir, "src.png", NULL);
-  gchar *ours_dzi = g_build_filename (dir, "ours.dzi", NULL);
-  gchar *vips_out = g_build_filename (dir, "vips", NULL);
-  gchar *ours_files = g_build_filename (dir, "ours_files", NULL);
-  gchar *vips_files = g_build_filename (dir, "vips_files", NULL);
-  GPtrArray *ours, *theirs;
-  PngFixtureSpec spec;
-  gchar *desc;
+  Pyramids p;
   guint i;
 
-  png_fixture_spec_init (&spec, 700, 517, color_type, depth);
-  spec.pattern = PNG_FIXTURE_PATTERN_PHOTO;
-  g_assert_true (png_fixture_write_file (&spec, src, NULL));
-  desc = g_strdup_printf ("filesrc location=%s ! pngtiledec ! deepzoomsink "
-      "location=%s", src, ours_dzi);
-  gst_fixture_run_launch (desc, TIMEOUT);
-  run_vips (src, vips_out, ".jpeg");
-
-  ours = list_tiles (ours_files);
-  theirs = list_tiles (vips_files);
-  g_assert_cmpuint (ours->len, ==, theirs->len);
-  for (i = 0; i < ours->len; i++) {
-    gchar *a = g_build_filename (ours_files, ours->pdata[i], NULL);
-    gchar *b = g_build_filename (vips_files, theirs->pdata[i], NULL);
-    gchar *x, *y;
+  pyramids_make (&p, 700, 517, color_type, depth, "jpeg");
+  for (i = 0; i < p.ours->len; i++) {
+    gchar *a, *b, *x, *y;
     gsize nx, ny;
 
-    g_assert_cmpstr (ours->pdata[i], ==, theirs->pdata[i]);
+    pyramids_tile (&p, i, &a, &b);
     g_assert_true (g_file_get_contents (a, &x, &nx, NULL));
     g_assert_true (g_file_get_contents (b, &y, &ny, NULL));
     g_assert_cmpmem (x, nx, y, ny);
@@ -251,16 +262,7 @@ jpeg_kind_is_vips_bytes (gint color_type, gint depth)
     g_free (a);
     g_free (b);
   }
-  g_ptr_array_unref (ours);
-  g_ptr_array_unref (theirs);
-  gst_fixture_remove_tree (dir);
-  g_free (desc);
-  g_free (src);
-  g_free (ours_dzi);
-  g_free (vips_out);
-  g_free (ours_files);
-  g_free (vips_files);
-  g_free (dir);
+  pyramids_clear (&p);
 }
 
 static void
