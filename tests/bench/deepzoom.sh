@@ -41,6 +41,22 @@ tile_list() {
   (cd "$1" && find . -mindepth 2 -type f | sed 's|^\./||; s|\.[a-z]*$||' | sort)
 }
 
+# Bytes of the tile files of a pyramid ($2 the suffix), directories and
+# libvips' metadata left out.
+tile_bytes() {
+  find "$1" -mindepth 2 -type f -name "*.$2" -printf '%s\n' | awk '{ n += $1 } END { print n + 0 }'
+}
+
+# How many tiles of $1 are byte for byte the tile of the same name in $2.
+same_bytes() {
+  local n=0 total=0 f
+  while read -r f; do
+    total=$((total + 1))
+    cmp -s "$1/$f" "$2/$f" && n=$((n + 1))
+  done < <(cd "$1" && find . -mindepth 2 -type f | sed 's|^\./||')
+  echo "$n of $total"
+}
+
 # Files of a pyramid directory that are not tiles (libvips writes its
 # metadata, vips-properties.xml, beside the level directories).
 other_files() {
@@ -129,7 +145,8 @@ for size in "${sizes[@]}"; do
       -v b="${bench_rss[$vips]}" 'BEGIN { print (b > 0 ? a / b : 0) }')" 0.5
     [ "$size" = 8000 ] && target "ours: peak RSS MiB (the 8000^2 figure)" \
       "$(awk -v r="${bench_rss[$ours]}" 'BEGIN { print r / 1024 }')" 40
-    echo "  pyramid bytes: ours $(du -sb "$work/ours-${fmt}_files" | cut -f1), vips $(du -sb "$work/vips-${fmt}_files" | cut -f1)"
+    echo "  tile bytes: ours $(tile_bytes "$work/ours-${fmt}_files" "$fmt"), vips $(tile_bytes "$work/vips-${fmt}_files" "$fmt")"
+    echo "  tiles with the same bytes as vips': $(same_bytes "$work/ours-${fmt}_files" "$work/vips-${fmt}_files")"
     if diff -q <(tile_list "$work/ours-${fmt}_files") <(tile_list "$work/vips-${fmt}_files") >/dev/null; then
       echo "  same $(tile_list "$work/ours-${fmt}_files" | wc -l) tile files as vips dzsave"
     else
