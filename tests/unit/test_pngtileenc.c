@@ -1249,6 +1249,21 @@ test_segment_bytes_validated (void)
 /* A 1024 x 512 RGBA photo at zlib level 9 in 64 KiB segments (33 of them)
  * keeps four workers busy; the harness starts it and pushes @n_strips
  * 16-row strips. */
+/* After an image was cut off (flush, refused push): the next one, image
+ * 1, comes out whole and decodes to @img. */
+static void
+assert_next_image_is_whole (GstHarness * h, const PngFixtureImage * img,
+    const TileShape * shape)
+{
+  GPtrArray *out;
+
+  push_tiles (h, img, shape, 1, 0, G_MAXUINT);
+  out = pull_images (h);
+  g_assert_cmpuint (out->len, ==, 1);
+  assert_decodes_to (((EncodedImage *) out->pdata[0])->bytes, img);
+  g_ptr_array_unref (out);
+}
+
 static GstHarness *
 start_busy_image (PngFixtureImage * img, guint n_strips, guint threads)
 {
@@ -1341,7 +1356,6 @@ test_flush_with_busy_workers_drops_the_image (void)
 {
   PngFixtureImage img;
   GstHarness *h = start_busy_image (&img, 20, 4);
-  GPtrArray *out;
 
   g_assert_true (gst_harness_push_event (h, gst_event_new_flush_start ()));
   g_assert_true (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
@@ -1349,11 +1363,7 @@ test_flush_with_busy_workers_drops_the_image (void)
   g_assert_cmpuint (held_bytes (h), ==, 0);
   drain_output (h);
   /* and the next image encodes whole */
-  push_tiles (h, &img, &shape_16x16, 1, 0, G_MAXUINT);
-  out = pull_images (h);
-  g_assert_cmpuint (out->len, ==, 1);
-  assert_decodes_to (((EncodedImage *) out->pdata[0])->bytes, &img);
-  g_ptr_array_unref (out);
+  assert_next_image_is_whole (h, &img, &shape_16x16);
   png_fixture_image_clear (&img);
   gst_harness_teardown (h);
 }
@@ -1369,7 +1379,6 @@ test_downstream_refusal_seen_by_a_worker (void)
   PngFixtureImage img;
   GstTileGrid grid;
   GstFlowReturn ret = GST_FLOW_OK;
-  GPtrArray *out;
   guint row;
 
   make_image (&img, 1024, 512, PNG_COLOR_TYPE_RGB_ALPHA, 8,
@@ -1390,11 +1399,7 @@ test_downstream_refusal_seen_by_a_worker (void)
   g_assert_cmpuint (held_bytes (h), ==, 0);
 
   gst_pad_set_active (h->sinkpad, TRUE);
-  push_tiles (h, &img, &strips, 1, 0, G_MAXUINT);
-  out = pull_images (h);
-  g_assert_cmpuint (out->len, ==, 1);
-  assert_decodes_to (((EncodedImage *) out->pdata[0])->bytes, &img);
-  g_ptr_array_unref (out);
+  assert_next_image_is_whole (h, &img, &strips);
   png_fixture_image_clear (&img);
   gst_harness_teardown (h);
 }
