@@ -55,6 +55,10 @@ struct _GstPngInflateThread
   gsize job_size;
   gboolean cancel;              /* the caller left the feed by a longjmp */
   gboolean shutdown;
+  /* who is in g_cond_wait: a signal nobody waits for is a futex call
+   * for nothing, two per block */
+  gboolean worker_waiting;
+  gboolean caller_waiting;
 
   /* the job's result, set by the worker before it queues PIECE_END */
   gboolean job_ok;
@@ -114,6 +118,23 @@ gst_png_inflate_thread_held_bytes (GstPngInflateThread * thread)
 
 /* --- the worker --- */
 
+/* With the lock held. */
+static void
+worker_wait (GstPngInflateThread * thread)
+{
+  thread->worker_waiting = TRUE;
+  g_cond_wait (&thread->worker_cond, &thread->lock);
+  thread->worker_waiting = FALSE;
+}
+
+/* With the lock held. */
+static void
+wake_worker (GstPngInflateThread * thread)
+{
+  if (thread->worker_waiting)
+    g_cond_signal (&thread->worker_cond);
+}
+
 /* With the lock held. NULL when the job is cancelled. */
 static guint8 *
 take_free_block (GstPngInflateThread * thread)
@@ -121,7 +142,7 @@ take_free_block (GstPngInflateThread * thread)
   /* Waits for a block the caller has forwarded; the caller signals after
    * each one, consumed() and free() with cancel and shutdown. */
   while (thread->n_free == 0 && !thread->cancel && !thread->shutdown)
-    g_cond_wait (&thread->worker_cond, &thread->lock);
+    worker_wait (thread);
   if (thread->cancel || thread->shutdown)
     return NULL;
   return thread->free_blocks[--thread->n_free];
@@ -140,7 +161,8 @@ queue_piece (GstPngInflateThread * thread, PieceKind kind, guint8 * block,
   piece->consumed = gst_png_idat_inflater_consumed (thread->inflater);
   piece->message = message;
   g_queue_push_tail (&thread->pieces, piece);
-  g_cond_signal (&thread->caller_cond);
+  if (thread->caller_waiting)
+    g_cond_signal (&thread->caller_cond);
 }
 
 /* A rewritten IDAT is taken as it is (another block is swapped in for the
@@ -194,7 +216,7 @@ worker_main (gpointer user_data)
 
     /* Waits for a job; feed() brings one, free() sets shutdown. */
     while (!thread->job_pending && !thread->shutdown)
-      g_cond_wait (&thread->worker_cond, &thread->lock);
+      worker_wait (thread);
     if (thread->shutdown)
       break;
     thread->job_pending = FALSE;
@@ -222,7 +244,7 @@ recycle_piece (GstPngInflateThread * thread, Piece * piece)
 {
   if (piece->block) {
     thread->free_blocks[thread->n_free++] = piece->block;
-    g_cond_signal (&thread->worker_cond);
+    wake_worker (thread);
   }
   g_free (piece->message);
   g_free (piece);
@@ -234,8 +256,11 @@ next_piece (GstPngInflateThread * thread)
 {
   /* Waits for what the inflater produces next; the worker signals with
    * each piece, the last of a job being PIECE_END. */
-  while (g_queue_is_empty (&thread->pieces))
+  while (g_queue_is_empty (&thread->pieces)) {
+    thread->caller_waiting = TRUE;
     g_cond_wait (&thread->caller_cond, &thread->lock);
+    thread->caller_waiting = FALSE;
+  }
   return g_queue_pop_head (&thread->pieces);
 }
 
@@ -272,7 +297,7 @@ gst_png_inflate_thread_feed (GstPngInflateThread * thread,
   thread->job_size = size;
   thread->job_pending = TRUE;
   thread->job_running = TRUE;
-  g_cond_signal (&thread->worker_cond);
+  wake_worker (thread);
   while ((piece = next_piece (thread))->kind != PIECE_END) {
     g_mutex_unlock (&thread->lock);
     /* may not return: consumed() cleans up after a longjmp */
@@ -314,7 +339,7 @@ gst_png_inflate_thread_consumed (GstPngInflateThread * thread)
     /* @forward longjmp'd out of the piece in `current` */
     thread->last_consumed = thread->current ? thread->current->consumed : 0;
     thread->cancel = TRUE;
-    g_cond_signal (&thread->worker_cond);
+    wake_worker (thread);
     if (thread->current)
       recycle_piece (thread, thread->current);
     thread->current = NULL;

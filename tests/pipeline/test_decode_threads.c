@@ -179,7 +179,7 @@ decode_sum (const gchar * path, const gchar * source, guint threads,
 }
 
 static const gchar *sources[] = {
-  "filesrc location=%s",        /* pull mode, 256 KiB blocks */
+  "filesrc location=%s",        /* pull mode, 1 MiB blocks */
   "multifilesrc location=%s stop-index=0",      /* the whole file at once */
   "filesrc location=%s blocksize=4096 ! queue",
   "filesrc location=%s blocksize=7 ! queue",
