@@ -600,29 +600,38 @@ begin_segment (GstPngIdatInflater * inflater, guint32 length,
   return TRUE;
 }
 
-/* A gathered segment whose CRC is right goes to a worker, once the oldest
- * in flight went to libpng if every worker is busy. */
+/* A gathered segment whose CRC is right goes to a worker; if every worker
+ * is busy, the oldest in flight then goes to libpng. */
 static gboolean
 submit_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     gpointer user_data, gchar * error, gsize error_size)
 {
   GstPngSegment *segment = inflater->gathering;
   GstPngSegmentDecoder *d = inflater->segments;
-  gboolean ok = TRUE;
+  gboolean ok;
 
-  /* the segment stays in `gathering` (freed by a reset) while a forward
-   * callback may not return */
-  if (gst_png_segment_decoder_in_flight (d) >=
-      gst_png_segment_decoder_n_workers (d))
-    ok = use_oldest_segment (inflater, forward, user_data, error, error_size);
-  if (ok && inflater->segmented && !inflater->resumed) {
+  if (inflater->segmented && !inflater->resumed) {
+    /* Queued before the oldest is forwarded, for the first worker to
+     * finish, so that no worker idles while this thread forwards (threads
+     * + 1 segments in flight). Should the oldest break the mARK's promise,
+     * it and all in flight are inflated here, in order, before anything
+     * after them. */
     inflater->gathering = NULL;
     gst_png_segment_decoder_submit (d, segment);
-    return TRUE;
+    if (gst_png_segment_decoder_in_flight (d) <=
+        gst_png_segment_decoder_n_workers (d))
+      return TRUE;
+    ok = use_oldest_segment (inflater, forward, user_data, error,
+        error_size);
+    if (ok && (!inflater->segmented || inflater->resumed))
+      ok = use_all_segments (inflater, forward, user_data, error,
+          error_size);
+    return ok;
   }
-  /* went sequential: what is still in flight comes first */
-  if (ok)
-    ok = use_all_segments (inflater, forward, user_data, error, error_size);
+  /* went sequential: what is still in flight comes first; the segment
+   * stays in `gathering` (freed by a reset) while a forward callback may
+   * not return */
+  ok = use_all_segments (inflater, forward, user_data, error, error_size);
   if (ok)
     ok = inflate_idat (inflater, segment->compressed,
         segment->compressed_len, forward, user_data, error, error_size);
