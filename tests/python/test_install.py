@@ -98,6 +98,26 @@ class Installed(unittest.TestCase):
         self.assertEqual(result.stdout.split("\n")[:2],
                          [os.path.join(PACKAGE_SOURCE, "gstmembound", "__init__.py"), "70"])
 
+    def test_devenv_python3_and_command_are_the_builds(self):
+        # a python3 without gi first on PATH (as pyenv's or a venv's can be)
+        # must not be what `meson devenv ... python3` runs
+        with tempfile.TemporaryDirectory() as bindir:
+            fake = os.path.join(bindir, "python3")
+            with open(fake, "w") as f:
+                f.write("#!/bin/sh\necho not the build's python >&2\nexit 3\n")
+            os.chmod(fake, 0o755)
+            env = clean_env(PATH=bindir + os.pathsep + os.environ.get("PATH", ""))
+            result = subprocess.run(
+                [MESON, "devenv", "-C", BUILD, "python3", "-c",
+                 "import gstmembound; print(gstmembound.open(%r).width)" % self.png],
+                capture_output=True, text=True, env=env, timeout=60)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertEqual(result.stdout.strip(), "70")
+            result = subprocess.run([MESON, "devenv", "-C", BUILD, "gst-membound", "info", self.png],
+                                    capture_output=True, text=True, env=env, timeout=60)
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertIn("70x", result.stdout)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -1233,7 +1233,7 @@ test_segment_bytes_validated (void)
   g_assert_cmpuint (G_PARAM_SPEC_UINT (threads)->maximum, ==, 64);
   g_assert_cmpuint (G_PARAM_SPEC_UINT (seg)->maximum, ==, 256 * 1024 * 1024);
   g_assert_cmpuint (G_PARAM_SPEC_UINT (seg)->default_value, ==,
-      4 * 1024 * 1024);
+      1024 * 1024);
   g_object_set (enc, "segment-bytes", 65536, NULL);
   g_test_expect_message ("GLib-GObject", G_LOG_LEVEL_WARNING,
       "*out of range*segment-bytes*");
