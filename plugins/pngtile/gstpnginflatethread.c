@@ -135,6 +135,23 @@ wake_worker (GstPngInflateThread * thread)
     g_cond_signal (&thread->worker_cond);
 }
 
+/* With the lock held. */
+static void
+caller_wait (GstPngInflateThread * thread)
+{
+  thread->caller_waiting = TRUE;
+  g_cond_wait (&thread->caller_cond, &thread->lock);
+  thread->caller_waiting = FALSE;
+}
+
+/* With the lock held. */
+static void
+wake_caller (GstPngInflateThread * thread)
+{
+  if (thread->caller_waiting)
+    g_cond_signal (&thread->caller_cond);
+}
+
 /* With the lock held. NULL when the job is cancelled. */
 static guint8 *
 take_free_block (GstPngInflateThread * thread)
@@ -161,8 +178,7 @@ queue_piece (GstPngInflateThread * thread, PieceKind kind, guint8 * block,
   piece->consumed = gst_png_idat_inflater_consumed (thread->inflater);
   piece->message = message;
   g_queue_push_tail (&thread->pieces, piece);
-  if (thread->caller_waiting)
-    g_cond_signal (&thread->caller_cond);
+  wake_caller (thread);
 }
 
 /* A rewritten IDAT is taken as it is (another block is swapped in for the
@@ -256,11 +272,8 @@ next_piece (GstPngInflateThread * thread)
 {
   /* Waits for what the inflater produces next; the worker signals with
    * each piece, the last of a job being PIECE_END. */
-  while (g_queue_is_empty (&thread->pieces)) {
-    thread->caller_waiting = TRUE;
-    g_cond_wait (&thread->caller_cond, &thread->lock);
-    thread->caller_waiting = FALSE;
-  }
+  while (g_queue_is_empty (&thread->pieces))
+    caller_wait (thread);
   return g_queue_pop_head (&thread->pieces);
 }
 
