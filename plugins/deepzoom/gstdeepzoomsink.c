@@ -321,15 +321,8 @@ gst_deep_zoom_sink_begin_image (GstDeepZoomSink * self,
   guint width;
   const gchar *why;
 
-  gst_tile_tracker_begin (&self->tracker, meta);
-  if (W == 0 || H == 0 || meta->x != 0 || meta->y != 0) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("First tile of image %" G_GUINT64_FORMAT " has a broken tile meta",
-            meta->image_index),
-        ("image %ux%u, tile at %u,%u; the producer must start each image "
-            "with its top-left tile", W, H, meta->x, meta->y));
+  if (!gst_tile_tracker_begin_image (&self->tracker, GST_ELEMENT (self), meta))
     return FALSE;
-  }
   GST_OBJECT_LOCK (self);
   gst_deep_zoom_settings_copy (&self->image, &self->settings);
   GST_OBJECT_UNLOCK (self);
@@ -503,56 +496,19 @@ gst_deep_zoom_sink_finish_image (GstDeepZoomSink * self)
 /* Tiles                                                                    */
 /* ------------------------------------------------------------------------ */
 
-static const gchar *
-gst_deep_zoom_sink_check_tile (GstDeepZoomSink * self,
-    const GstTileMeta * meta)
-{
-  GstTileTrackerFaults faults = gst_tile_tracker_check (&self->tracker, meta,
-      GST_VIDEO_INFO_WIDTH (&self->info), GST_VIDEO_INFO_HEIGHT (&self->info));
-
-  if (faults & GST_TILE_TRACKER_FAULT_IMAGE)
-    return "image size changed within the image";
-  if (faults & GST_TILE_TRACKER_FAULT_REGION)
-    return "tile region does not fit the tile caps";
-  if (faults & GST_TILE_TRACKER_FAULT_POSITION)
-    return "tile out of row-major order";
-  if (faults & GST_TILE_TRACKER_FAULT_OUTSIDE)
-    return "tile reaches outside the image";
-  if (faults & GST_TILE_TRACKER_FAULT_ROW_HEIGHT)
-    return "tiles of one row differ in height";
-  return NULL;
-}
-
 /* Copies the tile into the top level's rows; a finished tile row is handed
  * down the levels, which writes every tile it completes. */
 static GstFlowReturn
 gst_deep_zoom_sink_take_tile (GstDeepZoomSink * self,
     const GstTileMeta * meta, GstBuffer * buf)
 {
-  const gchar *why = gst_deep_zoom_sink_check_tile (self, meta);
   GstVideoFrame frame;
   gsize pixel_bytes, row_bytes;
   guint i;
 
-  if (why) {
-    gchar *file = gst_tile_tracker_describe_file (self->tracker.image_location);
-
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("Broken tile stream in image %" G_GUINT64_FORMAT "%s",
-            meta->image_index, file),
-        ("%s: tile %ux%u at %u,%u of a %ux%u image", why, meta->width,
-            meta->height, meta->x, meta->y, meta->image_width,
-            meta->image_height));
-    g_free (file);
+  if (!gst_tile_tracker_map_tile (&self->tracker, GST_ELEMENT (self), meta,
+          &self->info, buf, &frame))
     return GST_FLOW_ERROR;
-  }
-  if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("Tile of image %" G_GUINT64_FORMAT " is smaller than its caps",
-            meta->image_index), ("buffer of %" G_GSIZE_FORMAT " bytes",
-            gst_buffer_get_size (buf)));
-    return GST_FLOW_ERROR;
-  }
   pixel_bytes = GST_VIDEO_FRAME_COMP_PSTRIDE (&frame, 0);
   row_bytes = meta->width * pixel_bytes;
   for (i = 0; i < meta->height; i++)

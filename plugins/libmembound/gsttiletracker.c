@@ -270,6 +270,100 @@ gst_tile_tracker_check (const GstTileTracker * tracker,
 }
 
 /**
+ * gst_tile_tracker_begin_image:
+ * @tracker: a #GstTileTracker in %GST_TILE_TRACKER_MODE_POSITION
+ * @element: the element that posts the error
+ * @meta: the first tile of the image
+ *
+ * gst_tile_tracker_begin(), and a check that @meta is the top-left tile of
+ * a non-empty image; if it is not, posts the error that says so.
+ *
+ * Returns: %TRUE if the image can be followed
+ */
+gboolean
+gst_tile_tracker_begin_image (GstTileTracker * tracker, GstElement * element,
+    const GstTileMeta * meta)
+{
+  gst_tile_tracker_begin (tracker, meta);
+  if (meta->image_width > 0 && meta->image_height > 0 && meta->x == 0
+      && meta->y == 0)
+    return TRUE;
+  GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+      ("First tile of image %" G_GUINT64_FORMAT " has a broken tile meta",
+          meta->image_index),
+      ("image %ux%u, tile at %u,%u; the producer must start each image "
+          "with its top-left tile", meta->image_width, meta->image_height,
+          meta->x, meta->y));
+  return FALSE;
+}
+
+/* The first fault that keeps a tile from continuing an image followed by
+ * pixel positions alone: strips and plain frames have no grid to check. */
+static const gchar *
+gst_tile_tracker_position_fault (GstTileTrackerFaults faults)
+{
+  if (faults & GST_TILE_TRACKER_FAULT_IMAGE)
+    return "image size changed within the image";
+  if (faults & GST_TILE_TRACKER_FAULT_REGION)
+    return "tile region does not fit the tile caps";
+  if (faults & GST_TILE_TRACKER_FAULT_POSITION)
+    return "tile out of row-major order";
+  if (faults & GST_TILE_TRACKER_FAULT_OUTSIDE)
+    return "tile reaches outside the image";
+  if (faults & GST_TILE_TRACKER_FAULT_ROW_HEIGHT)
+    return "tiles of one row differ in height";
+  return NULL;
+}
+
+/**
+ * gst_tile_tracker_map_tile:
+ * @tracker: a #GstTileTracker in %GST_TILE_TRACKER_MODE_POSITION with an
+ *   open image
+ * @element: the element that posts the error
+ * @meta: the tile that should continue the image
+ * @info: the tile caps
+ * @buf: the tile
+ * @frame: (out caller-allocates): the tile mapped for reading
+ *
+ * Checks that @meta continues the open image by its pixel position and maps
+ * @buf into @frame. If it does not, or @buf is smaller than @info, posts the
+ * error that names the image, its file and the first fault.
+ *
+ * Returns: %TRUE if @frame holds the tile; unmap it after use
+ */
+gboolean
+gst_tile_tracker_map_tile (GstTileTracker * tracker, GstElement * element,
+    const GstTileMeta * meta, const GstVideoInfo * info, GstBuffer * buf,
+    GstVideoFrame * frame)
+{
+  gint tile_width = GST_VIDEO_INFO_WIDTH (info);
+  gint tile_height = GST_VIDEO_INFO_HEIGHT (info);
+  const gchar *why = gst_tile_tracker_position_fault (gst_tile_tracker_check
+      (tracker, meta, tile_width, tile_height));
+  gchar *file;
+
+  if (!why && gst_video_frame_map (frame, info, buf, GST_MAP_READ))
+    return TRUE;
+  if (!why) {
+    GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+        ("Tile of image %" G_GUINT64_FORMAT " is smaller than its caps",
+            meta->image_index),
+        ("buffer of %" G_GSIZE_FORMAT " bytes for %dx%d tile caps",
+            gst_buffer_get_size (buf), tile_width, tile_height));
+    return FALSE;
+  }
+  file = gst_tile_tracker_describe_file (tracker->image_location);
+  GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+      ("Broken tile stream in image %" G_GUINT64_FORMAT "%s",
+          meta->image_index, file),
+      ("%s: tile %ux%u at %u,%u of a %ux%u image, tile caps %dx%d", why,
+          meta->width, meta->height, meta->x, meta->y, meta->image_width,
+          meta->image_height, tile_width, tile_height));
+  g_free (file);
+  return FALSE;
+}
+
+/**
  * gst_tile_tracker_advance:
  * @tracker: a #GstTileTracker with an open image
  * @meta: the tile just taken, which passed gst_tile_tracker_check()

@@ -881,15 +881,8 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
   guint W = meta->image_width, H = meta->image_height;
   guint wprop, hprop, tile_height;
 
-  gst_tile_tracker_begin (&self->tracker, meta);
-  if (W == 0 || H == 0 || meta->x != 0 || meta->y != 0) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("First tile of image %" G_GUINT64_FORMAT " has a broken tile meta",
-            meta->image_index),
-        ("image %ux%u, tile at %u,%u; the producer must start each image "
-            "with its top-left tile", W, H, meta->x, meta->y));
+  if (!gst_tile_tracker_begin_image (&self->tracker, GST_ELEMENT (self), meta))
     return GST_FLOW_ERROR;
-  }
 
   GST_OBJECT_LOCK (self);
   wprop = self->width;
@@ -945,29 +938,6 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
   self->out_base = 0;
   self->buffers_in_image = 0;
   return GST_FLOW_OK;
-}
-
-/* Why the tile does not continue the image, or NULL if it does. */
-static const gchar *
-gst_tile_scale_check_tile (GstTileScale * self, const GstTileMeta * meta)
-{
-  /* The grid fields are not checked: strips and plain frames are followed
-   * by their pixel positions alone. */
-  GstTileTrackerFaults faults = gst_tile_tracker_check (&self->tracker, meta,
-      GST_VIDEO_INFO_WIDTH (&self->in_info),
-      GST_VIDEO_INFO_HEIGHT (&self->in_info));
-
-  if (faults & GST_TILE_TRACKER_FAULT_IMAGE)
-    return "image size changed within the image";
-  if (faults & GST_TILE_TRACKER_FAULT_REGION)
-    return "tile region does not fit the tile caps";
-  if (faults & GST_TILE_TRACKER_FAULT_POSITION)
-    return "tile out of row-major order";
-  if (faults & GST_TILE_TRACKER_FAULT_OUTSIDE)
-    return "tile reaches outside the image";
-  if (faults & GST_TILE_TRACKER_FAULT_ROW_HEIGHT)
-    return "tiles of one row differ in height";
-  return NULL;
 }
 
 /* The buffer for the output rows from @oy on. Blocks while downstream holds
@@ -1183,32 +1153,11 @@ static GstFlowReturn
 gst_tile_scale_take_tile (GstTileScale * self, const GstTileMeta * meta,
     GstBuffer * buf)
 {
-  const gchar *why = gst_tile_scale_check_tile (self, meta);
   GstFlowReturn ret = GST_FLOW_OK;
   GstVideoFrame in;
 
-  if (why) {
-    gchar *file =
-        gst_tile_tracker_describe_file (self->tracker.image_location);
-
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("Broken tile stream in image %" G_GUINT64_FORMAT "%s",
-            meta->image_index, file),
-        ("%s: tile %ux%u at %u,%u of a %ux%u image, tile caps %dx%d", why,
-            meta->width, meta->height, meta->x, meta->y, meta->image_width,
-            meta->image_height, GST_VIDEO_INFO_WIDTH (&self->in_info),
-            GST_VIDEO_INFO_HEIGHT (&self->in_info)));
-    g_free (file);
-    gst_tile_scale_release_image (self);
-    return GST_FLOW_ERROR;
-  }
-  if (!gst_video_frame_map (&in, &self->in_info, buf, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("Tile of image %" G_GUINT64_FORMAT " is smaller than its caps",
-            meta->image_index),
-        ("buffer of %" G_GSIZE_FORMAT " bytes for %dx%d tile caps",
-            gst_buffer_get_size (buf), GST_VIDEO_INFO_WIDTH (&self->in_info),
-            GST_VIDEO_INFO_HEIGHT (&self->in_info)));
+  if (!gst_tile_tracker_map_tile (&self->tracker, GST_ELEMENT (self), meta,
+          &self->in_info, buf, &in)) {
     gst_tile_scale_release_image (self);
     return GST_FLOW_ERROR;
   }
