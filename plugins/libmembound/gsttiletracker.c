@@ -344,21 +344,20 @@ gst_tile_tracker_map_tile (GstTileTracker * tracker, GstElement * element,
 
   if (!why && gst_video_frame_map (frame, info, buf, GST_MAP_READ))
     return TRUE;
-  if (!why) {
+  file = gst_tile_tracker_describe_file (tracker->image_location);
+  if (why)
+    GST_ELEMENT_ERROR (element, STREAM, FORMAT,
+        ("Broken tile stream in image %" G_GUINT64_FORMAT "%s",
+            meta->image_index, file),
+        ("%s: tile %ux%u at %u,%u of a %ux%u image, tile caps %dx%d", why,
+            meta->width, meta->height, meta->x, meta->y, meta->image_width,
+            meta->image_height, tile_width, tile_height));
+  else
     GST_ELEMENT_ERROR (element, STREAM, FORMAT,
         ("Tile of image %" G_GUINT64_FORMAT " is smaller than its caps",
             meta->image_index),
         ("buffer of %" G_GSIZE_FORMAT " bytes for %dx%d tile caps",
             gst_buffer_get_size (buf), tile_width, tile_height));
-    return FALSE;
-  }
-  file = gst_tile_tracker_describe_file (tracker->image_location);
-  GST_ELEMENT_ERROR (element, STREAM, FORMAT,
-      ("Broken tile stream in image %" G_GUINT64_FORMAT "%s",
-          meta->image_index, file),
-      ("%s: tile %ux%u at %u,%u of a %ux%u image, tile caps %dx%d", why,
-          meta->width, meta->height, meta->x, meta->y, meta->image_width,
-          meta->image_height, tile_width, tile_height));
   g_free (file);
   return FALSE;
 }

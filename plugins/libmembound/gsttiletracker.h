@@ -2,15 +2,12 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * What every tile consumer (tilecompose, tilescale, deepzoomsink,
- * pngtileenc) must know about the tile stream it reads: which file the tiles
- * came from, which image is open, where its next tile must sit, and whether a
- * tile continues that image, begins another one or belongs to an image whose
- * start was lost. The tracker judges; each element decides what a verdict or
- * a fault means for it (error, warning, drop) and words its own messages,
- * except the consumers that follow pixel positions alone (tilescale,
- * deepzoomsink), which share the errors of gst_tile_tracker_begin_image()
- * and gst_tile_tracker_map_tile().
+ * What every tile consumer (tilecompose, tilescale, pngtileenc) must know
+ * about the tile stream it reads: which file the tiles came from, which image
+ * is open, where its next tile must sit, and whether a tile continues that
+ * image, begins another one or belongs to an image whose start was lost.
+ * Each element decides what a verdict or a fault means for it (error,
+ * warning, drop); those that follow pixel positions alone share the errors.
  *
  * Not installed, and not in the GIR: the tracker is shared by the tile
  * consumers of gst-membound only, which keep it in their instance structs,
