@@ -620,12 +620,9 @@ gst_deep_zoom_sink_event (GstBaseSink * sink, GstEvent * event)
 {
   GstDeepZoomSink *self = GST_DEEP_ZOOM_SINK (sink);
 
+  /* names the files of the images that follow in messages */
+  gst_tile_tracker_take_event (&self->tracker, event);
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_TAG:
-    case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
-      /* names the files of the images that follow in messages */
-      gst_tile_tracker_take_event (&self->tracker, event);
-      break;
     case GST_EVENT_FLUSH_STOP:
       gst_deep_zoom_sink_release_image (self);
       break;

@@ -653,6 +653,8 @@ gst_tile_compose_sink_event (GstPad * pad, GstObject * parent,
 {
   GstTileCompose *self = GST_TILE_COMPOSE (parent);
 
+  /* names the files of the images that follow in messages */
+  gst_tile_tracker_take_event (&self->tracker, event);
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:{
       GstCaps *caps;
@@ -670,10 +672,6 @@ gst_tile_compose_sink_event (GstPad * pad, GstObject * parent,
     case GST_EVENT_EOS:
       if (self->tracker.in_image)
         gst_tile_compose_warn_incomplete (self, "the stream ended");
-      break;
-    case GST_EVENT_TAG:
-    case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
-      gst_tile_tracker_take_event (&self->tracker, event);
       break;
     default:
       break;

@@ -1257,6 +1257,8 @@ gst_tile_scale_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   GstTileScale *self = GST_TILE_SCALE (parent);
   gboolean ret;
 
+  /* names the files of the images that follow in messages */
+  gst_tile_tracker_take_event (&self->tracker, event);
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:{
       GstCaps *caps;
@@ -1272,11 +1274,6 @@ gst_tile_scale_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
     case GST_EVENT_EOS:
       if (self->tracker.in_image)
         gst_tile_scale_drop_incomplete (self, "end of stream came");
-      break;
-    case GST_EVENT_TAG:
-    case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
-      /* names the files of the images that follow in messages */
-      gst_tile_tracker_take_event (&self->tracker, event);
       break;
     default:
       break;
