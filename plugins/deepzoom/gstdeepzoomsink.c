@@ -528,24 +528,6 @@ gst_deep_zoom_sink_take_tile (GstDeepZoomSink * self,
   return GST_FLOW_OK;
 }
 
-/* Tiles whose image start was lost are dropped, one warning per image. */
-static void
-gst_deep_zoom_sink_drop_orphan (GstDeepZoomSink * self,
-    const GstTileMeta * meta)
-{
-  gchar *file;
-
-  if (gst_tile_tracker_is_dropped (&self->tracker, meta->image_index))
-    return;
-  gst_tile_tracker_drop_image (&self->tracker, meta->image_index);
-  file = gst_tile_tracker_describe_file (self->tracker.location);
-  GST_ELEMENT_WARNING (self, STREAM, DECODE,
-      ("Image %" G_GUINT64_FORMAT "%s is incomplete and was dropped",
-          meta->image_index, file),
-      ("its tiles arrived without its first tile"));
-  g_free (file);
-}
-
 static GstFlowReturn
 gst_deep_zoom_sink_render (GstBaseSink * sink, GstBuffer * buf)
 {
@@ -578,7 +560,8 @@ gst_deep_zoom_sink_render (GstBaseSink * sink, GstBuffer * buf)
       gst_deep_zoom_sink_drop_incomplete (self, "a tile of another image came");
       /* fall through */
     case GST_TILE_TRACKER_ORPHAN:
-      gst_deep_zoom_sink_drop_orphan (self, meta);
+      gst_tile_tracker_drop_orphan (&self->tracker, GST_ELEMENT (self), meta,
+          NULL);
       return GST_FLOW_OK;
     case GST_TILE_TRACKER_CONTINUE:
       break;

@@ -363,6 +363,35 @@ gst_tile_tracker_map_tile (GstTileTracker * tracker, GstElement * element,
 }
 
 /**
+ * gst_tile_tracker_drop_orphan:
+ * @tracker: a #GstTileTracker
+ * @element: the element that posts the warning
+ * @meta: a tile judged %GST_TILE_TRACKER_ORPHAN
+ * @throttle: (nullable): limits the warnings, or %NULL for none
+ *
+ * Drops the rest of @meta's image, whose first tile was lost, with one
+ * warning per image.
+ */
+void
+gst_tile_tracker_drop_orphan (GstTileTracker * tracker, GstElement * element,
+    const GstTileMeta * meta, GstMessageThrottle * throttle)
+{
+  gchar *file;
+
+  if (gst_tile_tracker_is_dropped (tracker, meta->image_index))
+    return;
+  gst_tile_tracker_drop_image (tracker, meta->image_index);
+  if (throttle && !gst_message_throttle_allow (throttle))
+    return;
+  file = gst_tile_tracker_describe_file (tracker->location);
+  GST_ELEMENT_WARNING (element, STREAM, DECODE,
+      ("Image %" G_GUINT64_FORMAT "%s is incomplete and was dropped",
+          meta->image_index, file),
+      ("its tiles arrived without its first tile"));
+  g_free (file);
+}
+
+/**
  * gst_tile_tracker_advance:
  * @tracker: a #GstTileTracker with an open image
  * @meta: the tile just taken, which passed gst_tile_tracker_check()

@@ -20,6 +20,7 @@
 #include <gst/video/video.h>
 
 #include "gstfilelocation.h"
+#include "gstmessagethrottle.h"
 #include "gsttilemeta.h"
 
 G_BEGIN_DECLS
@@ -188,6 +189,11 @@ GST_MEMBOUND_API
 gboolean gst_tile_tracker_map_tile (GstTileTracker * tracker,
     GstElement * element, const GstTileMeta * meta, const GstVideoInfo * info,
     GstBuffer * buf, GstVideoFrame * frame);
+
+GST_MEMBOUND_API
+void gst_tile_tracker_drop_orphan (GstTileTracker * tracker,
+    GstElement * element, const GstTileMeta * meta,
+    GstMessageThrottle * throttle);
 
 GST_MEMBOUND_API
 gboolean gst_tile_tracker_advance (GstTileTracker * tracker,

@@ -1129,25 +1129,6 @@ gst_tile_scale_add_tile (GstTileScale * self, const GstTileMeta * meta,
 }
 
 
-/* Tiles without a start (their first tile went to an image we dropped, or
- * the stream began mid-image) are dropped, with one warning per image. */
-static void
-gst_tile_scale_drop_orphan (GstTileScale * self, const GstTileMeta * meta)
-{
-  gchar *file;
-
-  if (gst_tile_tracker_is_dropped (&self->tracker, meta->image_index))
-    return;
-  gst_tile_tracker_drop_image (&self->tracker, meta->image_index);
-  file = gst_tile_tracker_describe_file (self->tracker.location);
-  if (gst_message_throttle_allow (self->throttle))
-    GST_ELEMENT_WARNING (self, STREAM, DECODE,
-        ("Image %" G_GUINT64_FORMAT "%s is incomplete and was dropped",
-            meta->image_index, file),
-      ("its tiles arrived without its first tile"));
-  g_free (file);
-}
-
 /* Adds one tile of the current image and sends what it completed. */
 static GstFlowReturn
 gst_tile_scale_take_tile (GstTileScale * self, const GstTileMeta * meta,
@@ -1210,7 +1191,8 @@ gst_tile_scale_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
       gst_tile_scale_drop_incomplete (self, "a tile of another image came");
       /* fall through */
     case GST_TILE_TRACKER_ORPHAN:
-      gst_tile_scale_drop_orphan (self, meta);
+      gst_tile_tracker_drop_orphan (&self->tracker, GST_ELEMENT (self), meta,
+          self->throttle);
       gst_buffer_unref (buf);
       return GST_FLOW_OK;
     case GST_TILE_TRACKER_CONTINUE:
