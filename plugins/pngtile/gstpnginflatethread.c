@@ -30,6 +30,11 @@ typedef enum
   PIECE_END,                    /* the job is over; the result is set */
 } PieceKind;
 
+/* The caller sleeps until this many pieces are queued (or the job's end
+ * is): a wake-up costs the worker a futex call, and the caller, faster
+ * than the worker, would otherwise be woken for every block. */
+#define CALLER_BATCH MAX (GST_PNG_INFLATE_THREAD_BLOCKS / 2, 1)
+
 typedef struct
 {
   PieceKind kind;
@@ -67,6 +72,8 @@ struct _GstPngInflateThread
   gchar job_error[256];
 
   /* the caller's own */
+  GstPngInflateThreadHandover handover;
+  gpointer handover_data;
   gboolean job_running;
   gboolean last_inline;
   Piece *current;               /* being forwarded */
@@ -84,6 +91,14 @@ gst_png_inflate_thread_new (GstPngIdatInflater * inflater)
   g_cond_init (&thread->caller_cond);
   g_queue_init (&thread->pieces);
   return thread;
+}
+
+void
+gst_png_inflate_thread_set_handover (GstPngInflateThread * thread,
+    GstPngInflateThreadHandover handover, gpointer user_data)
+{
+  thread->handover = handover;
+  thread->handover_data = user_data;
 }
 
 void
@@ -144,11 +159,14 @@ caller_wait (GstPngInflateThread * thread)
   thread->caller_waiting = FALSE;
 }
 
-/* With the lock held. */
+/* With the lock held, after a piece is queued: wakes the caller when
+ * its batch is complete, the job is over, or the worker is about to wait
+ * for a block. */
 static void
-wake_caller (GstPngInflateThread * thread)
+wake_caller (GstPngInflateThread * thread, PieceKind kind)
 {
-  if (thread->caller_waiting)
+  if (thread->caller_waiting && (kind == PIECE_END || thread->n_free == 0
+          || thread->pieces.length >= CALLER_BATCH))
     g_cond_signal (&thread->caller_cond);
 }
 
@@ -178,7 +196,7 @@ queue_piece (GstPngInflateThread * thread, PieceKind kind, guint8 * block,
   piece->consumed = gst_png_idat_inflater_consumed (thread->inflater);
   piece->message = message;
   g_queue_push_tail (&thread->pieces, piece);
-  wake_caller (thread);
+  wake_caller (thread, kind);
 }
 
 /* A rewritten IDAT is taken as it is (another block is swapped in for the
@@ -271,8 +289,11 @@ static Piece *
 next_piece (GstPngInflateThread * thread)
 {
   /* Waits for what the inflater produces next; the worker signals with
-   * each piece, the last of a job being PIECE_END. */
-  while (g_queue_is_empty (&thread->pieces))
+   * every CALLER_BATCH pieces, when it runs out of free blocks and with
+   * PIECE_END, a job's last piece. */
+  while (thread->pieces.length < CALLER_BATCH
+      && !(thread->pieces.tail && ((Piece *) thread->pieces.tail->data)->kind
+          == PIECE_END))
     caller_wait (thread);
   return g_queue_pop_head (&thread->pieces);
 }
@@ -311,6 +332,11 @@ gst_png_inflate_thread_feed (GstPngInflateThread * thread,
   thread->job_pending = TRUE;
   thread->job_running = TRUE;
   wake_worker (thread);
+  if (thread->handover) {
+    g_mutex_unlock (&thread->lock);
+    thread->handover (thread->handover_data);
+    g_mutex_lock (&thread->lock);
+  }
   while ((piece = next_piece (thread))->kind != PIECE_END) {
     g_mutex_unlock (&thread->lock);
     /* may not return: consumed() cleans up after a longjmp */

@@ -32,6 +32,14 @@ typedef struct _GstPngInflateThread GstPngInflateThread;
  * itself is started at the first feed that uses it. */
 GstPngInflateThread *gst_png_inflate_thread_new (GstPngIdatInflater *
     inflater);
+/* Called on the calling thread once per feed, right after the worker got
+ * its input: time the caller would otherwise spend waiting for the first
+ * piece (pngtiledec reads its next pull block there). */
+typedef void (*GstPngInflateThreadHandover) (gpointer user_data);
+
+void gst_png_inflate_thread_set_handover (GstPngInflateThread * thread,
+    GstPngInflateThreadHandover handover, gpointer user_data);
+
 /* Stops and joins the thread; must not be called during a feed. */
 void gst_png_inflate_thread_free (GstPngInflateThread * thread);
 

@@ -121,6 +121,7 @@ static gboolean gst_png_tile_dec_src_event (GstPad * pad, GstObject * parent,
 static gboolean gst_png_tile_dec_sink_activate (GstPad * pad,
     GstObject * parent);
 static void gst_png_tile_dec_handle_eos (GstPngTileDec * self);
+static void gst_png_tile_dec_read_ahead (gpointer user_data);
 static void gst_png_tile_dec_libpng_alloc_changed (GstPngAllocCount * count);
 static gboolean gst_png_tile_dec_sink_activate_mode (GstPad * pad,
     GstObject * parent, GstPadMode mode, gboolean active);
@@ -259,6 +260,9 @@ gst_png_tile_dec_init (GstPngTileDec * self)
   self->inflater = gst_png_idat_inflater_new (CHUNK_MALLOC_MAX);
   self->inflate_thread = self->inflater ?
       gst_png_inflate_thread_new (self->inflater) : NULL;
+  if (self->inflate_thread)
+    gst_png_inflate_thread_set_handover (self->inflate_thread,
+        gst_png_tile_dec_read_ahead, self);
   self->png_alloc.owner = self;
   self->png_alloc.changed = gst_png_tile_dec_libpng_alloc_changed;
   self->state = GST_PNG_TILE_DEC_STATE_IDLE;
@@ -1416,6 +1420,46 @@ gst_png_tile_dec_push_eos (GstPngTileDec * self)
     gst_pad_push_event (self->srcpad, eos);
 }
 
+/* The next pull block: read ahead, or read now. */
+static GstFlowReturn
+gst_png_tile_dec_pull_block (GstPngTileDec * self, GstBuffer ** buf)
+{
+  GstFlowReturn ret;
+
+  if (self->pull_ahead || self->pull_ahead_flow != GST_FLOW_OK) {
+    *buf = g_steal_pointer (&self->pull_ahead);
+    ret = self->pull_ahead_flow;
+    self->pull_ahead_flow = GST_FLOW_OK;
+    return ret;
+  }
+  ret = gst_pad_pull_range (self->sinkpad, self->pull_offset,
+      PULL_BLOCK_BYTES, buf);
+  if (ret == GST_FLOW_OK)
+    self->pull_offset += gst_buffer_get_size (*buf);
+  return ret;
+}
+
+/* The inflate thread's hand-over: the next block is read while it inflates
+ * this one, rather than while it waits for the next job. */
+static void
+gst_png_tile_dec_read_ahead (gpointer user_data)
+{
+  GstPngTileDec *self = user_data;
+
+  if (!self->pull_mode || self->pull_ahead
+      || self->pull_ahead_flow != GST_FLOW_OK)
+    return;
+  self->pull_ahead_flow = gst_png_tile_dec_pull_block (self,
+      &self->pull_ahead);
+}
+
+static void
+gst_png_tile_dec_clear_pull_ahead (GstPngTileDec * self)
+{
+  gst_clear_buffer (&self->pull_ahead);
+  self->pull_ahead_flow = GST_FLOW_OK;
+}
+
 static void
 gst_png_tile_dec_pull_loop (GstPngTileDec * self)
 {
@@ -1425,10 +1469,8 @@ gst_png_tile_dec_pull_loop (GstPngTileDec * self)
   if (!self->pull_started)
     gst_png_tile_dec_pull_start (self);
 
-  ret = gst_pad_pull_range (self->sinkpad, self->pull_offset,
-      PULL_BLOCK_BYTES, &buf);
+  ret = gst_png_tile_dec_pull_block (self, &buf);
   if (ret == GST_FLOW_OK) {
-    self->pull_offset += gst_buffer_get_size (buf);
     ret = gst_png_tile_dec_process (self, buf);
     gst_buffer_unref (buf);
     if (ret == GST_FLOW_OK)
@@ -1558,8 +1600,13 @@ gst_png_tile_dec_sink_activate_mode (GstPad * pad, GstObject * parent,
 
   if (mode != GST_PAD_MODE_PULL)
     return TRUE;
-  if (!active)
-    return gst_pad_stop_task (pad);
+  if (!active) {
+    gboolean stopped = gst_pad_stop_task (pad);
+
+    gst_png_tile_dec_clear_pull_ahead (self);
+    return stopped;
+  }
+  gst_png_tile_dec_clear_pull_ahead (self);
   self->pull_mode = TRUE;
   self->pull_offset = 0;
   self->pull_started = FALSE;
@@ -1833,6 +1880,7 @@ gst_png_tile_dec_finalize (GObject * object)
   GstPngTileDec *self = GST_PNG_TILE_DEC (object);
 
   gst_png_tile_dec_drop_image (self);
+  gst_png_tile_dec_clear_pull_ahead (self);
   gst_tile_output_unref (self->output);
   g_free (self->location);
   g_free (self->tiles);

@@ -129,7 +129,11 @@ struct _GstPngTileDec
   /* stream */
   gboolean pull_mode;
   gboolean pull_started;
-  guint64 pull_offset;
+  guint64 pull_offset;          /* of the next block to read */
+  /* the block after the one being decoded, read while the inflate thread
+   * works (one more pull block held), and how its read went */
+  GstBuffer *pull_ahead;
+  GstFlowReturn pull_ahead_flow;
   GstPngTileDecState state;
   GstFlowReturn failed_flow;
   guint64 next_index;
