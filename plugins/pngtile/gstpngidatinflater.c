@@ -204,6 +204,14 @@ gst_png_idat_inflater_is_segmented (GstPngIdatInflater * inflater)
   return inflater->segmented && !inflater->resumed;
 }
 
+gboolean
+gst_png_idat_inflater_in_plain_idat (GstPngIdatInflater * inflater)
+{
+  return inflater->idat_started && !inflater->stream_ended
+      && !inflater->interrupted
+      && !gst_png_idat_inflater_is_segmented (inflater);
+}
+
 void
 gst_png_idat_inflater_set_unfilter (GstPngIdatInflater * inflater,
     gboolean unfilter)
@@ -972,6 +980,12 @@ gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
 
 gboolean
 gst_png_idat_inflater_is_segmented (GstPngIdatInflater * inflater)
+{
+  return FALSE;
+}
+
+gboolean
+gst_png_idat_inflater_in_plain_idat (GstPngIdatInflater * inflater)
 {
   return FALSE;
 }

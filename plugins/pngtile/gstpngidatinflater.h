@@ -69,6 +69,12 @@ void gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
 gboolean gst_png_idat_inflater_is_segmented (GstPngIdatInflater *
     inflater);
 
+/* TRUE inside an image's IDAT run, its stream neither ended nor
+ * interrupted, and not cut into segments for workers: the next input goes
+ * on inflating this stream, here. */
+gboolean gst_png_idat_inflater_in_plain_idat (GstPngIdatInflater *
+    inflater);
+
 /* @unfilter TRUE: the rows of a non-interlaced image are unfiltered here
  * (see gstpngunfilter.h) and libpng is given them filtered None, so it
  * only copies them; the stream libpng sees then has another Adler-32 than

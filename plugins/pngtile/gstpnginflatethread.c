@@ -13,6 +13,12 @@
  * or a free block; the caller waits on `caller_cond` for a piece. A block
  * is in exactly one place: the free list, the inflater, or a queued or
  * forwarded piece; so at most GST_PNG_INFLATE_THREAD_BLOCKS are queued.
+ *
+ * A job queued ahead (the caller's next feed, known early) starts on the
+ * worker as soon as the current one ends well, so that the worker does not
+ * wait while the caller forwards the current job's last pieces and comes
+ * back; its pieces queue behind the current job's PIECE_END. Each job's
+ * result travels in its own PIECE_END.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -41,8 +47,16 @@ typedef struct
   guint8 *block;
   gsize len;
   gsize consumed;               /* the inflater's count when it was made */
-  gchar *message;
+  gchar *message;               /* a warning; PIECE_END: the error */
+  gboolean ok, ended;           /* PIECE_END: the job's result */
 } Piece;
+
+typedef enum
+{
+  AHEAD_NONE,
+  AHEAD_QUEUED,                 /* to start when the current job ends well */
+  AHEAD_STARTED,                /* handed to the worker: the next feed's */
+} AheadState;
 
 struct _GstPngInflateThread
 {
@@ -60,16 +74,16 @@ struct _GstPngInflateThread
   gsize job_size;
   gboolean cancel;              /* the caller left the feed by a longjmp */
   gboolean shutdown;
+  const guint8 *ahead_data;
+  gsize ahead_size;
+  AheadState ahead;
+  guint jobs_unended;           /* handed over, their PIECE_END not taken */
   /* who is in g_cond_wait: a signal nobody waits for is a futex call
    * for nothing, two per block */
   gboolean worker_waiting;
   gboolean caller_waiting;
 
-  /* the job's result, set by the worker before it queues PIECE_END */
-  gboolean job_ok;
-  gboolean job_ended;
-  gsize job_consumed;
-  gchar job_error[256];
+  gchar job_error[256];         /* the worker's, during a job */
 
   /* the caller's own */
   GstPngInflateThreadHandover handover;
@@ -108,6 +122,7 @@ gst_png_inflate_thread_free (GstPngInflateThread * thread)
 
   if (!thread)
     return;
+  gst_png_inflate_thread_discard (thread);
   if (thread->thread) {
     g_mutex_lock (&thread->lock);
     thread->shutdown = TRUE;
@@ -239,6 +254,44 @@ worker_warn (gpointer user_data, const gchar * message)
   g_mutex_unlock (&thread->lock);
 }
 
+/* With the lock held: the job's last piece, with its result. */
+static void
+queue_end (GstPngInflateThread * thread, gboolean ok, gboolean ended)
+{
+  Piece *end = g_new0 (Piece, 1);
+
+  end->kind = PIECE_END;
+  end->ok = ok;
+  end->ended = ended;
+  end->consumed = gst_png_idat_inflater_consumed (thread->inflater);
+  end->message = ok ? NULL : g_strdup (thread->job_error);
+  g_queue_push_tail (&thread->pieces, end);
+  wake_caller (thread, PIECE_END);
+}
+
+/* With the lock held, at a job's end: the job queued ahead starts now if
+ * this one ended @well (neither failed nor ended the stream), nobody
+ * cancelled, and the inflater is inside the image data of an image that
+ * is not cut into restart-marker segments (so that the caller's next feed
+ * goes to this thread too). Otherwise it is forgotten, and the next feed
+ * hands its input over itself. */
+static void
+start_ahead (GstPngInflateThread * thread, gboolean well)
+{
+  if (thread->ahead != AHEAD_QUEUED)
+    return;
+  if (!well || thread->cancel || thread->shutdown
+      || !gst_png_idat_inflater_in_plain_idat (thread->inflater)) {
+    thread->ahead = AHEAD_NONE;
+    return;
+  }
+  thread->job_data = thread->ahead_data;
+  thread->job_size = thread->ahead_size;
+  thread->job_pending = TRUE;
+  thread->jobs_unended++;
+  thread->ahead = AHEAD_STARTED;
+}
+
 static gpointer
 worker_main (gpointer user_data)
 {
@@ -246,6 +299,8 @@ worker_main (gpointer user_data)
 
   g_mutex_lock (&thread->lock);
   for (;;) {
+    const guint8 *data;
+    gsize size;
     gboolean ok, ended;
 
     /* Waits for a job; feed() brings one, free() sets shutdown. */
@@ -254,17 +309,17 @@ worker_main (gpointer user_data)
     if (thread->shutdown)
       break;
     thread->job_pending = FALSE;
+    data = thread->job_data;
+    size = thread->job_size;
     g_mutex_unlock (&thread->lock);
 
-    ok = gst_png_idat_inflater_feed (thread->inflater, thread->job_data,
-        thread->job_size, worker_forward, worker_warn, thread, &ended,
+    ok = gst_png_idat_inflater_feed (thread->inflater, data, size,
+        worker_forward, worker_warn, thread, &ended,
         thread->job_error, sizeof (thread->job_error));
 
     g_mutex_lock (&thread->lock);
-    thread->job_ok = ok;
-    thread->job_ended = ended;
-    thread->job_consumed = gst_png_idat_inflater_consumed (thread->inflater);
-    queue_piece (thread, PIECE_END, NULL, 0, NULL);
+    queue_end (thread, ok, ended);
+    start_ahead (thread, ok && !ended);
   }
   g_mutex_unlock (&thread->lock);
   return NULL;
@@ -276,6 +331,8 @@ worker_main (gpointer user_data)
 static void
 recycle_piece (GstPngInflateThread * thread, Piece * piece)
 {
+  if (piece->kind == PIECE_END)
+    thread->jobs_unended--;
   if (piece->block) {
     thread->free_blocks[thread->n_free++] = piece->block;
     wake_worker (thread);
@@ -309,6 +366,25 @@ start_worker (GstPngInflateThread * thread)
   thread->thread = g_thread_new ("pnginflate", worker_main, thread);
 }
 
+/* With the lock held: makes sure the worker has this feed's input. FALSE
+ * if a job started ahead was for other input (a broken promise): it is
+ * stopped, and the inflater is past this feed's start. */
+static gboolean
+hand_over (GstPngInflateThread * thread, const guint8 * data, gsize size)
+{
+  AheadState ahead = thread->ahead;
+
+  thread->ahead = AHEAD_NONE;
+  if (ahead == AHEAD_STARTED)
+    return data == thread->ahead_data && size == thread->ahead_size;
+  thread->job_data = data;
+  thread->job_size = size;
+  thread->job_pending = TRUE;
+  thread->jobs_unended++;
+  wake_worker (thread);
+  return TRUE;
+}
+
 gboolean
 gst_png_inflate_thread_feed (GstPngInflateThread * thread,
     const guint8 * data, gsize size, GstPngIdatForward forward,
@@ -319,19 +395,24 @@ gst_png_inflate_thread_feed (GstPngInflateThread * thread,
   gboolean ok;
 
   thread->last_inline = size < GST_PNG_INFLATE_THREAD_MIN_FEED;
-  if (thread->last_inline)
+  if (thread->last_inline && thread->ahead != AHEAD_STARTED)
     return gst_png_idat_inflater_feed (thread->inflater, data, size,
         forward, warn, user_data, ended, error, error_size);
+  thread->last_inline = FALSE;
   if (!thread->thread)
     start_worker (thread);
 
   g_mutex_lock (&thread->lock);
   gst_png_idat_inflater_defer_unfilter (thread->inflater, TRUE);
-  thread->job_data = data;
-  thread->job_size = size;
-  thread->job_pending = TRUE;
+  if (!hand_over (thread, data, size)) {
+    g_mutex_unlock (&thread->lock);
+    gst_png_inflate_thread_discard (thread);
+    g_strlcpy (error, "the input was not the one announced", error_size);
+    *ended = FALSE;
+    thread->last_consumed = 0;
+    return FALSE;
+  }
   thread->job_running = TRUE;
-  wake_worker (thread);
   if (thread->handover) {
     g_mutex_unlock (&thread->lock);
     thread->handover (thread->handover_data);
@@ -354,22 +435,75 @@ gst_png_inflate_thread_feed (GstPngInflateThread * thread,
     recycle_piece (thread, piece);
   }
   thread->job_running = FALSE;
-  gst_png_idat_inflater_defer_unfilter (thread->inflater, FALSE);
-  ok = thread->job_ok;
-  *ended = thread->job_ended;
-  thread->last_consumed = thread->job_consumed;
+  /* a job started ahead goes on with the caller's unfiltering */
+  if (thread->ahead != AHEAD_STARTED)
+    gst_png_idat_inflater_defer_unfilter (thread->inflater, FALSE);
+  ok = piece->ok;
+  *ended = piece->ended;
+  thread->last_consumed = piece->consumed;
   if (!ok)
-    g_strlcpy (error, thread->job_error, error_size);
+    g_strlcpy (error, piece->message, error_size);
   recycle_piece (thread, piece);
   g_mutex_unlock (&thread->lock);
   return ok;
 }
 
-gsize
-gst_png_inflate_thread_consumed (GstPngInflateThread * thread)
+void
+gst_png_inflate_thread_feed_ahead (GstPngInflateThread * thread,
+    const guint8 * data, gsize size)
+{
+  g_mutex_lock (&thread->lock);
+  if (thread->job_running && thread->ahead == AHEAD_NONE
+      && size >= GST_PNG_INFLATE_THREAD_MIN_FEED) {
+    thread->ahead_data = data;
+    thread->ahead_size = size;
+    thread->ahead = AHEAD_QUEUED;
+  }
+  g_mutex_unlock (&thread->lock);
+}
+
+/* With the lock held: stops the worker's jobs and takes back every block;
+ * the caller is in no feed. */
+static void
+cancel_jobs (GstPngInflateThread * thread)
 {
   Piece *piece;
 
+  if (thread->current)
+    recycle_piece (thread, thread->current);
+  thread->current = NULL;
+  thread->ahead = AHEAD_NONE;
+  thread->cancel = TRUE;
+  wake_worker (thread);
+  /* Waits for the worker to leave its jobs: with cancel set it stops at
+   * its next block, and queues each job's PIECE_END. */
+  while (thread->jobs_unended > 0) {
+    while (!g_queue_is_empty (&thread->pieces))
+      recycle_piece (thread, g_queue_pop_head (&thread->pieces));
+    if (thread->jobs_unended > 0)
+      caller_wait (thread);
+  }
+  while ((piece = g_queue_pop_head (&thread->pieces)))
+    recycle_piece (thread, piece);
+  thread->cancel = FALSE;
+  thread->job_running = FALSE;
+  gst_png_idat_inflater_defer_unfilter (thread->inflater, FALSE);
+}
+
+void
+gst_png_inflate_thread_discard (GstPngInflateThread * thread)
+{
+  if (!thread)
+    return;
+  g_mutex_lock (&thread->lock);
+  if (thread->ahead != AHEAD_NONE || thread->jobs_unended > 0)
+    cancel_jobs (thread);
+  g_mutex_unlock (&thread->lock);
+}
+
+gsize
+gst_png_inflate_thread_consumed (GstPngInflateThread * thread)
+{
   if (thread->last_inline)
     return gst_png_idat_inflater_consumed (thread->inflater);
 
@@ -377,17 +511,7 @@ gst_png_inflate_thread_consumed (GstPngInflateThread * thread)
   if (thread->job_running) {
     /* @forward longjmp'd out of the piece in `current` */
     thread->last_consumed = thread->current ? thread->current->consumed : 0;
-    thread->cancel = TRUE;
-    wake_worker (thread);
-    if (thread->current)
-      recycle_piece (thread, thread->current);
-    thread->current = NULL;
-    while ((piece = next_piece (thread))->kind != PIECE_END)
-      recycle_piece (thread, piece);
-    recycle_piece (thread, piece);
-    thread->cancel = FALSE;
-    thread->job_running = FALSE;
-    gst_png_idat_inflater_defer_unfilter (thread->inflater, FALSE);
+    cancel_jobs (thread);
   }
   g_mutex_unlock (&thread->lock);
   return thread->last_consumed;

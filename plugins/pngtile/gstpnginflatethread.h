@@ -51,6 +51,18 @@ gboolean gst_png_inflate_thread_feed (GstPngInflateThread * thread,
     GstPngIdatWarn warn, gpointer user_data, gboolean * ended,
     gchar * error, gsize error_size);
 
+/* During a feed (from the hand-over): the next feed will be @data and
+ * @size exactly, unless the image is dropped first
+ * (gst_png_inflate_thread_discard()), so the worker may start on it as
+ * soon as this feed's input is inflated, if that neither failed nor ended
+ * the stream. @data must stay valid until then. */
+void gst_png_inflate_thread_feed_ahead (GstPngInflateThread * thread,
+    const guint8 * data, gsize size);
+
+/* Stops what the worker does for the image and forgets a feed announced
+ * ahead: the image is dropped. */
+void gst_png_inflate_thread_discard (GstPngInflateThread * thread);
+
 /* Input bytes the last feed consumed; when @forward did not return, those
  * up to the bytes it was given, as without the thread. Stops the thread's
  * work on the rest of that feed and waits for it. */

@@ -1430,6 +1430,8 @@ gst_png_tile_dec_pull_block (GstPngTileDec * self, GstBuffer ** buf)
     *buf = g_steal_pointer (&self->pull_ahead);
     ret = self->pull_ahead_flow;
     self->pull_ahead_flow = GST_FLOW_OK;
+    self->pull_current_map = self->pull_ahead_map;
+    self->pull_ahead_map.memory = NULL;
     return ret;
   }
   ret = gst_pad_pull_range (self->sinkpad, self->pull_offset,
@@ -1439,23 +1441,66 @@ gst_png_tile_dec_pull_block (GstPngTileDec * self, GstBuffer ** buf)
   return ret;
 }
 
+static void
+gst_png_tile_dec_unmap (GstBuffer * buf, GstMapInfo * map)
+{
+  if (map->memory)
+    gst_buffer_unmap (buf, map);
+  map->memory = NULL;
+}
+
+/* Whether the inflate thread may take @data as the next feed of this
+ * image before this one is over: in the middle of the image's data, and
+ * nothing in @data that decode() would keep from libpng (a refused chunk)
+ * or that begins another image (a buffer that starts a file). */
+static gboolean
+gst_png_tile_dec_may_feed_ahead (GstPngTileDec * self, GstBuffer * buf,
+    const guint8 * data, gsize size)
+{
+  GstPngTileDecChunkWalk walk = self->image.walk;
+  gchar *refused = NULL;
+  gboolean clean;
+
+  if (self->state != GST_PNG_TILE_DEC_STATE_DECODING || size == 0
+      || self->image.head_len < GST_PNG_TILE_DEC_HEAD_BYTES
+      || self->upstream_marks_delta || self->location_announced
+      || GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
+    return FALSE;
+  clean = gst_png_tile_dec_walk_chunks (self, data, size, &refused) == size
+      && !refused;
+  self->image.walk = walk;
+  g_free (refused);
+  return clean;
+}
+
 /* The inflate thread's hand-over: the next block is read while it inflates
- * this one, rather than while it waits for the next job. */
+ * this one, rather than while it waits for the next job, and announced to
+ * it, so that it goes on with it while this one's last rows are sent. */
 static void
 gst_png_tile_dec_read_ahead (gpointer user_data)
 {
   GstPngTileDec *self = user_data;
+  GstMapInfo *map = &self->pull_ahead_map;
 
   if (!self->pull_mode || self->pull_ahead
       || self->pull_ahead_flow != GST_FLOW_OK)
     return;
   self->pull_ahead_flow = gst_png_tile_dec_pull_block (self,
       &self->pull_ahead);
+  if (self->pull_ahead_flow != GST_FLOW_OK
+      || !gst_buffer_map (self->pull_ahead, map, GST_MAP_READ))
+    return;
+  if (gst_png_tile_dec_may_feed_ahead (self, self->pull_ahead, map->data,
+          map->size))
+    gst_png_inflate_thread_feed_ahead (self->inflate_thread, map->data,
+        map->size);
 }
 
 static void
 gst_png_tile_dec_clear_pull_ahead (GstPngTileDec * self)
 {
+  if (self->pull_ahead)
+    gst_png_tile_dec_unmap (self->pull_ahead, &self->pull_ahead_map);
   gst_clear_buffer (&self->pull_ahead);
   self->pull_ahead_flow = GST_FLOW_OK;
 }
@@ -1472,6 +1517,7 @@ gst_png_tile_dec_pull_loop (GstPngTileDec * self)
   ret = gst_png_tile_dec_pull_block (self, &buf);
   if (ret == GST_FLOW_OK) {
     ret = gst_png_tile_dec_process (self, buf);
+    gst_png_tile_dec_unmap (buf, &self->pull_current_map);
     gst_buffer_unref (buf);
     if (ret == GST_FLOW_OK)
       return;

@@ -131,9 +131,12 @@ struct _GstPngTileDec
   gboolean pull_started;
   guint64 pull_offset;          /* of the next block to read */
   /* the block after the one being decoded, read while the inflate thread
-   * works (one more pull block held), and how its read went */
+   * works (one more pull block held), and how its read went; mapped while
+   * the inflate thread may read it ahead, until it is decoded */
   GstBuffer *pull_ahead;
   GstFlowReturn pull_ahead_flow;
+  GstMapInfo pull_ahead_map;
+  GstMapInfo pull_current_map;
   GstPngTileDecState state;
   GstFlowReturn failed_flow;
   guint64 next_index;

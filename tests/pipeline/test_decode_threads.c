@@ -269,7 +269,7 @@ test_lying_marker_same_pixels (void)
   g_bytes_unref (png);
 }
 
-/* --- flush, stop and EOS while workers are busy --- */
+/* --- pull mode: the next block read ahead and inflated ahead --- */
 
 static GBytes *
 big_marked_png (void)
@@ -277,11 +277,128 @@ big_marked_png (void)
   return marked_png (1600, 1200, PNG_COLOR_TYPE_RGB, 8, 256 * 1024);
 }
 
-static void
-test_stop_while_busy (void)
+/* A photo-like RGB PNG of about 4 MiB: four pull blocks, each one inflated
+ * while the one before is still being sent. */
+static GBytes *
+big_plain_png (void)
 {
-  GBytes *png = big_marked_png ();
-  gchar *path = write_file (png, "big.png");
+  PngFixtureSpec spec;
+  GBytes *png;
+
+  png_fixture_spec_init (&spec, 2000, 1500, PNG_COLOR_TYPE_RGB, 8);
+  spec.pattern = PNG_FIXTURE_PATTERN_PHOTO;
+  png = png_fixture_encode (&spec);
+  g_assert_cmpuint (g_bytes_get_size (png), >, 3 * 1024 * 1024);
+  return png;
+}
+
+/* The offset of the first IDAT chunk that starts after @after bytes. */
+static gsize
+idat_after (const guint8 * data, gsize size, gsize after)
+{
+  gsize at = png_fixture_find_chunk (data, size, "IDAT");
+
+  while (at < after)
+    at += 12 + png_fixture_read_be32 (data + at);
+  g_assert_cmpmem (data + at + 4, 4, "IDAT", 4);
+  return at;
+}
+
+typedef enum
+{
+  DAMAGE_NONE,
+  DAMAGE_DATA,                  /* deflate data broken, CRC fixed */
+  DAMAGE_CRC,
+  DAMAGE_TRUNCATED,
+} Damage;
+
+/* @png damaged in its third MiB, in a block that is inflated ahead. */
+static GBytes *
+damaged (GBytes * png, Damage damage)
+{
+  gsize size, at;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  guint8 *copy = g_memdup2 (data, size);
+
+  at = idat_after (copy, size, 2 * 1024 * 1024 + 100000);
+  switch (damage) {
+    case DAMAGE_NONE:
+      break;
+    case DAMAGE_DATA:
+      memset (copy + at + 8 + 100, 0xff, 64);
+      png_fixture_fix_crc (copy, at);
+      break;
+    case DAMAGE_CRC:
+      copy[at + 8 + 100] ^= 1;
+      break;
+    case DAMAGE_TRUNCATED:
+      size = at + 8 + 100;
+      break;
+  }
+  return g_bytes_new_take (copy, size);
+}
+
+/* In pull mode with two threads, every block after the first is read and
+ * inflated ahead: the same pixels as libpng, the same errors as one
+ * thread, and no hang, whichever block is damaged. */
+static void
+test_read_ahead_same_result (void)
+{
+  GBytes *png = big_plain_png ();
+  gchar *ref = reference_sum (png);
+  Damage d;
+
+  for (d = DAMAGE_NONE; d <= DAMAGE_TRUNCATED; d++) {
+    GBytes *bad = damaged (png, d);
+    gchar *path = write_file (bad, "ahead.png");
+    gchar *one = decode_sum (path, sources[0], 1, TRUE);
+    gchar *two = decode_sum (path, sources[0], 2, TRUE);
+
+    g_assert_cmpstr (two, ==, one);
+    g_assert_cmpstr (two, ==, d == DAMAGE_NONE ? ref : "error");
+    g_free (one);
+    g_free (two);
+    g_free (path);
+    g_bytes_unref (bad);
+  }
+  g_free (ref);
+  g_bytes_unref (png);
+}
+
+/* A file whose first block holds no image data (a large text chunk before
+ * it), with restart markers: the image data's start, met in a block read
+ * ahead, decides between the segment workers and the inflate thread. */
+static void
+test_read_ahead_then_segments (void)
+{
+  GBytes *marked = big_marked_png (), *png;
+  gsize text_len = 1536 * 1024;
+  guint8 *text = g_malloc0 (text_len);
+  gchar *ref = reference_sum (marked), *path, *got;
+  guint threads;
+
+  memcpy (text, "Comment", 7);
+  memset (text + 8, 'x', text_len - 8);
+  png = png_fixture_insert_chunk (marked, "IHDR", "tEXt", text, text_len);
+  path = write_file (png, "ahead-marked.png");
+  for (threads = 2; threads <= 8; threads += 6) {
+    got = decode_sum (path, sources[0], threads, TRUE);
+    g_assert_cmpstr (got, ==, ref);
+    g_free (got);
+  }
+  g_free (path);
+  g_free (ref);
+  g_free (text);
+  g_bytes_unref (png);
+  g_bytes_unref (marked);
+}
+
+/* --- flush, stop and EOS while workers are busy --- */
+
+static void
+stop_while_busy (GBytes * png, const gchar * name)
+{
+  gchar *path = write_file (png, name);
   guint i;
 
   for (i = 0; i < 12; i++) {
@@ -297,7 +414,19 @@ test_stop_while_busy (void)
     g_free (launch);
   }
   g_free (path);
-  g_bytes_unref (png);
+}
+
+/* PLAYING to NULL at any time: with markers (segment workers busy) and
+ * without (the inflate thread busy with a block announced ahead). */
+static void
+test_stop_while_busy (void)
+{
+  GBytes *marked = big_marked_png (), *plain = big_plain_png ();
+
+  stop_while_busy (marked, "big.png");
+  stop_while_busy (plain, "big-plain.png");
+  g_bytes_unref (marked);
+  g_bytes_unref (plain);
 }
 
 static GstHarness *
@@ -379,6 +508,10 @@ main (int argc, char **argv)
       test_unmarked_same_pixels_any_threads);
   g_test_add_func ("/decode_threads/lying-marker-gives-libpng-pixels",
       test_lying_marker_same_pixels);
+  g_test_add_func ("/decode_threads/read-ahead-same-pixels-and-errors",
+      test_read_ahead_same_result);
+  g_test_add_func ("/decode_threads/read-ahead-then-segments",
+      test_read_ahead_then_segments);
   g_test_add_func ("/decode_threads/stop-while-workers-busy-never-hangs",
       test_stop_while_busy);
   g_test_add_func ("/decode_threads/flush-while-workers-busy-then-decode",

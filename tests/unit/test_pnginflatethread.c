@@ -2,8 +2,9 @@
  *
  * The promise: libpng gets the same bytes, warnings and errors in the same
  * order whether the inflater runs on the calling thread or on its own, for
- * every way the input is cut; a longjmp out of libpng stops the thread
- * where the plain inflater would have stopped.
+ * every way the input is cut, also when each feed is announced ahead (as
+ * pngtiledec announces its next pull block); a longjmp out of libpng stops
+ * the thread where the plain inflater would have stopped.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -103,20 +104,46 @@ feed_once (GstPngIdatInflater * inflater, GstPngInflateThread * thread,
       gst_png_idat_inflater_consumed (inflater);
 }
 
+/* The feed after the current one, announced from the thread's hand-over
+ * as pngtiledec announces its next pull block. */
+typedef struct
+{
+  GstPngInflateThread *thread;
+  const guint8 *next;
+  gsize next_len;
+} Ahead;
+
+static void
+announce_next (gpointer user_data)
+{
+  Ahead *ahead = user_data;
+
+  if (ahead->next_len > 0)
+    gst_png_inflate_thread_feed_ahead (ahead->thread, ahead->next,
+        ahead->next_len);
+}
+
 /* Feeds @png in pieces of @step bytes, as pngtiledec does: each feed
- * starts where the last one's consumed count ended. */
+ * starts where the last one's consumed count ended. With @ahead, each feed
+ * announces the next one. */
 static void
 decode (GstPngIdatInflater * inflater, GstPngInflateThread * thread,
-    GBytes * png, gsize step, Run * run)
+    GBytes * png, gsize step, Run * run, Ahead * ahead)
 {
   gsize size, pos = 0;
   const guint8 *data = g_bytes_get_data (png, &size);
 
+  /* as pngtiledec drops an image before it begins the next */
+  gst_png_inflate_thread_discard (thread);
   gst_png_idat_inflater_reset (inflater);
   while (pos < size) {
     gsize n = MIN (step, size - pos);
     Feed feed;
 
+    if (ahead) {
+      ahead->next = data + pos + n;
+      ahead->next_len = MIN (step, size - pos - n);
+    }
     feed_once (inflater, thread, data + pos, n, run, &feed);
     pos += feed.used;
     if (feed.jumped) {
@@ -153,25 +180,33 @@ compare_on (GBytes * png, gsize jump_after, guint sleep_us,
 {
   GstPngIdatInflater *inflater = gst_png_idat_inflater_new (8 << 20);
   GstPngInflateThread *thread = gst_png_inflate_thread_new (inflater);
+  Ahead ahead = { thread, NULL, 0 };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (steps); i++) {
-    Run plain, threaded;
+    Run plain, threaded, announced;
 
     if (steps[i] < 4096 && g_bytes_get_size (png) > 200000)
       continue;                 /* slow, and covered by the small images */
     run_init (&plain);
     run_init (&threaded);
+    run_init (&announced);
     plain.sink.jump_after = threaded.sink.jump_after = jump_after;
-    threaded.sink.sleep_us = sleep_us;
-    decode (inflater, NULL, png, steps[i], &plain);
-    decode (inflater, thread, png, steps[i], &threaded);
+    announced.sink.jump_after = jump_after;
+    threaded.sink.sleep_us = announced.sink.sleep_us = sleep_us;
+    decode (inflater, NULL, png, steps[i], &plain, NULL);
+    decode (inflater, thread, png, steps[i], &threaded, NULL);
     assert_same_runs (&plain, &threaded);
+    gst_png_inflate_thread_set_handover (thread, announce_next, &ahead);
+    decode (inflater, thread, png, steps[i], &announced, &ahead);
+    gst_png_inflate_thread_set_handover (thread, NULL, NULL);
+    assert_same_runs (&plain, &announced);
     g_string_append (plain.results, plain.sink.warnings->str);
     if (!strstr (plain.results->str, expect))
       g_error ("expected \"%s\" in \"%s\"", expect, plain.results->str);
     run_clear (&plain);
     run_clear (&threaded);
+    run_clear (&announced);
   }
   gst_png_inflate_thread_free (thread);
   gst_png_idat_inflater_free (inflater);
@@ -285,7 +320,7 @@ test_held_bytes_bound (void)
 
   g_assert_cmpuint (gst_png_inflate_thread_held_bytes (thread), ==, 0);
   run_init (&run);
-  decode (inflater, thread, png, G_MAXSIZE, &run);
+  decode (inflater, thread, png, G_MAXSIZE, &run, NULL);
   g_assert_true (g_str_has_prefix (run.results->str, "1 1 "));
   g_assert_cmpuint (gst_png_inflate_thread_held_bytes (thread), ==,
       GST_PNG_INFLATE_THREAD_BLOCKS * GST_PNG_IDAT_BLOCK_BYTES);
@@ -295,6 +330,65 @@ test_held_bytes_bound (void)
   gst_png_idat_inflater_free (inflater);
 }
 
+/* An image dropped while the worker inflates the feed announced ahead:
+ * the worker stops, every block comes back, and the next image decodes as
+ * without the thread. A feed that is not the one announced is an error,
+ * not wrong bytes. */
+static void
+test_announced_feed_dropped_or_broken (void)
+{
+  GstPngIdatInflater *inflater = gst_png_idat_inflater_new (8 << 20);
+  GstPngInflateThread *thread = gst_png_inflate_thread_new (inflater);
+  GBytes *png = photo_png (1500, 1000, PNG_COLOR_TYPE_RGB, 8);
+  gsize size, step = 300 * 1024;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  Ahead ahead = { thread, data + step, step };
+  Run plain, run;
+  Feed feed;
+
+  run_init (&plain);
+  decode (inflater, NULL, png, step, &plain, NULL);
+
+  /* dropped: the first feed announces the second, which is never fed */
+  run_init (&run);
+  gst_png_inflate_thread_set_handover (thread, announce_next, &ahead);
+  gst_png_idat_inflater_reset (inflater);
+  feed_once (inflater, thread, data, step, &run, &feed);
+  g_assert_true (feed.ok);
+  g_assert_cmpuint (feed.used, ==, step);
+  gst_png_inflate_thread_discard (thread);
+  gst_png_inflate_thread_set_handover (thread, NULL, NULL);
+  run_clear (&run);
+  run_init (&run);
+  decode (inflater, thread, png, step, &run, NULL);
+  assert_same_runs (&plain, &run);
+  run_clear (&run);
+
+  /* broken: the second feed is not the one announced */
+  run_init (&run);
+  gst_png_inflate_thread_set_handover (thread, announce_next, &ahead);
+  gst_png_inflate_thread_discard (thread);
+  gst_png_idat_inflater_reset (inflater);
+  feed_once (inflater, thread, data, step, &run, &feed);
+  g_assert_true (feed.ok);
+  ahead.next_len = 0;
+  feed_once (inflater, thread, data + step, step - 1, &run, &feed);
+  g_assert_false (feed.ok);
+  g_assert_cmpstr (feed.error, ==, "the input was not the one announced");
+  gst_png_inflate_thread_set_handover (thread, NULL, NULL);
+  run_clear (&run);
+  run_init (&run);
+  decode (inflater, thread, png, step, &run, NULL);
+  assert_same_runs (&plain, &run);
+  g_assert_cmpuint (gst_png_inflate_thread_held_bytes (thread), ==,
+      GST_PNG_INFLATE_THREAD_BLOCKS * GST_PNG_IDAT_BLOCK_BYTES);
+
+  run_clear (&run);
+  run_clear (&plain);
+  g_bytes_unref (png);
+  gst_png_inflate_thread_free (thread);
+  gst_png_idat_inflater_free (inflater);
+}
 
 /* --- restart markers --- */
 
@@ -453,7 +547,7 @@ decode_through (GBytes * png, guint threads, gsize step, gboolean pipelined)
 
   gst_png_idat_inflater_set_threads (inflater, threads);
   run_init (&run);
-  decode (inflater, pipelined ? thread : NULL, png, step, &run);
+  decode (inflater, pipelined ? thread : NULL, png, step, &run, NULL);
   out = forwarded_png (&run);
   if (png_fixture_reference_decode (g_bytes_get_data (out, NULL),
           g_bytes_get_size (out), &image, &error)) {
@@ -592,7 +686,7 @@ test_marked_rows_come_from_workers (void)
 
   gst_png_idat_inflater_set_threads (inflater, 2);
   run_init (&run);
-  decode (inflater, NULL, png, G_MAXSIZE, &run);
+  decode (inflater, NULL, png, G_MAXSIZE, &run, NULL);
   b = run.sink.bytes->data;
   at = png_fixture_find_chunk (b, run.sink.bytes->len, "IDAT");
   /* the zlib header chunk, then the first stored block: filter byte 0 */
@@ -621,6 +715,8 @@ main (int argc, char **argv)
       test_longjmp_stops_the_thread);
   g_test_add_func ("/pnginflatethread/held-bytes-are-the-stated-blocks",
       test_held_bytes_bound);
+  g_test_add_func ("/pnginflatethread/announced-feed-dropped-or-broken",
+      test_announced_feed_dropped_or_broken);
   g_test_add_func ("/pnginflatethread/marked-segments-give-the-same-pixels",
       test_marked_same_pixels);
   g_test_add_func ("/pnginflatethread/marked-segments-undo-every-filter",
