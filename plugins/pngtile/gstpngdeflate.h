@@ -33,6 +33,13 @@ void gst_png_deflate_out_append (GstPngDeflateOut * out, const guint8 * data,
 void gst_png_deflate_out_trim (GstPngDeflateOut * out);
 void gst_png_deflate_out_clear (GstPngDeflateOut * out);
 
+/* Input goes to the compressor in pieces of this size, so that a cancel is
+ * seen soon and no length overflows the 32-bit counters of zlib and ISA-L.
+ * The pieces are part of the output's definition: how the input is cut
+ * decides block boundaries (stored blocks at level 0, at least), so every
+ * way of compressing a segment cuts it at the same offsets. */
+#define GST_PNG_DEFLATE_PIECE (256 * 1024)
+
 /* Appends to @out the raw deflate data of @len bytes, compressed with an
  * empty history (so it decompresses without what came before) and ending
  * with a full flush, or, if @last, with the final block. @filtered picks
@@ -43,6 +50,21 @@ void gst_png_deflate_out_clear (GstPngDeflateOut * out);
 gboolean gst_png_deflate_segment (gint level, gboolean filtered,
     const guint8 * data, gsize len, gboolean last, GstPngDeflateOut * out,
     const gint * cancel, gsize * held_bytes, const gchar ** error_text);
+
+/* The same, for data that comes in pieces: each one of
+ * %GST_PNG_DEFLATE_PIECE bytes but the last (@end), which is the segment's
+ * end and may be shorter. gst_png_deflate_segment() is this with the
+ * segment cut at every %GST_PNG_DEFLATE_PIECE bytes, so both give the same
+ * bytes. new() fails only for want of memory (NULL, @error_text set). */
+typedef struct _GstPngDeflateStream GstPngDeflateStream;
+
+GstPngDeflateStream *gst_png_deflate_stream_new (gint level,
+    gboolean filtered, gboolean last, gsize * held_bytes,
+    const gchar ** error_text);
+gboolean gst_png_deflate_stream_feed (GstPngDeflateStream * stream,
+    const guint8 * data, gsize len, gboolean end, GstPngDeflateOut * out,
+    const gchar ** error_text);
+void gst_png_deflate_stream_free (GstPngDeflateStream * stream);
 
 /* Checksums, through ISA-L where the build has it. */
 guint32 gst_png_deflate_adler32 (guint32 adler, const guint8 * data,
