@@ -55,48 +55,86 @@ gst_png_deflate_stream_header (gint level, guint8 header[2])
   header[1] = value & 0xff;
 }
 
-static void
-out_resize (GstPngDeflateOut * out, gsize alloc)
+/* A compressor is given at least this much room per call (ISA-L wants
+ * some); a block with less left is closed and a new one begun. */
+#define OUT_MIN_ROOM 1024
+
+/* Room at the end of @out, at least @min bytes (at most a block); its size
+ * in @room. */
+static guint8 *
+out_room (GstPngDeflateOut * out, gsize min, gsize * room)
 {
-  out->data = g_realloc (out->data, alloc);
-  if (out->held_bytes)
-    g_atomic_pointer_add (out->held_bytes, (gssize) alloc -
-        (gssize) out->alloc);
-  out->alloc = alloc;
+  GstPngDeflateOutBlock *last = NULL, block;
+
+  if (!out->blocks)
+    out->blocks = g_array_new (FALSE, FALSE, sizeof (GstPngDeflateOutBlock));
+  if (out->blocks->len > 0)
+    last = &g_array_index (out->blocks, GstPngDeflateOutBlock,
+        out->blocks->len - 1);
+  if (!last || GST_PNG_DEFLATE_OUT_BLOCK - last->len < min) {
+    block.data = g_malloc (GST_PNG_DEFLATE_OUT_BLOCK);
+    block.len = 0;
+    if (out->held_bytes)
+      g_atomic_pointer_add (out->held_bytes, GST_PNG_DEFLATE_OUT_BLOCK);
+    g_array_append_val (out->blocks, block);
+    last = &g_array_index (out->blocks, GstPngDeflateOutBlock,
+        out->blocks->len - 1);
+  }
+  *room = GST_PNG_DEFLATE_OUT_BLOCK - last->len;
+  return last->data + last->len;
 }
 
-/* Makes room for at least @want more bytes at the end of @out; returns
- * where they start. */
-static guint8 *
-out_reserve (GstPngDeflateOut * out, gsize want)
+/* @n bytes were written at the room out_room() gave. */
+static void
+out_commit (GstPngDeflateOut * out, gsize n)
 {
-  if (out->alloc < out->len + want)
-    out_resize (out, MAX (out->len + want, out->alloc + out->alloc / 2));
-  return out->data + out->len;
+  g_array_index (out->blocks, GstPngDeflateOutBlock,
+      out->blocks->len - 1).len += n;
+  out->len += n;
 }
 
 void
 gst_png_deflate_out_append (GstPngDeflateOut * out, const guint8 * data,
     gsize len)
 {
-  memcpy (out_reserve (out, len), data, len);
-  out->len += len;
-}
+  while (len > 0) {
+    gsize room, n;
+    guint8 *dst = out_room (out, 1, &room);
 
-void
-gst_png_deflate_out_trim (GstPngDeflateOut * out)
-{
-  if (out->len < out->alloc)
-    out_resize (out, MAX (out->len, 1));
+    n = MIN (room, len);
+    memcpy (dst, data, n);
+    out_commit (out, n);
+    data += n;
+    len -= n;
+  }
 }
 
 void
 gst_png_deflate_out_clear (GstPngDeflateOut * out)
 {
-  if (out->alloc)
-    out_resize (out, 0);
-  g_clear_pointer (&out->data, g_free);
-  out->len = out->alloc = 0;
+  guint i;
+
+  if (!out->blocks)
+    return;
+  for (i = 0; i < out->blocks->len; i++)
+    g_free (g_array_index (out->blocks, GstPngDeflateOutBlock, i).data);
+  if (out->held_bytes)
+    g_atomic_pointer_add (out->held_bytes,
+        -(gssize) (out->blocks->len * GST_PNG_DEFLATE_OUT_BLOCK));
+  g_clear_pointer (&out->blocks, g_array_unref);
+  out->len = 0;
+}
+
+guint
+gst_png_deflate_out_n_blocks (const GstPngDeflateOut * out)
+{
+  return out->blocks ? out->blocks->len : 0;
+}
+
+const GstPngDeflateOutBlock *
+gst_png_deflate_out_block (const GstPngDeflateOut * out, guint index)
+{
+  return &g_array_index (out->blocks, GstPngDeflateOutBlock, index);
 }
 
 /* --- zlib --- */
@@ -158,10 +196,12 @@ zlib_feed (GstPngDeflateStream * st, const guint8 * data, gsize len,
   zs->next_in = (Bytef *) data;
   zs->avail_in = len;
   do {
-    zs->next_out = out_reserve (out, len / 2 + 1024);
-    zs->avail_out = MIN (out->alloc - out->len, G_MAXUINT32);
+    gsize room;
+
+    zs->next_out = out_room (out, OUT_MIN_ROOM, &room);
+    zs->avail_out = room;
     ret = deflate (zs, flush);
-    out->len = zs->next_out - out->data;
+    out_commit (out, room - zs->avail_out);
     /* nothing left to do for this piece: zlib calls that no progress */
     if (ret == Z_BUF_ERROR && zs->avail_in == 0) {
       ret = Z_OK;
@@ -201,11 +241,13 @@ deflate_isal_run (struct isal_zstream *zs, GstPngDeflateOut * out,
     gboolean finishing)
 {
   do {
-    zs->next_out = out_reserve (out, zs->avail_in / 2 + 1024);
-    zs->avail_out = MIN (out->alloc - out->len, G_MAXUINT32);
+    gsize room;
+
+    zs->next_out = out_room (out, OUT_MIN_ROOM, &room);
+    zs->avail_out = room;
     if (isal_deflate (zs) != COMP_OK)
       return FALSE;
-    out->len = zs->next_out - out->data;
+    out_commit (out, room - zs->avail_out);
   } while (zs->avail_in > 0 || zs->avail_out == 0
       || (finishing && zs->internal_state.state != ZSTATE_END));
   return TRUE;

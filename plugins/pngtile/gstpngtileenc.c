@@ -441,31 +441,84 @@ gst_png_tile_enc_begin_segment (GstPngTileEnc * self)
   return TRUE;
 }
 
+/* Copies up to @n_rows rows into the segment being filled (begun if
+ * needed), @taken of them; a full segment goes to the encoder. */
+static gboolean
+gst_png_tile_enc_fill_segment (GstPngTileEnc * self, const guint8 * data,
+    gsize stride, guint n_rows, guint * taken)
+{
+  if (!self->filling && !gst_png_tile_enc_begin_segment (self))
+    return FALSE;
+  *taken = MIN (n_rows, gst_png_writer_segment_rows_missing (self->filling));
+  gst_png_writer_segment_add_rows (self->filling, data, stride, *taken);
+  if (gst_png_writer_segment_rows_missing (self->filling) > 0)
+    return TRUE;
+  gst_png_segment_encoder_submit (self->segment_encoder, self->filling);
+  self->filling = NULL;
+  /* waits while more than `threads` are in flight: this is where upstream
+   * blocks when every worker (or downstream) is busy */
+  return gst_png_segment_encoder_wait (self->segment_encoder,
+      self->in_flight_bound);
+}
+
+/* The next segment, which lies wholly in the rows at @data (@taken of
+ * them), read there by whichever thread encodes it. */
+static gboolean
+gst_png_tile_enc_borrow_segment (GstPngTileEnc * self, const guint8 * data,
+    gsize stride, guint * taken)
+{
+  GstPngWriterSegment *seg;
+
+  /* At most `threads` borrowed segments in flight, each being encoded or
+   * done: one queued behind busy workers would be taken by the worker that
+   * finishes a newer segment than the oldest, which would then hold two
+   * segments' data. */
+  if (!gst_png_segment_encoder_wait (self->segment_encoder,
+          self->in_flight_bound - 1))
+    return FALSE;
+  seg = gst_png_writer_segment_new_borrowed (self->png_writer,
+      self->next_segment++, data, stride, &self->segments_held);
+  *taken = gst_png_writer_segment_rows (self->png_writer,
+      gst_png_writer_segment_index (seg));
+  /* This thread only waits until the image is written (these are its last
+   * rows), so it is one of the `threads` encoders: what it allocates
+   * reuses what upstream let go of on this thread, where a worker's would
+   * be new memory. */
+  if (self->in_flight_bound > 1
+      && gst_png_segment_encoder_in_flight (self->segment_encoder) ==
+      self->in_flight_bound - 1)
+    gst_png_segment_encoder_encode_here (self->segment_encoder, seg);
+  else
+    gst_png_segment_encoder_submit (self->segment_encoder, seg);
+  return TRUE;
+}
+
 /* Adds @n_rows rows starting at @data, @stride bytes apart (0: the same row
- * again); a full segment goes to the encoder. */
+ * again); a full segment goes to the encoder. With @borrow, a segment that
+ * lies wholly within these rows is read where it is instead of copied
+ * (*@borrowed is set): the caller keeps the rows unchanged until every
+ * segment in flight is written, or discarded. */
 static gboolean
 gst_png_tile_enc_add_rows (GstPngTileEnc * self, const guint8 * data,
-    gsize stride, guint n_rows)
+    gsize stride, guint n_rows, gboolean borrow, gboolean * borrowed)
 {
   while (n_rows > 0) {
     guint take;
+    gboolean ok;
 
-    if (!self->filling && !gst_png_tile_enc_begin_segment (self))
+    if (!self->filling && borrow
+        && n_rows >= gst_png_writer_segment_rows (self->png_writer,
+            self->next_segment)) {
+      ok = gst_png_tile_enc_borrow_segment (self, data, stride, &take);
+      *borrowed = TRUE;
+    } else {
+      ok = gst_png_tile_enc_fill_segment (self, data, stride, n_rows, &take);
+    }
+    if (!ok)
       return FALSE;
-    take = MIN (n_rows, gst_png_writer_segment_rows_missing (self->filling));
-    gst_png_writer_segment_add_rows (self->filling, data, stride, take);
     data += take * stride;
     n_rows -= take;
     self->rows_written += take;
-    if (gst_png_writer_segment_rows_missing (self->filling) > 0)
-      continue;
-    gst_png_segment_encoder_submit (self->segment_encoder, self->filling);
-    self->filling = NULL;
-    /* waits while more than `threads` are in flight: this is where
-     * upstream blocks when every worker (or downstream) is busy */
-    if (!gst_png_segment_encoder_wait (self->segment_encoder,
-            self->in_flight_bound))
-      return FALSE;
   }
   return TRUE;
 }
@@ -772,14 +825,28 @@ gst_png_tile_enc_add_tile (GstPngTileEnc * self, const GstTileMeta * t,
   if (t->column == 0)
     self->band_height = t->height;
   if (self->tracker.n_columns == 1) {
-    /* a strip is whole rows already: no copy */
+    gboolean borrowed = FALSE;
+    /* the image's last strip (a whole frame is one): the image is done when
+     * this call returns, so waiting here for the segments costs nothing */
+    gboolean last = t->y + t->height == self->tracker.image_height;
+
+    /* a strip is whole rows already: packed into segments from here, or,
+     * in the last strip, read from here by the workers for the segments
+     * that lie wholly in it (of a whole frame: all of them) */
     ok = gst_png_tile_enc_add_rows (self, GST_VIDEO_FRAME_PLANE_DATA (&frame,
-            0), GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), t->height);
+            0), GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), t->height, last,
+        &borrowed);
+    /* the buffer is let go of only once no segment reads it: an input
+     * buffer is never kept after this call */
+    if (borrowed && ok)
+      ok = gst_png_segment_encoder_wait (self->segment_encoder, 0);
+    if (borrowed && !ok)
+      gst_png_segment_encoder_discard (self->segment_encoder);
   } else {
     gst_png_tile_enc_copy_to_band (self, &frame, t);
     if (t->column == self->tracker.n_columns - 1)
       ok = gst_png_tile_enc_add_rows (self, self->band, self->band_stride,
-          self->band_height);
+          self->band_height, FALSE, NULL);
   }
   gst_video_frame_unmap (&frame);
   if (!ok)
@@ -820,7 +887,7 @@ gst_png_tile_enc_finish_incomplete (GstPngTileEnc * self, const gchar * why)
           (gsize) t->next_x * self->pixel_stride, 0,
           row_bytes - (gsize) t->next_x * self->pixel_stride);
     if (!gst_png_tile_enc_add_rows (self, self->band, self->band_stride,
-            self->band_height))
+            self->band_height, FALSE, NULL))
       return gst_png_tile_enc_fail_image (self);
   }
 
@@ -836,7 +903,7 @@ gst_png_tile_enc_finish_incomplete (GstPngTileEnc * self, const gchar * why)
     }
     memset (self->band, 0, row_bytes);
     if (!gst_png_tile_enc_add_rows (self, self->band, 0,
-            t->image_height - self->rows_written))
+            t->image_height - self->rows_written, FALSE, NULL))
       return gst_png_tile_enc_fail_image (self);
   }
   return gst_png_tile_enc_finish_image (self);

@@ -99,7 +99,6 @@ struct _GstPngWriterSegment
   /* after encode: the IDAT data (the zlib header first in segment 0) */
   GstPngDeflateOut idat;
   guint32 adler;                /* of the filtered rows */
-  guint32 crc;                  /* of "IDAT" and idat */
   gboolean encoded;
   gint cancel;
   const gchar *error;
@@ -270,22 +269,87 @@ gst_png_writer_write_header (GstPngWriter * writer, GstPngWriteFunc write,
   return write_chunk ("mARK", mark, 6, write, user_data);
 }
 
-/* A segment of more than MAX_IDAT_DATA bytes (only without markers). */
+/* The CRC of @len bytes of @out from @from on, after @crc. */
+static guint32
+out_crc32 (guint32 crc, const GstPngDeflateOut * out, gsize from, gsize len)
+{
+  guint i;
+
+  for (i = 0; len > 0 && i < gst_png_deflate_out_n_blocks (out); i++) {
+    const GstPngDeflateOutBlock *b = gst_png_deflate_out_block (out, i);
+    gsize n;
+
+    if (from >= b->len) {
+      from -= b->len;
+      continue;
+    }
+    n = MIN (b->len - from, len);
+    crc = gst_png_deflate_crc32 (crc, b->data + from, n);
+    from = 0;
+    len -= n;
+  }
+  return crc;
+}
+
+/* Writes @len bytes of @out from @from on. */
 static gboolean
-write_segment_split (const guint8 * data, gsize len, const guint8 * trailer,
+out_write (const GstPngDeflateOut * out, gsize from, gsize len,
     GstPngWriteFunc write, gpointer user_data)
 {
-  while (len > MAX_IDAT_DATA) {
-    if (!write_chunk ("IDAT", data, MAX_IDAT_DATA, write, user_data))
+  guint i;
+
+  for (i = 0; len > 0 && i < gst_png_deflate_out_n_blocks (out); i++) {
+    const GstPngDeflateOutBlock *b = gst_png_deflate_out_block (out, i);
+    gsize n;
+
+    if (from >= b->len) {
+      from -= b->len;
+      continue;
+    }
+    n = MIN (b->len - from, len);
+    if (!write (b->data + from, n, user_data))
       return FALSE;
-    data += MAX_IDAT_DATA;
-    len -= MAX_IDAT_DATA;
+    from = 0;
+    len -= n;
   }
-  if (!trailer)
-    return write_chunk ("IDAT", data, len, write, user_data);
-  /* the Adler-32 goes in its own chunk: allowed, and no copy */
-  return write_chunk ("IDAT", data, len, write, user_data)
-      && write_chunk ("IDAT", trailer, 4, write, user_data);
+  return TRUE;
+}
+
+/* One IDAT chunk of @len bytes of @idat from @from on, then @trailer (the
+ * Adler-32) if not NULL. */
+static gboolean
+write_idat (const GstPngDeflateOut * idat, gsize from, gsize len,
+    const guint8 * trailer, GstPngWriteFunc write, gpointer user_data)
+{
+  guint8 head[8], tail[4];
+  guint32 crc;
+
+  gst_png_write_be32 (head, len + (trailer ? 4 : 0));
+  memcpy (head + 4, "IDAT", 4);
+  crc = out_crc32 (gst_png_deflate_crc32 (0, head + 4, 4), idat, from, len);
+  if (trailer)
+    crc = gst_png_deflate_crc32 (crc, trailer, 4);
+  gst_png_write_be32 (tail, crc);
+  return write (head, 8, user_data)
+      && out_write (idat, from, len, write, user_data)
+      && (!trailer || write (trailer, 4, user_data))
+      && write (tail, 4, user_data);
+}
+
+/* A segment of more than MAX_IDAT_DATA bytes (only without markers) goes
+ * out in several chunks; the Adler-32 in one of its own: allowed, and no
+ * chunk grows past the limit. */
+static gboolean
+write_segment_split (const GstPngDeflateOut * idat, const guint8 * trailer,
+    GstPngWriteFunc write, gpointer user_data)
+{
+  gsize from;
+
+  for (from = 0; from < idat->len; from += MAX_IDAT_DATA)
+    if (!write_idat (idat, from, MIN (idat->len - from, MAX_IDAT_DATA), NULL,
+            write, user_data))
+      return FALSE;
+  return !trailer || write_chunk ("IDAT", trailer, 4, write, user_data);
 }
 
 gboolean
@@ -293,9 +357,7 @@ gst_png_writer_write_segment (GstPngWriter * writer,
     const GstPngWriterSegment * segment, GstPngWriteFunc write, gpointer user_data)
 {
   gboolean last = segment->index == writer->n_segments - 1;
-  gsize len = segment->idat.len + (last ? 4 : 0);
-  guint8 head[8], trailer[4], tail[4];
-  guint32 crc = segment->crc;
+  guint8 trailer[4];
 
   g_return_val_if_fail (segment->encoded, FALSE);
   g_return_val_if_fail (segment->index == writer->next_segment, FALSE);
@@ -304,18 +366,10 @@ gst_png_writer_write_segment (GstPngWriter * writer,
       segment->adler, segment->rows_alloc);
   gst_png_write_be32 (trailer, writer->adler);
   if (segment->idat.len > MAX_IDAT_DATA)
-    return write_segment_split (segment->idat.data, segment->idat.len,
-        last ? trailer : NULL, write, user_data);
-
-  gst_png_write_be32 (head, len);
-  memcpy (head + 4, "IDAT", 4);
-  if (last)
-    crc = gst_png_deflate_crc32 (crc, trailer, 4);
-  gst_png_write_be32 (tail, crc);
-  return write (head, 8, user_data)
-      && write (segment->idat.data, segment->idat.len, user_data)
-      && (!last || write (trailer, 4, user_data))
-      && write (tail, 4, user_data);
+    return write_segment_split (&segment->idat, last ? trailer : NULL,
+        write, user_data);
+  return write_idat (&segment->idat, 0, segment->idat.len,
+      last ? trailer : NULL, write, user_data);
 }
 
 gboolean
@@ -492,9 +546,6 @@ segment_deflate (GstPngWriterSegment * s)
           s->rows_alloc, last, &s->idat, &s->cancel, s->held_bytes,
           &s->error))
     return FALSE;
-  gst_png_deflate_out_trim (&s->idat);
-  s->crc = gst_png_deflate_crc32 (gst_png_deflate_crc32 (0,
-          (const guint8 *) "IDAT", 4), s->idat.data, s->idat.len);
   return TRUE;
 }
 
@@ -629,9 +680,6 @@ segment_encode_borrowed (GstPngWriterSegment * s)
   streamer_clear (&st);
   if (!ok)
     return FALSE;
-  gst_png_deflate_out_trim (&s->idat);
-  s->crc = gst_png_deflate_crc32 (gst_png_deflate_crc32 (0,
-          (const guint8 *) "IDAT", 4), s->idat.data, s->idat.len);
   return TRUE;
 }
 
