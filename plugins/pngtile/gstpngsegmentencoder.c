@@ -10,7 +10,9 @@
  * the oldest segment writes it, and every later one already done; a worker
  * that finishes while another thread is writing leaves its segment to that
  * thread, which looks at the head of the queue again before it stops. So
- * the writes stay in order and one at a time.
+ * the writes stay in order and one at a time. A segment encoded by the
+ * caller itself (encode_here()) takes its turn in the same queue, and is
+ * written the same way.
  *
  * Locking: `lock` guards the queue of jobs, each job's `done`, `writing`
  * and `stopped`; the write function runs with it dropped, and its job stays

@@ -13,8 +13,10 @@
  * on its own (#GstPngTileEnc:threads of them at once), and written in order,
  * so the bytes do not depend on the number of threads. With two segments or
  * more a mARK chunk (PNG restart markers) lets a decoder decode the segments
- * in parallel too. Strips are packed straight from the input buffer; grid
- * tiles are copied into a band of one tile row (image width x tile height).
+ * in parallel too. Strips are packed straight from the input buffer, and
+ * the segments that lie wholly in an image's last strip (all of a whole
+ * frame) are filtered and compressed from it without a copy; grid tiles are
+ * copied into a band of one tile row (image width x tile height).
  * Output leaves in buffers of #GstPngTileEnc:output-buffer-size bytes; the
  * first buffer of each image has no %GST_BUFFER_FLAG_DELTA_UNIT and is
  * preceded by a downstream force-key-unit event, so
