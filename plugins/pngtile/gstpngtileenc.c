@@ -160,7 +160,8 @@ gst_png_tile_enc_install_properties (GObjectClass * gobject_class)
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
           "Threads that filter, compress and write segments, at most 64 "
-          "(0 = one per core; 1 = all on the streaming thread); also the "
+          "and at most the image's segments (0 = one per core; 1 = all on "
+          "the streaming thread); also the "
           "number of segments in flight, beyond which upstream waits; the "
           "output is the same for any value; applies from the next image "
           "on", 0,
@@ -668,6 +669,9 @@ gst_png_tile_enc_start_writer (GstPngTileEnc * self)
   self->png_writer = gst_png_writer_new (self->tracker.image_width,
       self->tracker.image_height, GST_VIDEO_INFO_FORMAT (&self->info),
       &s->writer, &err);
+  /* a thread more than there are segments would never get one */
+  if (self->png_writer)
+    threads = MIN (threads, gst_png_writer_n_segments (self->png_writer));
   /* one thread: the streaming thread encodes each segment as it fills */
   if (self->png_writer && !gst_png_segment_encoder_start
       (self->segment_encoder, threads > 1 ? threads : 0, &err))

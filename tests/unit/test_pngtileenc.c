@@ -1048,6 +1048,37 @@ test_same_bytes_for_any_thread_count (void)
   png_fixture_image_clear (&img);
 }
 
+/* Fewer segments than threads (a thread is started only for a segment it
+ * can take): an image of two or three segments with threads=8, or of one
+ * with threads=0, gives the bytes of threads=1. */
+static void
+test_fewer_segments_than_threads (void)
+{
+  static const guint segment_bytes[] = { 0, 60000, 100000 };
+  PngFixtureImage img;
+  guint i;
+
+  /* 901-byte rows: 180 KiB in one segment, or in two or three */
+  make_image (&img, 300, 200, PNG_COLOR_TYPE_RGB, 8,
+      PNG_FIXTURE_PATTERN_PHOTO);
+  for (i = 0; i < G_N_ELEMENTS (segment_bytes); i++) {
+    GByteArray *one = encode_with (&img, "threads", 1, "segment-bytes",
+        segment_bytes[i], NULL);
+    GByteArray *eight = encode_with (&img, "threads", 8, "segment-bytes",
+        segment_bytes[i], NULL);
+    GByteArray *many = encode_with (&img, "threads", 0, "segment-bytes",
+        segment_bytes[i], NULL);
+
+    assert_decodes_to (one, &img);
+    g_assert_cmpmem (one->data, one->len, eight->data, eight->len);
+    g_assert_cmpmem (one->data, one->len, many->data, many->len);
+    g_byte_array_unref (one);
+    g_byte_array_unref (eight);
+    g_byte_array_unref (many);
+  }
+  png_fixture_image_clear (&img);
+}
+
 /* The PNG of @img pushed in @shape with @threads threads, at @level, in
  * 8 KiB segments. */
 static GByteArray *
@@ -1577,6 +1608,8 @@ main (int argc, char **argv)
       test_downstream_refusal_seen_by_a_worker);
   g_test_add_func ("/pngtileenc/threads/same-bytes-for-any-thread-count",
       test_same_bytes_for_any_thread_count);
+  g_test_add_func ("/pngtileenc/threads/fewer-segments-than-threads",
+      test_fewer_segments_than_threads);
   g_test_add_func
       ("/pngtileenc/threads/last-strip-read-in-place-gives-the-same-bytes",
       test_last_strip_read_in_place_gives_the_same_bytes);
