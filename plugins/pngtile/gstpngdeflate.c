@@ -15,9 +15,7 @@
 
 #include "gstpngdeflate.h"
 
-/* Input goes in pieces of this size, so that a cancel is seen soon and no
- * length overflows the 32-bit counters of zlib and ISA-L. */
-#define PIECE (256 * 1024)
+#define PIECE GST_PNG_DEFLATE_PIECE
 
 static inline gboolean
 use_isal (gint level)
@@ -57,48 +55,86 @@ gst_png_deflate_stream_header (gint level, guint8 header[2])
   header[1] = value & 0xff;
 }
 
-static void
-out_resize (GstPngDeflateOut * out, gsize alloc)
+/* A compressor is given at least this much room per call (ISA-L wants
+ * some); a block with less left is closed and a new one begun. */
+#define OUT_MIN_ROOM 1024
+
+/* Room at the end of @out, at least @min bytes (at most a block); its size
+ * in @room. */
+static guint8 *
+out_room (GstPngDeflateOut * out, gsize min, gsize * room)
 {
-  out->data = g_realloc (out->data, alloc);
-  if (out->held_bytes)
-    g_atomic_pointer_add (out->held_bytes, (gssize) alloc -
-        (gssize) out->alloc);
-  out->alloc = alloc;
+  GstPngDeflateOutBlock *last = NULL, block;
+
+  if (!out->blocks)
+    out->blocks = g_array_new (FALSE, FALSE, sizeof (GstPngDeflateOutBlock));
+  if (out->blocks->len > 0)
+    last = &g_array_index (out->blocks, GstPngDeflateOutBlock,
+        out->blocks->len - 1);
+  if (!last || GST_PNG_DEFLATE_OUT_BLOCK - last->len < min) {
+    block.data = g_malloc (GST_PNG_DEFLATE_OUT_BLOCK);
+    block.len = 0;
+    if (out->held_bytes)
+      g_atomic_pointer_add (out->held_bytes, GST_PNG_DEFLATE_OUT_BLOCK);
+    g_array_append_val (out->blocks, block);
+    last = &g_array_index (out->blocks, GstPngDeflateOutBlock,
+        out->blocks->len - 1);
+  }
+  *room = GST_PNG_DEFLATE_OUT_BLOCK - last->len;
+  return last->data + last->len;
 }
 
-/* Makes room for at least @want more bytes at the end of @out; returns
- * where they start. */
-static guint8 *
-out_reserve (GstPngDeflateOut * out, gsize want)
+/* @n bytes were written at the room out_room() gave. */
+static void
+out_commit (GstPngDeflateOut * out, gsize n)
 {
-  if (out->alloc < out->len + want)
-    out_resize (out, MAX (out->len + want, out->alloc + out->alloc / 2));
-  return out->data + out->len;
+  g_array_index (out->blocks, GstPngDeflateOutBlock,
+      out->blocks->len - 1).len += n;
+  out->len += n;
 }
 
 void
 gst_png_deflate_out_append (GstPngDeflateOut * out, const guint8 * data,
     gsize len)
 {
-  memcpy (out_reserve (out, len), data, len);
-  out->len += len;
-}
+  while (len > 0) {
+    gsize room, n;
+    guint8 *dst = out_room (out, 1, &room);
 
-void
-gst_png_deflate_out_trim (GstPngDeflateOut * out)
-{
-  if (out->len < out->alloc)
-    out_resize (out, MAX (out->len, 1));
+    n = MIN (room, len);
+    memcpy (dst, data, n);
+    out_commit (out, n);
+    data += n;
+    len -= n;
+  }
 }
 
 void
 gst_png_deflate_out_clear (GstPngDeflateOut * out)
 {
-  if (out->alloc)
-    out_resize (out, 0);
-  g_clear_pointer (&out->data, g_free);
-  out->len = out->alloc = 0;
+  guint i;
+
+  if (!out->blocks)
+    return;
+  for (i = 0; i < out->blocks->len; i++)
+    g_free (g_array_index (out->blocks, GstPngDeflateOutBlock, i).data);
+  if (out->held_bytes)
+    g_atomic_pointer_add (out->held_bytes,
+        -(gssize) (out->blocks->len * GST_PNG_DEFLATE_OUT_BLOCK));
+  g_clear_pointer (&out->blocks, g_array_unref);
+  out->len = 0;
+}
+
+guint
+gst_png_deflate_out_n_blocks (const GstPngDeflateOut * out)
+{
+  return out->blocks ? out->blocks->len : 0;
+}
+
+const GstPngDeflateOutBlock *
+gst_png_deflate_out_block (const GstPngDeflateOut * out, guint index)
+{
+  return &g_array_index (out->blocks, GstPngDeflateOutBlock, index);
 }
 
 /* --- zlib --- */
@@ -134,55 +170,58 @@ zfree_counted (voidpf opaque, voidpf ptr)
   g_free (block);
 }
 
-static gboolean
-deflate_zlib (gint level, gboolean filtered, const guint8 * data, gsize len,
-    gboolean last, GstPngDeflateOut * out, const gint * cancel,
-    gsize * held_bytes, const gchar ** error_text)
+struct _GstPngDeflateStream
 {
-  ZAlloc za = { held_bytes };
-  z_stream zs = { 0 };
-  int ret = Z_OK;
+  gboolean last;
+  gsize *held_bytes;
+  ZAlloc za;
+  gboolean ok;
+  gboolean use_isal;
+  z_stream zs;
+#ifdef HAVE_ISAL
+  struct isal_zstream *isal;
+  gsize isal_bytes;
+#endif
+};
 
-  zs.zalloc = zalloc_counted;
-  zs.zfree = zfree_counted;
-  zs.opaque = &za;
-  if (deflateInit2 (&zs, level, Z_DEFLATED, -15, 8,
-          filtered ? Z_FILTERED : Z_DEFAULT_STRATEGY) != Z_OK) {
-    *error_text = "out of memory for the zlib compressor";
-    return FALSE;
-  }
+/* One piece through zlib: the flush after the segment's last piece. */
+static gboolean
+zlib_feed (GstPngDeflateStream * st, const guint8 * data, gsize len,
+    gboolean end, GstPngDeflateOut * out)
+{
+  z_stream *zs = &st->zs;
+  int flush = !end ? Z_NO_FLUSH : st->last ? Z_FINISH : Z_FULL_FLUSH;
+  int ret;
+
+  zs->next_in = (Bytef *) data;
+  zs->avail_in = len;
   do {
-    gsize piece = MIN (len, PIECE);
-    int flush = piece < len ? Z_NO_FLUSH : last ? Z_FINISH : Z_FULL_FLUSH;
+    gsize room;
 
-    if (cancel && g_atomic_int_get (cancel))
+    zs->next_out = out_room (out, OUT_MIN_ROOM, &room);
+    zs->avail_out = room;
+    ret = deflate (zs, flush);
+    out_commit (out, room - zs->avail_out);
+    /* nothing left to do for this piece: zlib calls that no progress */
+    if (ret == Z_BUF_ERROR && zs->avail_in == 0) {
+      ret = Z_OK;
       break;
-    zs.next_in = (Bytef *) data;
-    zs.avail_in = piece;
-    do {
-      zs.next_out = out_reserve (out, piece / 2 + 1024);
-      zs.avail_out = MIN (out->alloc - out->len, G_MAXUINT32);
-      ret = deflate (&zs, flush);
-      out->len = zs.next_out - out->data;
-      /* nothing left to do for this piece: zlib calls that no progress */
-      if (ret == Z_BUF_ERROR && zs.avail_in == 0) {
-        ret = Z_OK;
-        break;
-      }
-    } while (ret == Z_OK && (zs.avail_in > 0 || zs.avail_out == 0));
-    data += piece;
-    len -= piece;
-  } while (len > 0 && ret == Z_OK);
-  deflateEnd (&zs);
-  if (cancel && g_atomic_int_get (cancel)) {
-    *error_text = "cancelled";
-    return FALSE;
-  }
-  if (ret != (last ? Z_STREAM_END : Z_OK)) {
-    *error_text = "zlib failed to compress";
-    return FALSE;
-  }
-  return TRUE;
+    }
+  } while (ret == Z_OK && (zs->avail_in > 0 || zs->avail_out == 0));
+  if (end)
+    return ret == (st->last ? Z_STREAM_END : Z_OK);
+  return ret == Z_OK;
+}
+
+static gboolean
+zlib_begin (GstPngDeflateStream * st, gint level, gboolean filtered)
+{
+  st->za.held_bytes = st->held_bytes;
+  st->zs.zalloc = zalloc_counted;
+  st->zs.zfree = zfree_counted;
+  st->zs.opaque = &st->za;
+  return deflateInit2 (&st->zs, level, Z_DEFLATED, -15, 8,
+      filtered ? Z_FILTERED : Z_DEFAULT_STRATEGY) == Z_OK;
 }
 
 /* --- ISA-L --- */
@@ -202,81 +241,154 @@ deflate_isal_run (struct isal_zstream *zs, GstPngDeflateOut * out,
     gboolean finishing)
 {
   do {
-    zs->next_out = out_reserve (out, zs->avail_in / 2 + 1024);
-    zs->avail_out = MIN (out->alloc - out->len, G_MAXUINT32);
+    gsize room;
+
+    zs->next_out = out_room (out, OUT_MIN_ROOM, &room);
+    zs->avail_out = room;
     if (isal_deflate (zs) != COMP_OK)
       return FALSE;
-    out->len = zs->next_out - out->data;
+    out_commit (out, room - zs->avail_out);
   } while (zs->avail_in > 0 || zs->avail_out == 0
       || (finishing && zs->internal_state.state != ZSTATE_END));
   return TRUE;
 }
 
 static gboolean
-deflate_isal (gint level, const guint8 * data, gsize len, gboolean last,
-    GstPngDeflateOut * out, const gint * cancel, gsize * held_bytes,
-    const gchar ** error_text)
+isal_begin (GstPngDeflateStream * st, gint level)
 {
-  gsize state_bytes = sizeof (struct isal_zstream) + isal_level_buf_size
-      (level);
-  struct isal_zstream *zs = g_try_malloc (state_bytes);
-  gboolean ok = TRUE;
+  struct isal_zstream *zs;
 
-  if (!zs) {
-    *error_text = "out of memory for the ISA-L compressor";
+  st->isal_bytes = sizeof (struct isal_zstream) + isal_level_buf_size
+      (level);
+  zs = st->isal = g_try_malloc (st->isal_bytes);
+  if (!zs)
     return FALSE;
-  }
-  if (held_bytes)
-    g_atomic_pointer_add (held_bytes, (gssize) state_bytes);
+  if (st->held_bytes)
+    g_atomic_pointer_add (st->held_bytes, (gssize) st->isal_bytes);
   isal_deflate_init (zs);
   zs->level = level;
   zs->level_buf = (guint8 *) (zs + 1);
   zs->level_buf_size = isal_level_buf_size (level);
   zs->gzip_flag = IGZIP_DEFLATE;
-  do {
-    gsize piece = MIN (len, PIECE);
+  return TRUE;
+}
 
-    if (cancel && g_atomic_int_get (cancel))
-      break;
-    zs->next_in = (guint8 *) data;
-    zs->avail_in = piece;
-    zs->end_of_stream = last && piece == len;
-    zs->flush = !last && piece == len ? FULL_FLUSH : NO_FLUSH;
-    ok = deflate_isal_run (zs, out, zs->end_of_stream);
-    data += piece;
-    len -= piece;
-  } while (len > 0 && ok);
+static gboolean
+isal_feed (GstPngDeflateStream * st, const guint8 * data, gsize len,
+    gboolean end, GstPngDeflateOut * out)
+{
+  struct isal_zstream *zs = st->isal;
+
+  zs->next_in = (guint8 *) data;
+  zs->avail_in = len;
+  zs->end_of_stream = st->last && end;
+  zs->flush = !st->last && end ? FULL_FLUSH : NO_FLUSH;
+  if (!deflate_isal_run (zs, out, zs->end_of_stream))
+    return FALSE;
   /* a last segment of no bytes still needs its final block */
-  if (ok && last && zs->internal_state.state != ZSTATE_END) {
+  if (end && st->last && zs->internal_state.state != ZSTATE_END) {
     zs->avail_in = 0;
     zs->end_of_stream = 1;
-    ok = deflate_isal_run (zs, out, TRUE);
+    return deflate_isal_run (zs, out, TRUE);
   }
-  g_free (zs);
-  if (held_bytes)
-    g_atomic_pointer_add (held_bytes, -(gssize) state_bytes);
-  if (cancel && g_atomic_int_get (cancel)) {
-    *error_text = "cancelled";
-    return FALSE;
-  }
-  if (!ok)
-    *error_text = "ISA-L failed to compress";
-  return ok;
+  return TRUE;
 }
 #endif
+
+GstPngDeflateStream *
+gst_png_deflate_stream_new (gint level, gboolean filtered, gboolean last,
+    gsize * held_bytes, const gchar ** error_text)
+{
+  GstPngDeflateStream *st = g_new0 (GstPngDeflateStream, 1);
+  gboolean ok;
+
+  st->last = last;
+  st->held_bytes = held_bytes;
+  st->ok = TRUE;
+  st->use_isal = use_isal (level);
+#ifdef HAVE_ISAL
+  if (st->use_isal) {
+    ok = isal_begin (st, level);
+    if (!ok)
+      *error_text = "out of memory for the ISA-L compressor";
+  } else
+#endif
+  {
+    ok = zlib_begin (st, level, filtered);
+    if (!ok)
+      *error_text = "out of memory for the zlib compressor";
+  }
+  if (!ok) {
+    g_free (st);
+    return NULL;
+  }
+  return st;
+}
+
+gboolean
+gst_png_deflate_stream_feed (GstPngDeflateStream * stream,
+    const guint8 * data, gsize len, gboolean end, GstPngDeflateOut * out,
+    const gchar ** error_text)
+{
+  g_return_val_if_fail (len <= GST_PNG_DEFLATE_PIECE, FALSE);
+  if (!stream->ok)
+    return FALSE;
+#ifdef HAVE_ISAL
+  if (stream->use_isal) {
+    stream->ok = isal_feed (stream, data, len, end, out);
+    if (!stream->ok)
+      *error_text = "ISA-L failed to compress";
+    return stream->ok;
+  }
+#endif
+  stream->ok = zlib_feed (stream, data, len, end, out);
+  if (!stream->ok)
+    *error_text = "zlib failed to compress";
+  return stream->ok;
+}
+
+void
+gst_png_deflate_stream_free (GstPngDeflateStream * stream)
+{
+  if (!stream)
+    return;
+#ifdef HAVE_ISAL
+  if (stream->use_isal) {
+    g_free (stream->isal);
+    if (stream->held_bytes)
+      g_atomic_pointer_add (stream->held_bytes, -(gssize) stream->isal_bytes);
+  } else
+#endif
+    deflateEnd (&stream->zs);
+  g_free (stream);
+}
 
 gboolean
 gst_png_deflate_segment (gint level, gboolean filtered, const guint8 * data,
     gsize len, gboolean last, GstPngDeflateOut * out, const gint * cancel,
     gsize * held_bytes, const gchar ** error_text)
 {
-#ifdef HAVE_ISAL
-  if (use_isal (level))
-    return deflate_isal (level, data, len, last, out, cancel, held_bytes,
+  GstPngDeflateStream *st = gst_png_deflate_stream_new (level, filtered,
+      last, held_bytes, error_text);
+  gboolean ok = st != NULL;
+
+  while (ok) {
+    gsize piece = MIN (len, GST_PNG_DEFLATE_PIECE);
+
+    if (cancel && g_atomic_int_get (cancel)) {
+      *error_text = "cancelled";
+      ok = FALSE;
+      break;
+    }
+    ok = gst_png_deflate_stream_feed (st, data, piece, piece == len, out,
         error_text);
-#endif
-  return deflate_zlib (level, filtered, data, len, last, out, cancel,
-      held_bytes, error_text);
+    data += piece;
+    len -= piece;
+    if (len == 0)
+      break;
+  }
+  gst_png_deflate_stream_free (st);
+  return ok;
 }
 
 guint32

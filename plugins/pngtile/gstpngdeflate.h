@@ -17,21 +17,39 @@ const gchar *gst_png_deflate_describe (gint level);
 /* The two bytes of the zlib stream header for @level. */
 void gst_png_deflate_stream_header (gint level, guint8 header[2]);
 
-/* A growing output buffer; @held_bytes (may be NULL) follows its allocation
- * atomically. */
+/* Compressed data, in blocks of at most %GST_PNG_DEFLATE_OUT_BLOCK bytes
+ * allocated as it grows: nothing is reallocated or copied, at most one
+ * block is partly empty, and blocks of one size are reused by the
+ * allocator from one segment to the next. @held_bytes (may be NULL)
+ * follows the allocation atomically. */
+#define GST_PNG_DEFLATE_OUT_BLOCK (64 * 1024)
+
+typedef struct
+{
+  GArray *blocks;               /* of GstPngDeflateOutBlock, or NULL */
+  gsize len;                    /* bytes in all blocks */
+  gsize *held_bytes;
+} GstPngDeflateOut;
+
 typedef struct
 {
   guint8 *data;
   gsize len;
-  gsize alloc;
-  gsize *held_bytes;
-} GstPngDeflateOut;
+} GstPngDeflateOutBlock;
 
 void gst_png_deflate_out_append (GstPngDeflateOut * out, const guint8 * data,
     gsize len);
-/* Gives back the unused tail. */
-void gst_png_deflate_out_trim (GstPngDeflateOut * out);
 void gst_png_deflate_out_clear (GstPngDeflateOut * out);
+guint gst_png_deflate_out_n_blocks (const GstPngDeflateOut * out);
+const GstPngDeflateOutBlock *gst_png_deflate_out_block (const GstPngDeflateOut
+    * out, guint index);
+
+/* Input goes to the compressor in pieces of this size, so that a cancel is
+ * seen soon and no length overflows the 32-bit counters of zlib and ISA-L.
+ * The pieces are part of the output's definition: how the input is cut
+ * decides block boundaries (stored blocks at level 0, at least), so every
+ * way of compressing a segment cuts it at the same offsets. */
+#define GST_PNG_DEFLATE_PIECE (64 * 1024)
 
 /* Appends to @out the raw deflate data of @len bytes, compressed with an
  * empty history (so it decompresses without what came before) and ending
@@ -43,6 +61,21 @@ void gst_png_deflate_out_clear (GstPngDeflateOut * out);
 gboolean gst_png_deflate_segment (gint level, gboolean filtered,
     const guint8 * data, gsize len, gboolean last, GstPngDeflateOut * out,
     const gint * cancel, gsize * held_bytes, const gchar ** error_text);
+
+/* The same, for data that comes in pieces: each one of
+ * %GST_PNG_DEFLATE_PIECE bytes but the last (@end), which is the segment's
+ * end and may be shorter. gst_png_deflate_segment() is this with the
+ * segment cut at every %GST_PNG_DEFLATE_PIECE bytes, so both give the same
+ * bytes. new() fails only for want of memory (NULL, @error_text set). */
+typedef struct _GstPngDeflateStream GstPngDeflateStream;
+
+GstPngDeflateStream *gst_png_deflate_stream_new (gint level,
+    gboolean filtered, gboolean last, gsize * held_bytes,
+    const gchar ** error_text);
+gboolean gst_png_deflate_stream_feed (GstPngDeflateStream * stream,
+    const guint8 * data, gsize len, gboolean end, GstPngDeflateOut * out,
+    const gchar ** error_text);
+void gst_png_deflate_stream_free (GstPngDeflateStream * stream);
 
 /* Checksums, through ISA-L where the build has it. */
 guint32 gst_png_deflate_adler32 (guint32 adler, const guint8 * data,

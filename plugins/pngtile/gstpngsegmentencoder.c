@@ -10,7 +10,9 @@
  * the oldest segment writes it, and every later one already done; a worker
  * that finishes while another thread is writing leaves its segment to that
  * thread, which looks at the head of the queue again before it stops. So
- * the writes stay in order and one at a time.
+ * the writes stay in order and one at a time. A segment encoded by the
+ * caller itself (encode_here()) takes its turn in the same queue, and is
+ * written the same way.
  *
  * Locking: `lock` guards the queue of jobs, each job's `done`, `writing`
  * and `stopped`; the write function runs with it dropped, and its job stays
@@ -147,17 +149,29 @@ gst_png_segment_encoder_submit (GstPngSegmentEncoder * encoder,
   Job *job = g_new0 (Job, 1);
 
   job->segment = segment;
-  if (!encoder->workers)
-    gst_png_writer_segment_encode (segment);
   g_mutex_lock (&encoder->lock);
   g_queue_push_tail (&encoder->jobs, job);
-  if (!encoder->workers) {
-    job->done = TRUE;
-    write_done_locked (encoder);
-  }
   g_mutex_unlock (&encoder->lock);
-  if (encoder->workers)
+  if (encoder->workers) {
     g_thread_pool_push (encoder->workers, job, NULL);
+    return;
+  }
+  gst_png_segment_encoder_work (job, encoder);
+}
+
+void
+gst_png_segment_encoder_encode_here (GstPngSegmentEncoder * encoder,
+    GstPngWriterSegment * segment)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->segment = segment;
+  g_mutex_lock (&encoder->lock);
+  g_queue_push_tail (&encoder->jobs, job);
+  g_mutex_unlock (&encoder->lock);
+  /* as a worker would: then it is written, here or by the worker that
+   * writes the segments before it */
+  gst_png_segment_encoder_work (job, encoder);
 }
 
 gboolean

@@ -38,6 +38,11 @@ void gst_png_segment_encoder_stop (GstPngSegmentEncoder * encoder);
 
 void gst_png_segment_encoder_submit (GstPngSegmentEncoder * encoder,
     GstPngWriterSegment * segment);
+/* Encodes @segment on the calling thread, in its turn among the segments
+ * in flight (it counts as one until it is written), while the workers go
+ * on with theirs; then writes what is done, unless a worker is writing. */
+void gst_png_segment_encoder_encode_here (GstPngSegmentEncoder * encoder,
+    GstPngWriterSegment * segment);
 /* Waits until at most @keep segments are in flight (submitted, not yet
  * written). FALSE once the write function has stopped the writing. */
 gboolean gst_png_segment_encoder_wait (GstPngSegmentEncoder * encoder,

@@ -13,8 +13,10 @@
  * on its own (#GstPngTileEnc:threads of them at once), and written in order,
  * so the bytes do not depend on the number of threads. With two segments or
  * more a mARK chunk (PNG restart markers) lets a decoder decode the segments
- * in parallel too. Strips are packed straight from the input buffer; grid
- * tiles are copied into a band of one tile row (image width x tile height).
+ * in parallel too. Strips are packed straight from the input buffer, and
+ * the segments that lie wholly in an image's last strip (all of a whole
+ * frame) are filtered and compressed from it without a copy; grid tiles are
+ * copied into a band of one tile row (image width x tile height).
  * Output leaves in buffers of #GstPngTileEnc:output-buffer-size bytes; the
  * first buffer of each image has no %GST_BUFFER_FLAG_DELTA_UNIT and is
  * preceded by a downstream force-key-unit event, so
@@ -158,7 +160,8 @@ gst_png_tile_enc_install_properties (GObjectClass * gobject_class)
   g_object_class_install_property (gobject_class, PROP_THREADS,
       g_param_spec_uint ("threads", "Threads",
           "Threads that filter, compress and write segments, at most 64 "
-          "(0 = one per core; 1 = all on the streaming thread); also the "
+          "and at most the image's segments (0 = one per core; 1 = all on "
+          "the streaming thread); also the "
           "number of segments in flight, beyond which upstream waits; the "
           "output is the same for any value; applies from the next image "
           "on", 0,
@@ -441,31 +444,84 @@ gst_png_tile_enc_begin_segment (GstPngTileEnc * self)
   return TRUE;
 }
 
+/* Copies up to @n_rows rows into the segment being filled (begun if
+ * needed), @taken of them; a full segment goes to the encoder. */
+static gboolean
+gst_png_tile_enc_fill_segment (GstPngTileEnc * self, const guint8 * data,
+    gsize stride, guint n_rows, guint * taken)
+{
+  if (!self->filling && !gst_png_tile_enc_begin_segment (self))
+    return FALSE;
+  *taken = MIN (n_rows, gst_png_writer_segment_rows_missing (self->filling));
+  gst_png_writer_segment_add_rows (self->filling, data, stride, *taken);
+  if (gst_png_writer_segment_rows_missing (self->filling) > 0)
+    return TRUE;
+  gst_png_segment_encoder_submit (self->segment_encoder, self->filling);
+  self->filling = NULL;
+  /* waits while more than `threads` are in flight: this is where upstream
+   * blocks when every worker (or downstream) is busy */
+  return gst_png_segment_encoder_wait (self->segment_encoder,
+      self->in_flight_bound);
+}
+
+/* The next segment, which lies wholly in the rows at @data (@taken of
+ * them), read there by whichever thread encodes it. */
+static gboolean
+gst_png_tile_enc_borrow_segment (GstPngTileEnc * self, const guint8 * data,
+    gsize stride, guint * taken)
+{
+  GstPngWriterSegment *seg;
+
+  /* At most `threads` borrowed segments in flight, each being encoded or
+   * done: one queued behind busy workers would be taken by the worker that
+   * finishes a newer segment than the oldest, which would then hold two
+   * segments' data. */
+  if (!gst_png_segment_encoder_wait (self->segment_encoder,
+          self->in_flight_bound - 1))
+    return FALSE;
+  seg = gst_png_writer_segment_new_borrowed (self->png_writer,
+      self->next_segment++, data, stride, &self->segments_held);
+  *taken = gst_png_writer_segment_rows (self->png_writer,
+      gst_png_writer_segment_index (seg));
+  /* This thread only waits until the image is written (these are its last
+   * rows), so it is one of the `threads` encoders: what it allocates
+   * reuses what upstream let go of on this thread, where a worker's would
+   * be new memory. */
+  if (self->in_flight_bound > 1
+      && gst_png_segment_encoder_in_flight (self->segment_encoder) ==
+      self->in_flight_bound - 1)
+    gst_png_segment_encoder_encode_here (self->segment_encoder, seg);
+  else
+    gst_png_segment_encoder_submit (self->segment_encoder, seg);
+  return TRUE;
+}
+
 /* Adds @n_rows rows starting at @data, @stride bytes apart (0: the same row
- * again); a full segment goes to the encoder. */
+ * again); a full segment goes to the encoder. With @borrow, a segment that
+ * lies wholly within these rows is read where it is instead of copied
+ * (*@borrowed is set): the caller keeps the rows unchanged until every
+ * segment in flight is written, or discarded. */
 static gboolean
 gst_png_tile_enc_add_rows (GstPngTileEnc * self, const guint8 * data,
-    gsize stride, guint n_rows)
+    gsize stride, guint n_rows, gboolean borrow, gboolean * borrowed)
 {
   while (n_rows > 0) {
     guint take;
+    gboolean ok;
 
-    if (!self->filling && !gst_png_tile_enc_begin_segment (self))
+    if (!self->filling && borrow
+        && n_rows >= gst_png_writer_segment_rows (self->png_writer,
+            self->next_segment)) {
+      ok = gst_png_tile_enc_borrow_segment (self, data, stride, &take);
+      *borrowed = TRUE;
+    } else {
+      ok = gst_png_tile_enc_fill_segment (self, data, stride, n_rows, &take);
+    }
+    if (!ok)
       return FALSE;
-    take = MIN (n_rows, gst_png_writer_segment_rows_missing (self->filling));
-    gst_png_writer_segment_add_rows (self->filling, data, stride, take);
     data += take * stride;
     n_rows -= take;
     self->rows_written += take;
-    if (gst_png_writer_segment_rows_missing (self->filling) > 0)
-      continue;
-    gst_png_segment_encoder_submit (self->segment_encoder, self->filling);
-    self->filling = NULL;
-    /* waits while more than `threads` are in flight: this is where
-     * upstream blocks when every worker (or downstream) is busy */
-    if (!gst_png_segment_encoder_wait (self->segment_encoder,
-            self->in_flight_bound))
-      return FALSE;
   }
   return TRUE;
 }
@@ -613,6 +669,9 @@ gst_png_tile_enc_start_writer (GstPngTileEnc * self)
   self->png_writer = gst_png_writer_new (self->tracker.image_width,
       self->tracker.image_height, GST_VIDEO_INFO_FORMAT (&self->info),
       &s->writer, &err);
+  /* a thread more than there are segments would never get one */
+  if (self->png_writer)
+    threads = MIN (threads, gst_png_writer_n_segments (self->png_writer));
   /* one thread: the streaming thread encodes each segment as it fills */
   if (self->png_writer && !gst_png_segment_encoder_start
       (self->segment_encoder, threads > 1 ? threads : 0, &err))
@@ -772,14 +831,28 @@ gst_png_tile_enc_add_tile (GstPngTileEnc * self, const GstTileMeta * t,
   if (t->column == 0)
     self->band_height = t->height;
   if (self->tracker.n_columns == 1) {
-    /* a strip is whole rows already: no copy */
+    gboolean borrowed = FALSE;
+    /* the image's last strip (a whole frame is one): the image is done when
+     * this call returns, so waiting here for the segments costs nothing */
+    gboolean last = t->y + t->height == self->tracker.image_height;
+
+    /* a strip is whole rows already: packed into segments from here, or,
+     * in the last strip, read from here by the workers for the segments
+     * that lie wholly in it (of a whole frame: all of them) */
     ok = gst_png_tile_enc_add_rows (self, GST_VIDEO_FRAME_PLANE_DATA (&frame,
-            0), GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), t->height);
+            0), GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), t->height, last,
+        &borrowed);
+    /* the buffer is let go of only once no segment reads it: an input
+     * buffer is never kept after this call */
+    if (borrowed && ok)
+      ok = gst_png_segment_encoder_wait (self->segment_encoder, 0);
+    if (borrowed && !ok)
+      gst_png_segment_encoder_discard (self->segment_encoder);
   } else {
     gst_png_tile_enc_copy_to_band (self, &frame, t);
     if (t->column == self->tracker.n_columns - 1)
       ok = gst_png_tile_enc_add_rows (self, self->band, self->band_stride,
-          self->band_height);
+          self->band_height, FALSE, NULL);
   }
   gst_video_frame_unmap (&frame);
   if (!ok)
@@ -820,7 +893,7 @@ gst_png_tile_enc_finish_incomplete (GstPngTileEnc * self, const gchar * why)
           (gsize) t->next_x * self->pixel_stride, 0,
           row_bytes - (gsize) t->next_x * self->pixel_stride);
     if (!gst_png_tile_enc_add_rows (self, self->band, self->band_stride,
-            self->band_height))
+            self->band_height, FALSE, NULL))
       return gst_png_tile_enc_fail_image (self);
   }
 
@@ -836,7 +909,7 @@ gst_png_tile_enc_finish_incomplete (GstPngTileEnc * self, const gchar * why)
     }
     memset (self->band, 0, row_bytes);
     if (!gst_png_tile_enc_add_rows (self, self->band, 0,
-            t->image_height - self->rows_written))
+            t->image_height - self->rows_written, FALSE, NULL))
       return gst_png_tile_enc_fail_image (self);
   }
   return gst_png_tile_enc_finish_image (self);

@@ -45,7 +45,11 @@ typedef struct
  * (chain and serialized events) or by the state change after the pads are
  * deactivated. The streaming thread waits in the segment encoder while
  * more than `threads` segments are in flight: that is how upstream is
- * blocked. */
+ * blocked. The segments that lie wholly in an image's last strip (all of a
+ * whole frame) are read from the input buffer in place, at most `threads`
+ * at once, one of them encoded by the streaming thread itself when the
+ * workers have the others; it waits for them all to be written before it
+ * lets go of the buffer (as the image ends there, it would anyway). */
 struct _GstPngTileEnc
 {
   GstElement parent;

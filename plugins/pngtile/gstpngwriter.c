@@ -91,11 +91,14 @@ struct _GstPngWriterSegment
   /* rows of (filter type, PNG bytes); filtered in place by encode */
   guint8 *rows;
   gsize rows_alloc;
+  /* or the caller's rows, in the input format, read by encode (see
+   * gst_png_writer_segment_new_borrowed()) */
+  const guint8 *borrowed;
+  gsize borrowed_stride;
 
   /* after encode: the IDAT data (the zlib header first in segment 0) */
   GstPngDeflateOut idat;
   guint32 adler;                /* of the filtered rows */
-  guint32 crc;                  /* of "IDAT" and idat */
   gboolean encoded;
   gint cancel;
   const gchar *error;
@@ -266,22 +269,87 @@ gst_png_writer_write_header (GstPngWriter * writer, GstPngWriteFunc write,
   return write_chunk ("mARK", mark, 6, write, user_data);
 }
 
-/* A segment of more than MAX_IDAT_DATA bytes (only without markers). */
+/* The CRC of @len bytes of @out from @from on, after @crc. */
+static guint32
+out_crc32 (guint32 crc, const GstPngDeflateOut * out, gsize from, gsize len)
+{
+  guint i;
+
+  for (i = 0; len > 0 && i < gst_png_deflate_out_n_blocks (out); i++) {
+    const GstPngDeflateOutBlock *b = gst_png_deflate_out_block (out, i);
+    gsize n;
+
+    if (from >= b->len) {
+      from -= b->len;
+      continue;
+    }
+    n = MIN (b->len - from, len);
+    crc = gst_png_deflate_crc32 (crc, b->data + from, n);
+    from = 0;
+    len -= n;
+  }
+  return crc;
+}
+
+/* Writes @len bytes of @out from @from on. */
 static gboolean
-write_segment_split (const guint8 * data, gsize len, const guint8 * trailer,
+out_write (const GstPngDeflateOut * out, gsize from, gsize len,
     GstPngWriteFunc write, gpointer user_data)
 {
-  while (len > MAX_IDAT_DATA) {
-    if (!write_chunk ("IDAT", data, MAX_IDAT_DATA, write, user_data))
+  guint i;
+
+  for (i = 0; len > 0 && i < gst_png_deflate_out_n_blocks (out); i++) {
+    const GstPngDeflateOutBlock *b = gst_png_deflate_out_block (out, i);
+    gsize n;
+
+    if (from >= b->len) {
+      from -= b->len;
+      continue;
+    }
+    n = MIN (b->len - from, len);
+    if (!write (b->data + from, n, user_data))
       return FALSE;
-    data += MAX_IDAT_DATA;
-    len -= MAX_IDAT_DATA;
+    from = 0;
+    len -= n;
   }
-  if (!trailer)
-    return write_chunk ("IDAT", data, len, write, user_data);
-  /* the Adler-32 goes in its own chunk: allowed, and no copy */
-  return write_chunk ("IDAT", data, len, write, user_data)
-      && write_chunk ("IDAT", trailer, 4, write, user_data);
+  return TRUE;
+}
+
+/* One IDAT chunk of @len bytes of @idat from @from on, then @trailer (the
+ * Adler-32) if not NULL. */
+static gboolean
+write_idat (const GstPngDeflateOut * idat, gsize from, gsize len,
+    const guint8 * trailer, GstPngWriteFunc write, gpointer user_data)
+{
+  guint8 head[8], tail[4];
+  guint32 crc;
+
+  gst_png_write_be32 (head, len + (trailer ? 4 : 0));
+  memcpy (head + 4, "IDAT", 4);
+  crc = out_crc32 (gst_png_deflate_crc32 (0, head + 4, 4), idat, from, len);
+  if (trailer)
+    crc = gst_png_deflate_crc32 (crc, trailer, 4);
+  gst_png_write_be32 (tail, crc);
+  return write (head, 8, user_data)
+      && out_write (idat, from, len, write, user_data)
+      && (!trailer || write (trailer, 4, user_data))
+      && write (tail, 4, user_data);
+}
+
+/* A segment of more than MAX_IDAT_DATA bytes (only without markers) goes
+ * out in several chunks; the Adler-32 in one of its own: allowed, and no
+ * chunk grows past the limit. */
+static gboolean
+write_segment_split (const GstPngDeflateOut * idat, const guint8 * trailer,
+    GstPngWriteFunc write, gpointer user_data)
+{
+  gsize from;
+
+  for (from = 0; from < idat->len; from += MAX_IDAT_DATA)
+    if (!write_idat (idat, from, MIN (idat->len - from, MAX_IDAT_DATA), NULL,
+            write, user_data))
+      return FALSE;
+  return !trailer || write_chunk ("IDAT", trailer, 4, write, user_data);
 }
 
 gboolean
@@ -289,9 +357,7 @@ gst_png_writer_write_segment (GstPngWriter * writer,
     const GstPngWriterSegment * segment, GstPngWriteFunc write, gpointer user_data)
 {
   gboolean last = segment->index == writer->n_segments - 1;
-  gsize len = segment->idat.len + (last ? 4 : 0);
-  guint8 head[8], trailer[4], tail[4];
-  guint32 crc = segment->crc;
+  guint8 trailer[4];
 
   g_return_val_if_fail (segment->encoded, FALSE);
   g_return_val_if_fail (segment->index == writer->next_segment, FALSE);
@@ -300,18 +366,10 @@ gst_png_writer_write_segment (GstPngWriter * writer,
       segment->adler, segment->rows_alloc);
   gst_png_write_be32 (trailer, writer->adler);
   if (segment->idat.len > MAX_IDAT_DATA)
-    return write_segment_split (segment->idat.data, segment->idat.len,
-        last ? trailer : NULL, write, user_data);
-
-  gst_png_write_be32 (head, len);
-  memcpy (head + 4, "IDAT", 4);
-  if (last)
-    crc = gst_png_deflate_crc32 (crc, trailer, 4);
-  gst_png_write_be32 (tail, crc);
-  return write (head, 8, user_data)
-      && write (segment->idat.data, segment->idat.len, user_data)
-      && (!last || write (trailer, 4, user_data))
-      && write (tail, 4, user_data);
+    return write_segment_split (&segment->idat, last ? trailer : NULL,
+        write, user_data);
+  return write_idat (&segment->idat, 0, segment->idat.len,
+      last ? trailer : NULL, write, user_data);
 }
 
 gboolean
@@ -346,6 +404,26 @@ gst_png_writer_segment_new (const GstPngWriter * writer, guint index,
   s->held_bytes = held_bytes;
   s->idat.held_bytes = held_bytes;
   held_add (held_bytes, bytes);
+  return s;
+}
+
+GstPngWriterSegment *
+gst_png_writer_segment_new_borrowed (const GstPngWriter * writer,
+    guint index, const guint8 * rows, gsize stride, gsize * held_bytes)
+{
+  GstPngWriterSegment *s;
+
+  g_return_val_if_fail (index < writer->n_segments, NULL);
+  s = g_new0 (GstPngWriterSegment, 1);
+  s->writer = writer;
+  s->index = index;
+  s->n_rows = gst_png_writer_segment_rows (writer, index);
+  s->rows_added = s->n_rows;
+  s->rows_alloc = gst_png_writer_segment_raw_bytes (writer, index);
+  s->borrowed = rows;
+  s->borrowed_stride = stride;
+  s->held_bytes = held_bytes;
+  s->idat.held_bytes = held_bytes;
   return s;
 }
 
@@ -468,9 +546,140 @@ segment_deflate (GstPngWriterSegment * s)
           s->rows_alloc, last, &s->idat, &s->cancel, s->held_bytes,
           &s->error))
     return FALSE;
-  gst_png_deflate_out_trim (&s->idat);
-  s->crc = gst_png_deflate_crc32 (gst_png_deflate_crc32 (0,
-          (const guint8 *) "IDAT", 4), s->idat.data, s->idat.len);
+  return TRUE;
+}
+
+/* What encoding a borrowed segment holds besides its IDAT data: one piece
+ * of filtered rows for the compressor, the row being filtered, and, for
+ * formats that are repacked, the row above it as PNG bytes. */
+typedef struct
+{
+  GstPngWriterSegment *s;
+  GstPngDeflateStream *deflate;
+  guint8 *piece;
+  gsize piece_fill;
+  guint8 *row;                  /* filter type, then the PNG bytes */
+  guint8 *packed[2];            /* rows r and r - 1 repacked, or NULL */
+  guint8 *scratch;
+  gsize bytes;                  /* all of the above, for held_bytes */
+} Streamer;
+
+/* The piece is handed to the compressor when it is full or @end. */
+static gboolean
+streamer_append (Streamer * st, const guint8 * data, gsize len, gboolean end)
+{
+  GstPngWriterSegment *s = st->s;
+
+  for (;;) {
+    gsize n = MIN (len, GST_PNG_DEFLATE_PIECE - st->piece_fill);
+
+    memcpy (st->piece + st->piece_fill, data, n);
+    st->piece_fill += n;
+    data += n;
+    len -= n;
+    if (st->piece_fill < GST_PNG_DEFLATE_PIECE && !(end && len == 0))
+      return TRUE;
+    s->adler = gst_png_deflate_adler32 (s->adler, st->piece, st->piece_fill);
+    if (g_atomic_int_get (&s->cancel)) {
+      s->error = "cancelled";
+      return FALSE;
+    }
+    if (!gst_png_deflate_stream_feed (st->deflate, st->piece, st->piece_fill,
+            end && len == 0, &s->idat, &s->error))
+      return FALSE;
+    st->piece_fill = 0;
+    if (len == 0)
+      return TRUE;
+  }
+}
+
+static gboolean
+streamer_init (Streamer * st, GstPngWriterSegment * s)
+{
+  const GstPngWriter *w = s->writer;
+  gsize scratch = gst_png_filter_scratch_bytes (w->row_bytes);
+  gboolean repack = w->fmt->map[0] >= 0;
+
+  memset (st, 0, sizeof (*st));
+  st->s = s;
+  st->bytes = GST_PNG_DEFLATE_PIECE + w->row_bytes + 1 + scratch +
+      (repack ? 2 * w->row_bytes : 0);
+  st->piece = g_try_malloc (st->bytes);
+  if (!st->piece) {
+    s->error = "out of memory for the row filter";
+    return FALSE;
+  }
+  held_add (s->held_bytes, st->bytes);
+  st->row = st->piece + GST_PNG_DEFLATE_PIECE;
+  st->scratch = st->row + w->row_bytes + 1;
+  if (repack) {
+    st->packed[0] = st->scratch + scratch;
+    st->packed[1] = st->packed[0] + w->row_bytes;
+  }
+  st->deflate = gst_png_deflate_stream_new (w->settings.compression_level,
+      w->settings.filter != GST_PNG_WRITER_FILTER_NONE,
+      s->index == w->n_segments - 1, s->held_bytes, &s->error);
+  return st->deflate != NULL;
+}
+
+static void
+streamer_clear (Streamer * st)
+{
+  gst_png_deflate_stream_free (st->deflate);
+  if (st->piece) {
+    g_free (st->piece);
+    held_add (st->s->held_bytes, -(gssize) st->bytes);
+  }
+}
+
+/* Row @r of a borrowed segment as PNG bytes, unfiltered. */
+static const guint8 *
+streamer_png_row (Streamer * st, guint r)
+{
+  const GstPngWriterSegment *s = st->s;
+  const guint8 *src = s->borrowed + (gsize) r * s->borrowed_stride;
+
+  if (!st->packed[0])
+    return src;
+  pack_row (s->writer->fmt, src, st->packed[r % 2], s->writer->width);
+  return st->packed[r % 2];
+}
+
+/* A borrowed segment: each row is repacked (if its format needs it) and
+ * filtered into a row of its own, top-down, the row above read from the
+ * caller's rows; the filtered rows go to the compressor in the same pieces
+ * a held segment's do (GST_PNG_DEFLATE_PIECE bytes), so the bytes are the
+ * same. Only a piece of rows is held, never the segment's. */
+static gboolean
+segment_encode_borrowed (GstPngWriterSegment * s)
+{
+  const GstPngWriter *w = s->writer;
+  guint bpp = MAX (1, w->fmt->out_pixel);
+  const guint8 *prior = NULL;
+  Streamer st;
+  gboolean ok;
+  guint r;
+
+  s->adler = 1;
+  ok = streamer_init (&st, s);
+  if (ok && s->index == 0) {
+    guint8 header[2];
+
+    gst_png_deflate_stream_header (w->settings.compression_level, header);
+    gst_png_deflate_out_append (&s->idat, header, 2);
+  }
+  for (r = 0; ok && r < s->n_rows; r++) {
+    const guint8 *png = streamer_png_row (&st, r);
+
+    memcpy (st.row + 1, png, w->row_bytes);
+    gst_png_filter_row (w->settings.filter, st.row, prior, w->row_bytes,
+        bpp, st.scratch);
+    ok = streamer_append (&st, st.row, w->row_bytes + 1, r == s->n_rows - 1);
+    prior = png;
+  }
+  streamer_clear (&st);
+  if (!ok)
+    return FALSE;
   return TRUE;
 }
 
@@ -483,6 +692,12 @@ gst_png_writer_segment_encode (GstPngWriterSegment * segment)
   gboolean ok;
 
   g_return_val_if_fail (segment->rows_added == segment->n_rows, FALSE);
+  if (segment->borrowed) {
+    ok = segment_encode_borrowed (segment);
+    segment->borrowed = NULL;
+    segment->encoded = ok;
+    return ok;
+  }
   ok = segment_filter (segment);
   if (ok) {
     segment->adler = gst_png_deflate_adler32 (1, segment->rows,
@@ -524,17 +739,10 @@ gst_png_writer_write_image (const guint8 * pixels, gsize stride,
     return FALSE;
   ok = gst_png_writer_write_header (w, write, user_data);
   for (i = 0; ok && i < w->n_segments; i++) {
-    GstPngWriterSegment *s = gst_png_writer_segment_new (w, i, NULL);
+    /* the rows are the caller's: no copy */
+    GstPngWriterSegment *s = gst_png_writer_segment_new_borrowed (w, i,
+        pixels + (gsize) row * stride, stride, NULL);
 
-    if (!s) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED,
-          "out of memory for %" G_GSIZE_FORMAT " bytes of rows",
-          gst_png_writer_segment_raw_bytes (w, i));
-      gst_png_writer_free (w);
-      return FALSE;
-    }
-    gst_png_writer_segment_add_rows (s, pixels + (gsize) row * stride, stride,
-        s->n_rows);
     row += s->n_rows;
     if (!gst_png_writer_segment_encode (s)) {
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_FAILED, "%s", s->error);

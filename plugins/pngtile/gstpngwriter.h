@@ -118,6 +118,13 @@ gboolean gst_png_writer_write_end (GstPngWriter * writer,
  * the segment allocates and frees, from whichever thread does it. */
 GstPngWriterSegment *gst_png_writer_segment_new (const GstPngWriter * writer, guint index,
     gsize * held_bytes);
+/* A segment whose rows are the caller's, @stride bytes apart, in the
+ * writer's input format: nothing is copied, and they must stay unchanged
+ * until the segment is encoded (or cancelled and freed). Encoding holds one
+ * piece of filtered rows instead of the segment's; the bytes are the same
+ * as from gst_png_writer_segment_new() and add_rows(). */
+GstPngWriterSegment *gst_png_writer_segment_new_borrowed (const GstPngWriter * writer,
+    guint index, const guint8 * rows, gsize stride, gsize * held_bytes);
 void gst_png_writer_segment_free (GstPngWriterSegment * segment);
 guint gst_png_writer_segment_index (const GstPngWriterSegment * segment);
 guint gst_png_writer_segment_rows_missing (const GstPngWriterSegment * segment);

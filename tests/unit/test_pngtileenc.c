@@ -1048,6 +1048,96 @@ test_same_bytes_for_any_thread_count (void)
   png_fixture_image_clear (&img);
 }
 
+/* Fewer segments than threads (a thread is started only for a segment it
+ * can take): an image of two or three segments with threads=8, or of one
+ * with threads=0, gives the bytes of threads=1. */
+static void
+test_fewer_segments_than_threads (void)
+{
+  static const guint segment_bytes[] = { 0, 60000, 100000 };
+  PngFixtureImage img;
+  guint i;
+
+  /* 901-byte rows: 180 KiB in one segment, or in two or three */
+  make_image (&img, 300, 200, PNG_COLOR_TYPE_RGB, 8,
+      PNG_FIXTURE_PATTERN_PHOTO);
+  for (i = 0; i < G_N_ELEMENTS (segment_bytes); i++) {
+    GByteArray *one = encode_with (&img, "threads", 1, "segment-bytes",
+        segment_bytes[i], NULL);
+    GByteArray *eight = encode_with (&img, "threads", 8, "segment-bytes",
+        segment_bytes[i], NULL);
+    GByteArray *many = encode_with (&img, "threads", 0, "segment-bytes",
+        segment_bytes[i], NULL);
+
+    assert_decodes_to (one, &img);
+    g_assert_cmpmem (one->data, one->len, eight->data, eight->len);
+    g_assert_cmpmem (one->data, one->len, many->data, many->len);
+    g_byte_array_unref (one);
+    g_byte_array_unref (eight);
+    g_byte_array_unref (many);
+  }
+  png_fixture_image_clear (&img);
+}
+
+/* The PNG of @img pushed in @shape with @threads threads, at @level, in
+ * 8 KiB segments. */
+static GByteArray *
+encode_shaped (const PngFixtureImage * img, const TileShape * shape,
+    guint threads, gint level)
+{
+  GstHarness *h = new_encoder ();
+  GPtrArray *out;
+  GByteArray *png;
+
+  gst_harness_set (h, "pngtileenc", "threads", threads, "segment-bytes",
+      8192, "compression-level", level, NULL);
+  push_tiles (h, img, shape, 0, 0, G_MAXUINT);
+  out = pull_images (h);
+  g_assert_cmpuint (out->len, ==, 1);
+  png = g_byte_array_ref (((EncodedImage *) out->pdata[0])->bytes);
+  g_ptr_array_unref (out);
+  gst_harness_teardown (h);
+  return png;
+}
+
+/* The image's last strip (all of a whole frame) is read in place by the
+ * segments that lie in it, encoded by the workers and the streaming
+ * thread; earlier strips are copied into segments. Every way gives the
+ * bytes of 16-row strips on one thread: ISA-L (2) and zlib (6), padded
+ * strides, a last strip shorter than the others. */
+static void
+test_last_strip_read_in_place_gives_the_same_bytes (void)
+{
+  static const TileShape shapes[] = {
+    {0, 200, 0, 0, FALSE},      /* one strip: the whole image */
+    {0, 150, 12, 0x5a, FALSE},  /* 150 rows copied, 50 read in place */
+    {0, 0, 0, 0, TRUE},         /* a frame without a tile meta */
+  };
+  static const TileShape strips = { 0, 16, 0, 0, FALSE };
+  static const guint threads[] = { 1, 2, 3, 0 };
+  static const gint levels[] = { 2, 6 };
+  PngFixtureImage img;
+  guint l, s, t;
+
+  make_image (&img, 300, 200, PNG_COLOR_TYPE_RGB, 8,
+      PNG_FIXTURE_PATTERN_PHOTO);
+  for (l = 0; l < G_N_ELEMENTS (levels); l++) {
+    GByteArray *ref = encode_shaped (&img, &strips, 1, levels[l]);
+
+    assert_decodes_to (ref, &img);
+    for (s = 0; s < G_N_ELEMENTS (shapes); s++)
+      for (t = 0; t < G_N_ELEMENTS (threads); t++) {
+        GByteArray *png = encode_shaped (&img, &shapes[s], threads[t],
+            levels[l]);
+
+        g_assert_cmpmem (png->data, png->len, ref->data, ref->len);
+        g_byte_array_unref (png);
+      }
+    g_byte_array_unref (ref);
+  }
+  png_fixture_image_clear (&img);
+}
+
 static void
 test_every_level_roundtrips (void)
 {
@@ -1331,6 +1421,55 @@ test_segments_in_flight_bounded_by_threads (void)
   gst_harness_teardown (h);
 }
 
+static GstPadProbeReturn
+sample_held_bytes (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  guint64 *max_held = user_data;
+  guint64 held;
+
+  g_object_get (GST_PAD_PARENT (pad), "held-bytes", &held, NULL);
+  /* pushes come from the workers and the streaming thread, one at a time */
+  *max_held = MAX (*max_held, held);
+  return GST_PAD_PROBE_OK;
+}
+
+/* A whole frame of 16 MiB in 4 MiB segments: no segment copies its rows,
+ * so what the element holds at every push stays under one segment's rows:
+ * per encoder (two workers and the streaming thread at threads=3), a
+ * compressor (ISA-L: about 0.3 MiB), a piece of filtered rows and a few
+ * blocks of compressed data (the image is flat), plus the output buffer. */
+static void
+test_whole_frame_rows_are_not_copied (void)
+{
+  static const TileShape frame = { 0, 2048, 0, 0, FALSE };
+  const guint threads = 3;
+  GstHarness *h = new_encoder ();
+  PngFixtureImage img = { 0 };
+  guint64 max_held = 0;
+  GPtrArray *out;
+
+  img.width = img.height = 2048;
+  img.format = GST_VIDEO_FORMAT_RGBA;
+  img.stride = img.width * 4;
+  img.pixels = g_malloc0 (img.stride * img.height);
+  /* small output buffers: many pushes, while other segments encode */
+  gst_harness_set (h, "pngtileenc", "threads", threads, "segment-bytes",
+      4 * 1024 * 1024, "output-buffer-size", 1024, NULL);
+  gst_pad_add_probe (GST_PAD (h->element->srcpads->data),
+      GST_PAD_PROBE_TYPE_BUFFER, sample_held_bytes, &max_held, NULL);
+  push_tiles (h, &img, &frame, 0, 0, G_MAXUINT);
+  out = pull_images (h);
+  g_assert_cmpuint (out->len, ==, 1);
+  assert_decodes_to (((EncodedImage *) out->pdata[0])->bytes, &img);
+  g_test_message ("max held %" G_GUINT64_FORMAT, max_held);
+  g_assert_cmpuint (max_held, >, 0);
+  g_assert_cmpuint (max_held, <=, threads * 512 * 1024 + 1024);
+  g_assert_cmpuint (held_bytes (h), ==, 0);
+  g_ptr_array_unref (out);
+  g_free (img.pixels);
+  gst_harness_teardown (h);
+}
+
 static void
 test_eos_with_busy_workers_completes_the_image (void)
 {
@@ -1469,6 +1608,13 @@ main (int argc, char **argv)
       test_downstream_refusal_seen_by_a_worker);
   g_test_add_func ("/pngtileenc/threads/same-bytes-for-any-thread-count",
       test_same_bytes_for_any_thread_count);
+  g_test_add_func ("/pngtileenc/threads/fewer-segments-than-threads",
+      test_fewer_segments_than_threads);
+  g_test_add_func
+      ("/pngtileenc/threads/last-strip-read-in-place-gives-the-same-bytes",
+      test_last_strip_read_in_place_gives_the_same_bytes);
+  g_test_add_func ("/pngtileenc/memory/whole-frame-rows-are-not-copied",
+      test_whole_frame_rows_are_not_copied);
   g_test_add_func ("/pngtileenc/threads/segment-bytes-and-threads-validated",
       test_segment_bytes_validated);
   g_test_add_func ("/pngtileenc/restart-markers/follow-the-specification",

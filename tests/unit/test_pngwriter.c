@@ -187,6 +187,119 @@ test_unsupported_input_is_an_error (void)
   g_clear_error (&error);
 }
 
+static gboolean
+append_bytes (const guint8 * data, gsize len, gpointer user_data)
+{
+  g_byte_array_append (user_data, data, len);
+  return TRUE;
+}
+
+/* The image through segments that hold a copy of their rows (what
+ * pngtileenc does with rows that arrive in pieces). */
+static GBytes *
+encode_with_held_segments (const guint8 * pixels, gsize stride, guint width,
+    guint height, GstVideoFormat format, const GstPngWriterSettings * settings)
+{
+  GstPngWriter *w = gst_png_writer_new (width, height, format, settings,
+      NULL);
+  GByteArray *out = g_byte_array_new ();
+  guint i, row = 0;
+
+  g_assert_nonnull (w);
+  g_assert_true (gst_png_writer_write_header (w, append_bytes, out));
+  for (i = 0; i < gst_png_writer_n_segments (w); i++) {
+    GstPngWriterSegment *seg = gst_png_writer_segment_new (w, i, NULL);
+    guint n = gst_png_writer_segment_rows (w, i);
+
+    gst_png_writer_segment_add_rows (seg, pixels + (gsize) row * stride,
+        stride, n);
+    row += n;
+    g_assert_true (gst_png_writer_segment_encode (seg));
+    g_assert_true (gst_png_writer_write_segment (w, seg, append_bytes, out));
+    gst_png_writer_segment_free (seg);
+  }
+  g_assert_true (gst_png_writer_write_end (w, append_bytes, out));
+  gst_png_writer_free (w);
+  return g_byte_array_free_to_bytes (out);
+}
+
+/* Segments that read the caller's rows (gst_png_writer_encode_image) and
+ * segments that hold a copy of them write the same bytes: at every level
+ * (0 stores, where the pieces fed to the compressor decide the blocks), in
+ * formats that are repacked or not, with segments of several pieces. */
+static void
+test_borrowed_segments_write_the_same_bytes (void)
+{
+  static const struct
+  {
+    gint color_type, depth;
+    GstVideoFormat format;
+  } kinds[] = {
+    {PNG_COLOR_TYPE_GRAY, 8, GST_VIDEO_FORMAT_GRAY8},
+    {PNG_COLOR_TYPE_RGB, 8, GST_VIDEO_FORMAT_RGB},
+    {PNG_COLOR_TYPE_RGB_ALPHA, 8, GST_VIDEO_FORMAT_BGRA},
+    {PNG_COLOR_TYPE_RGB_ALPHA, 16, GST_VIDEO_FORMAT_RGBA64_LE},
+  };
+  static const gint levels[] = { 0, 1, 6 };
+  static const GstPngWriterFilter filters[] = {
+    GST_PNG_WRITER_FILTER_FAST, GST_PNG_WRITER_FILTER_NONE,
+    GST_PNG_WRITER_FILTER_ADAPTIVE,
+  };
+  guint k, l, f;
+
+  for (k = 0; k < G_N_ELEMENTS (kinds); k++) {
+    PngFixtureImage img;
+    guint8 *pixels = NULL;
+    gsize stride;
+    guint y;
+
+    make_image (&img, 300, 450, kinds[k].color_type, kinds[k].depth);
+    /* the fixture's pixels with a padded stride; BGRA swapped so that it
+     * means the same colours, RGBA64_BE read as RGBA64_LE (other colours,
+     * the same repacking work) */
+    stride = img.stride + 8;
+    pixels = g_malloc0 (stride * img.height);
+    for (y = 0; y < img.height; y++)
+      memcpy (pixels + y * stride, img.pixels + y * img.stride, img.stride);
+    if (kinds[k].format == GST_VIDEO_FORMAT_BGRA)
+      for (y = 0; y < img.height; y++) {
+        guint8 *p = pixels + y * stride;
+        guint x;
+
+        for (x = 0; x < img.width; x++, p += 4) {
+          guint8 t = p[0];
+
+          p[0] = p[2];
+          p[2] = t;
+        }
+      }
+    for (l = 0; l < G_N_ELEMENTS (levels); l++)
+      for (f = 0; f < G_N_ELEMENTS (filters); f++) {
+        GstPngWriterSettings settings;
+        GBytes *borrowed, *held;
+
+        gst_png_writer_settings_init (&settings);
+        settings.compression_level = levels[l];
+        settings.filter = filters[f];
+        /* RGBA64: 2401-byte rows, 300000-byte segments of 124 rows (the
+         * first 140), each more than one 256 KiB piece */
+        settings.segment_bytes = 300000;
+        borrowed = gst_png_writer_encode_image (pixels, stride, img.width,
+            img.height, kinds[k].format, &settings, NULL);
+        held = encode_with_held_segments (pixels, stride, img.width,
+            img.height, kinds[k].format, &settings);
+        g_assert_nonnull (borrowed);
+        g_assert_true (g_bytes_equal (borrowed, held));
+        if (kinds[k].format == img.format)
+          assert_decodes_to (borrowed, &img);
+        g_bytes_unref (borrowed);
+        g_bytes_unref (held);
+      }
+    g_free (pixels);
+    png_fixture_image_clear (&img);
+  }
+}
+
 /* The geometry of the restart-marker specification: N = ceil(bytes /
  * segment-bytes) segments, fewer than the rows, the first taller by the
  * remainder. */
@@ -243,6 +356,8 @@ main (int argc, char **argv)
       test_write_function_can_stop_the_image);
   g_test_add_func ("/pngwriter/unsupported-input-is-an-error",
       test_unsupported_input_is_an_error);
+  g_test_add_func ("/pngwriter/borrowed-segments-write-the-same-bytes",
+      test_borrowed_segments_write_the_same_bytes);
   g_test_add_func ("/pngwriter/segments-as-the-specification-cuts-them",
       test_segments_as_the_specification_cuts_them);
   return g_test_run ();
