@@ -142,8 +142,9 @@ gst_png_segment_encoder_stop (GstPngSegmentEncoder * encoder)
   }
 }
 
-void
-gst_png_segment_encoder_submit (GstPngSegmentEncoder * encoder,
+/* A job for @segment, queued in submission order (the order of writing). */
+static Job *
+gst_png_segment_encoder_queue (GstPngSegmentEncoder * encoder,
     GstPngWriterSegment * segment)
 {
   Job *job = g_new0 (Job, 1);
@@ -152,6 +153,15 @@ gst_png_segment_encoder_submit (GstPngSegmentEncoder * encoder,
   g_mutex_lock (&encoder->lock);
   g_queue_push_tail (&encoder->jobs, job);
   g_mutex_unlock (&encoder->lock);
+  return job;
+}
+
+void
+gst_png_segment_encoder_submit (GstPngSegmentEncoder * encoder,
+    GstPngWriterSegment * segment)
+{
+  Job *job = gst_png_segment_encoder_queue (encoder, segment);
+
   if (encoder->workers) {
     g_thread_pool_push (encoder->workers, job, NULL);
     return;
@@ -163,15 +173,10 @@ void
 gst_png_segment_encoder_encode_here (GstPngSegmentEncoder * encoder,
     GstPngWriterSegment * segment)
 {
-  Job *job = g_new0 (Job, 1);
-
-  job->segment = segment;
-  g_mutex_lock (&encoder->lock);
-  g_queue_push_tail (&encoder->jobs, job);
-  g_mutex_unlock (&encoder->lock);
   /* as a worker would: then it is written, here or by the worker that
    * writes the segments before it */
-  gst_png_segment_encoder_work (job, encoder);
+  gst_png_segment_encoder_work (gst_png_segment_encoder_queue (encoder,
+          segment), encoder);
 }
 
 gboolean

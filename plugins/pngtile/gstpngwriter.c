@@ -269,32 +269,11 @@ gst_png_writer_write_header (GstPngWriter * writer, GstPngWriteFunc write,
   return write_chunk ("mARK", mark, 6, write, user_data);
 }
 
-/* The CRC of @len bytes of @out from @from on, after @crc. */
-static guint32
-out_crc32 (guint32 crc, const GstPngDeflateOut * out, gsize from, gsize len)
-{
-  guint i;
-
-  for (i = 0; len > 0 && i < gst_png_deflate_out_n_blocks (out); i++) {
-    const GstPngDeflateOutBlock *b = gst_png_deflate_out_block (out, i);
-    gsize n;
-
-    if (from >= b->len) {
-      from -= b->len;
-      continue;
-    }
-    n = MIN (b->len - from, len);
-    crc = gst_png_deflate_crc32 (crc, b->data + from, n);
-    from = 0;
-    len -= n;
-  }
-  return crc;
-}
-
-/* Writes @len bytes of @out from @from on. */
+/* Calls @func on @len bytes of @out from @from on, a block's piece at a
+ * time, until it returns FALSE. */
 static gboolean
-out_write (const GstPngDeflateOut * out, gsize from, gsize len,
-    GstPngWriteFunc write, gpointer user_data)
+out_foreach (const GstPngDeflateOut * out, gsize from, gsize len,
+    GstPngWriteFunc func, gpointer user_data)
 {
   guint i;
 
@@ -307,11 +286,20 @@ out_write (const GstPngDeflateOut * out, gsize from, gsize len,
       continue;
     }
     n = MIN (b->len - from, len);
-    if (!write (b->data + from, n, user_data))
+    if (!func (b->data + from, n, user_data))
       return FALSE;
     from = 0;
     len -= n;
   }
+  return TRUE;
+}
+
+static gboolean
+add_crc32 (const guint8 * data, gsize n, gpointer user_data)
+{
+  guint32 *crc = user_data;
+
+  *crc = gst_png_deflate_crc32 (*crc, data, n);
   return TRUE;
 }
 
@@ -326,12 +314,13 @@ write_idat (const GstPngDeflateOut * idat, gsize from, gsize len,
 
   gst_png_write_be32 (head, len + (trailer ? 4 : 0));
   memcpy (head + 4, "IDAT", 4);
-  crc = out_crc32 (gst_png_deflate_crc32 (0, head + 4, 4), idat, from, len);
+  crc = gst_png_deflate_crc32 (0, head + 4, 4);
+  out_foreach (idat, from, len, add_crc32, &crc);
   if (trailer)
     crc = gst_png_deflate_crc32 (crc, trailer, 4);
   gst_png_write_be32 (tail, crc);
   return write (head, 8, user_data)
-      && out_write (idat, from, len, write, user_data)
+      && out_foreach (idat, from, len, write, user_data)
       && (!trailer || write (trailer, 4, user_data))
       && write (tail, 4, user_data);
 }

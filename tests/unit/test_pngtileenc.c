@@ -991,27 +991,51 @@ test_memory_bounded_by_one_tile_row (void)
 
 /* --- segments, threads, restart markers --- */
 
-/* The PNG of a @width x @height photo-like RGB image encoded with the given
- * properties (NULL-terminated name/value pairs), pushed as 16-row strips. */
+/* The PNG of @img pushed in @shape, encoded with the given properties
+ * (NULL-terminated name/value pairs). */
 static GByteArray *
-encode_with (const PngFixtureImage * img, const gchar * first, ...)
+encode_valist (const PngFixtureImage * img, const TileShape * shape,
+    const gchar * first, va_list args)
 {
-  static const TileShape strips = { 0, 16, 0, 0, FALSE };
   GstHarness *h = new_encoder ();
   GPtrArray *out;
   GByteArray *png;
-  va_list args;
 
-  va_start (args, first);
   if (first)
     g_object_set_valist (G_OBJECT (h->element), first, args);
-  va_end (args);
-  push_tiles (h, img, &strips, 0, 0, G_MAXUINT);
+  push_tiles (h, img, shape, 0, 0, G_MAXUINT);
   out = pull_images (h);
   g_assert_cmpuint (out->len, ==, 1);
   png = g_byte_array_ref (((EncodedImage *) out->pdata[0])->bytes);
   g_ptr_array_unref (out);
   gst_harness_teardown (h);
+  return png;
+}
+
+static GByteArray *
+encode_shape_with (const PngFixtureImage * img, const TileShape * shape,
+    const gchar * first, ...)
+{
+  GByteArray *png;
+  va_list args;
+
+  va_start (args, first);
+  png = encode_valist (img, shape, first, args);
+  va_end (args);
+  return png;
+}
+
+/* The same, pushed as 16-row strips. */
+static GByteArray *
+encode_with (const PngFixtureImage * img, const gchar * first, ...)
+{
+  static const TileShape strips = { 0, 16, 0, 0, FALSE };
+  GByteArray *png;
+  va_list args;
+
+  va_start (args, first);
+  png = encode_valist (img, &strips, first, args);
+  va_end (args);
   return png;
 }
 
@@ -1085,19 +1109,8 @@ static GByteArray *
 encode_shaped (const PngFixtureImage * img, const TileShape * shape,
     guint threads, gint level)
 {
-  GstHarness *h = new_encoder ();
-  GPtrArray *out;
-  GByteArray *png;
-
-  gst_harness_set (h, "pngtileenc", "threads", threads, "segment-bytes",
+  return encode_shape_with (img, shape, "threads", threads, "segment-bytes",
       8192, "compression-level", level, NULL);
-  push_tiles (h, img, shape, 0, 0, G_MAXUINT);
-  out = pull_images (h);
-  g_assert_cmpuint (out->len, ==, 1);
-  png = g_byte_array_ref (((EncodedImage *) out->pdata[0])->bytes);
-  g_ptr_array_unref (out);
-  gst_harness_teardown (h);
-  return png;
 }
 
 /* The image's last strip (all of a whole frame) is read in place by the
