@@ -22,8 +22,12 @@ G_BEGIN_DECLS
  * calling thread: a hand-over would cost more than it saves. */
 typedef struct _GstPngInflateThread GstPngInflateThread;
 
-/* Blocks in flight: queued for libpng or being inflated into. */
-#define GST_PNG_INFLATE_THREAD_BLOCKS 4
+/* Blocks in flight: queued for libpng or being inflated into. 512 KiB, so
+ * that the inflate thread keeps going while the streaming thread is kept
+ * off the cores for a few milliseconds by the threads downstream of it (a
+ * parallel encoder); with 4 blocks it stopped there, and a re-encode with
+ * two threads each took longer. */
+#define GST_PNG_INFLATE_THREAD_BLOCKS 8
 
 /* Feeds of fewer bytes run on the calling thread. */
 #define GST_PNG_INFLATE_THREAD_MIN_FEED (32 * 1024)
