@@ -95,19 +95,21 @@ src=$(make_photo 8000)
 describe "$src" 8000
 tiledec="filesrc ! pngtiledec ! fakesink"
 anchor="multifilesrc ! pngdec ! fakesink (anchor)"
-measure "$tiledec" gst-launch-1.0 -q filesrc location="$src" ! pngtiledec ! fakesink
-measure "pngtiledec threads=1" gst-launch-1.0 -q filesrc location="$src" ! \
-  pngtiledec threads=1 ! fakesink
-measure "pngtiledec fast-inflate=false" gst-launch-1.0 -q filesrc location="$src" ! \
-  pngtiledec fast-inflate=false ! fakesink
-measure "$anchor" gst-launch-1.0 -q multifilesrc location="$src" stop-index=0 ! \
-  pngdec ! fakesink
-measure "filesrc ! pngdec ! fakesink" gst-launch-1.0 -q filesrc location="$src" ! \
-  pngdec ! fakesink
-measure "libpng row loop (pngrowloop)" "$rowloop" "$src"
+vips_rows=()
 if command -v vips >/dev/null; then
-  measure "libvips (vips avg, sequential)" vips avg "$src[access=sequential]"
+  vips_rows=(--- "libvips (vips avg, sequential)" vips avg "$src[access=sequential]")
 fi
+# run in turn, one run of each at a time: a drifting machine slows them alike
+alternate "$tiledec" gst-launch-1.0 -q filesrc location="$src" ! pngtiledec ! fakesink --- \
+  "pngtiledec threads=1" gst-launch-1.0 -q filesrc location="$src" ! \
+  pngtiledec threads=1 ! fakesink --- \
+  "pngtiledec fast-inflate=false" gst-launch-1.0 -q filesrc location="$src" ! \
+  pngtiledec fast-inflate=false ! fakesink --- \
+  "$anchor" gst-launch-1.0 -q multifilesrc location="$src" stop-index=0 ! \
+  pngdec ! fakesink --- \
+  "filesrc ! pngdec ! fakesink" gst-launch-1.0 -q filesrc location="$src" ! \
+  pngdec ! fakesink --- \
+  "libpng row loop (pngrowloop)" "$rowloop" "$src" "${vips_rows[@]}"
 verdict "$tiledec" "$anchor" 0.40 16
 cpu_ratio pngtiledec pngdec -- gst-launch-1.0 -q filesrc location="$src" ! pngtiledec ! \
   fakesink -- gst-launch-1.0 -q multifilesrc location="$src" stop-index=0 ! pngdec ! fakesink
@@ -153,11 +155,11 @@ if grep -q mARK "$marked"; then
   echo "   (written by pngtileenc with restart markers: a mARK chunk, one IDAT per segment)"
   marked1="marked: pngtiledec threads=1"
   marked2="marked: pngtiledec threads=2"
-  measure "$marked1" gst-launch-1.0 -q filesrc location="$marked" ! \
-    pngtiledec threads=1 ! fakesink
-  measure "$marked2" gst-launch-1.0 -q filesrc location="$marked" ! \
-    pngtiledec threads=2 ! fakesink
-  measure "marked: multifilesrc ! pngdec" gst-launch-1.0 -q multifilesrc \
+  alternate "$marked1" gst-launch-1.0 -q filesrc location="$marked" ! \
+    pngtiledec threads=1 ! fakesink --- \
+    "$marked2" gst-launch-1.0 -q filesrc location="$marked" ! \
+    pngtiledec threads=2 ! fakesink --- \
+    "marked: multifilesrc ! pngdec" gst-launch-1.0 -q multifilesrc \
     location="$marked" stop-index=0 ! pngdec ! fakesink
   verdict "$marked2" "$marked1" 0.55 64
   cpu_ratio threads=2 threads=1 -- gst-launch-1.0 -q filesrc location="$marked" ! \

@@ -68,30 +68,35 @@ echo "== 8000x8000 photo-like RGB PNG, $(size_of "$src") bytes (raw 192000000)"
 have_vips=0
 command -v vips >/dev/null && have_vips=1
 if [ "$have_vips" = 1 ]; then
-  measure "vips copy (defaults, anchor)" vips copy "$src" "$work/vips.png"
   BENCH_RUNS=1 measure "vips copy [filter=all]" vips copy "$src" "$work/vips-all.png[filter=all]"
 fi
-measure "pngtiledec ! pngtileenc (defaults)" $(ours "$work/ours.png")
-measure "pngtiledec ! pngtileenc threads=1" $(ours "$work/ours-t1.png" threads=1)
-measure "pngtiledec ! pngtileenc threads=2" $(ours "$work/ours-t2.png" threads=2)
-# The rows above change the encoder's threads only: the decoder's inflate
-# thread uses the second core in both. These two are the whole job on one
-# thread against two threads for each element.
-measure "pngtiledec threads=1 ! pngtileenc threads=1" gst-launch-1.0 -q filesrc location="$src" ! \
-  pngtiledec threads=1 ! pngtileenc threads=1 ! filesink location="$work/ours-all1.png"
-measure "pngtiledec threads=2 ! pngtileenc threads=2" gst-launch-1.0 -q filesrc location="$src" ! \
-  pngtiledec threads=2 ! pngtileenc threads=2 ! filesink location="$work/ours-all2.png"
-# The encoder alone: its source costs little CPU (the decoder on the
-# streaming thread, copying stored rows), so this is how pngtileenc's own
-# work scales with a second thread.
+BENCH_RUNS=1 measure "pngtiledec ! pngtileenc compression-level=9" $(ours "$work/ours-9.png" compression-level=9)
+# The rows in ratios run in turn, one run of each at a time, so that a
+# machine whose speed drifts (other jobs, a shared host) slows them alike.
+# The encoder-threads rows change the encoder's threads only: the decoder's
+# inflate thread uses the second core in both. The whole job is on one
+# thread against two threads for each element. The encoder alone: its
+# source costs little CPU (the decoder on the streaming thread, copying
+# stored rows), so this is how pngtileenc's own work scales.
 alone1="stored: pngtiledec threads=1 ! pngtileenc threads=1"
 alone2="stored: pngtiledec threads=1 ! pngtileenc threads=2"
-measure "$alone1" gst-launch-1.0 -q filesrc location="$stored" ! \
-  pngtiledec threads=1 ! pngtileenc threads=1 ! filesink location="$work/ours-alone1.png"
-measure "$alone2" gst-launch-1.0 -q filesrc location="$stored" ! \
-  pngtiledec threads=1 ! pngtileenc threads=2 ! filesink location="$work/ours-alone2.png"
-BENCH_RUNS=1 measure "pngtiledec ! pngtileenc compression-level=9" $(ours "$work/ours-9.png" compression-level=9)
-measure "pngtiledec ! fakesink (decode alone)" gst-launch-1.0 -q filesrc location="$src" ! \
+vips_rows=()
+if [ "$have_vips" = 1 ]; then
+  vips_rows=("vips copy (defaults, anchor)" vips copy "$src" "$work/vips.png" ---)
+fi
+alternate "${vips_rows[@]}" \
+  "pngtiledec ! pngtileenc (defaults)" $(ours "$work/ours.png") --- \
+  "pngtiledec ! pngtileenc threads=1" $(ours "$work/ours-t1.png" threads=1) --- \
+  "pngtiledec ! pngtileenc threads=2" $(ours "$work/ours-t2.png" threads=2) --- \
+  "pngtiledec threads=1 ! pngtileenc threads=1" gst-launch-1.0 -q filesrc location="$src" ! \
+  pngtiledec threads=1 ! pngtileenc threads=1 ! filesink location="$work/ours-all1.png" --- \
+  "pngtiledec threads=2 ! pngtileenc threads=2" gst-launch-1.0 -q filesrc location="$src" ! \
+  pngtiledec threads=2 ! pngtileenc threads=2 ! filesink location="$work/ours-all2.png" --- \
+  "$alone1" gst-launch-1.0 -q filesrc location="$stored" ! \
+  pngtiledec threads=1 ! pngtileenc threads=1 ! filesink location="$work/ours-alone1.png" --- \
+  "$alone2" gst-launch-1.0 -q filesrc location="$stored" ! \
+  pngtiledec threads=1 ! pngtileenc threads=2 ! filesink location="$work/ours-alone2.png" --- \
+  "pngtiledec ! fakesink (decode alone)" gst-launch-1.0 -q filesrc location="$src" ! \
   pngtiledec ! fakesink
 if [ "$have_vips" = 1 ]; then
   report "vips copy (defaults, anchor)"

@@ -2,6 +2,11 @@
 #
 #   measure LABEL CMD...   run CMD $BENCH_RUNS times (default 3); record the
 #                          median wall time and the largest peak RSS
+#   alternate LABEL CMD... [--- LABEL CMD...]...
+#                          the same for several rows, run in turn (one run
+#                          of each, $BENCH_RUNS times): rows whose ratio is a
+#                          target see the same machine, even when its speed
+#                          drifts during the benchmark
 #   report ANCHOR          print every measured row with its time and RSS ratio
 #                          against the row labelled ANCHOR
 #   median                 the median of the numbers on stdin (whitespace or
@@ -15,29 +20,66 @@ BENCH_RUNS=${BENCH_RUNS:-3}
 # loading every plugin: that run's RSS (30 MiB more) belongs to no pipeline.
 gst-inspect-1.0 >/dev/null 2>&1 || true
 declare -a bench_labels=()
-declare -A bench_time=() bench_rss=() bench_fail=()
+declare -A bench_time=() bench_rss=() bench_fail=() bench_runs=()
 
 median() {
   tr -s ' \t' '\n' | grep . | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
-measure() {
-  local label=$1; shift
-  local times=() rss=0 i out t m
+# run_once LABEL CMD...: one run of CMD; its wall time is appended to
+# bench_runs[LABEL], its peak RSS kept when it is the largest so far.
+run_once() {
+  local label=$1 out t m
+  shift
   out=$(mktemp)
-  for ((i = 0; i < BENCH_RUNS; i++)); do
-    if ! /usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null 2>"$out.err"; then
-      bench_fail[$label]=$(grep -v '^Command exited' "$out.err" | tail -n 2 | tr '\n' ' ')
-      tail -n 1 "$out" >>/dev/null
-    fi
-    read -r t m < <(tail -n 1 "$out")
-    times+=("$t")
-    ((m > rss)) && rss=$m
-  done
+  if ! /usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null 2>"$out.err"; then
+    bench_fail[$label]=$(grep -v '^Command exited' "$out.err" | tail -n 2 | tr '\n' ' ')
+  fi
+  read -r t m < <(tail -n 1 "$out")
   rm -f "$out" "$out.err"
-  bench_labels+=("$label")
-  bench_time[$label]=$(printf '%s\n' "${times[@]}" | median)
-  bench_rss[$label]=$rss
+  bench_runs[$label]="${bench_runs[$label]:-} $t"
+  ((m > ${bench_rss[$label]:-0})) && bench_rss[$label]=$m
+  return 0
+}
+
+# finish_row LABEL: the row's median time from its runs
+finish_row() {
+  bench_labels+=("$1")
+  bench_time[$1]=$(echo "${bench_runs[$1]}" | median)
+}
+
+measure() {
+  local label=$1 i
+  shift
+  bench_runs[$label]=""
+  bench_rss[$label]=0
+  for ((i = 0; i < BENCH_RUNS; i++)); do
+    run_once "$label" "$@"
+  done
+  finish_row "$label"
+}
+
+alternate() {
+  local labels=() cmds=() cmd=() label i j
+  while [ $# -gt 0 ]; do
+    label=$1
+    shift
+    cmd=()
+    while [ $# -gt 0 ] && [ "$1" != --- ]; do cmd+=("$1"); shift; done
+    [ $# -gt 0 ] && shift
+    labels+=("$label")
+    cmds+=("$(printf '%q ' "${cmd[@]}")")
+    bench_runs[$label]=""
+    bench_rss[$label]=0
+  done
+  for ((i = 0; i < BENCH_RUNS; i++)); do
+    for j in "${!labels[@]}"; do
+      eval "run_once \"\${labels[j]}\" ${cmds[j]}"
+    done
+  done
+  for label in "${labels[@]}"; do
+    finish_row "$label"
+  done
 }
 
 report() {
