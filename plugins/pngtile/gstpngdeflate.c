@@ -363,34 +363,6 @@ gst_png_deflate_stream_free (GstPngDeflateStream * stream)
   g_free (stream);
 }
 
-gboolean
-gst_png_deflate_segment (gint level, gboolean filtered, const guint8 * data,
-    gsize len, gboolean last, GstPngDeflateOut * out, const gint * cancel,
-    gsize * held_bytes, const gchar ** error_text)
-{
-  GstPngDeflateStream *st = gst_png_deflate_stream_new (level, filtered,
-      last, held_bytes, error_text);
-  gboolean ok = st != NULL;
-
-  while (ok) {
-    gsize piece = MIN (len, GST_PNG_DEFLATE_PIECE);
-
-    if (cancel && g_atomic_int_get (cancel)) {
-      *error_text = "cancelled";
-      ok = FALSE;
-      break;
-    }
-    ok = gst_png_deflate_stream_feed (st, data, piece, piece == len, out,
-        error_text);
-    data += piece;
-    len -= piece;
-    if (len == 0)
-      break;
-  }
-  gst_png_deflate_stream_free (st);
-  return ok;
-}
-
 guint32
 gst_png_deflate_adler32 (guint32 adler, const guint8 * data, gsize len)
 {

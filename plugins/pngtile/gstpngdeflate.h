@@ -51,22 +51,15 @@ const GstPngDeflateOutBlock *gst_png_deflate_out_block (const GstPngDeflateOut
  * way of compressing a segment cuts it at the same offsets. */
 #define GST_PNG_DEFLATE_PIECE (64 * 1024)
 
-/* Appends to @out the raw deflate data of @len bytes, compressed with an
- * empty history (so it decompresses without what came before) and ending
- * with a full flush, or, if @last, with the final block. @filtered picks
- * zlib's strategy for filtered rows. @cancel, read now and then, stops it
- * early (returns FALSE). @held_bytes (may be NULL) is atomically increased
- * by the compressor's state while it runs. FALSE on failure, with a reason
- * in @error_text (static). */
-gboolean gst_png_deflate_segment (gint level, gboolean filtered,
-    const guint8 * data, gsize len, gboolean last, GstPngDeflateOut * out,
-    const gint * cancel, gsize * held_bytes, const gchar ** error_text);
-
-/* The same, for data that comes in pieces: each one of
- * %GST_PNG_DEFLATE_PIECE bytes but the last (@end), which is the segment's
- * end and may be shorter. gst_png_deflate_segment() is this with the
- * segment cut at every %GST_PNG_DEFLATE_PIECE bytes, so both give the same
- * bytes. new() fails only for want of memory (NULL, @error_text set). */
+/* A stream that appends to @out the raw deflate data of one segment,
+ * compressed with an empty history (so it decompresses without what came
+ * before) and ending with a full flush, or, if @last, with the final
+ * block. The data comes in pieces: each one of %GST_PNG_DEFLATE_PIECE bytes
+ * but the last (@end), which is the segment's end and may be shorter.
+ * @filtered picks zlib's strategy for filtered rows. @held_bytes (may be
+ * NULL) is atomically increased by the compressor's state while it lives.
+ * new() fails only for want of memory, feed() when the compressor does
+ * (NULL or FALSE, with a reason in @error_text, static). */
 typedef struct _GstPngDeflateStream GstPngDeflateStream;
 
 GstPngDeflateStream *gst_png_deflate_stream_new (gint level,

@@ -437,7 +437,8 @@ gst_png_tile_enc_begin_segment (GstPngTileEnc * self)
   if (!self->filling) {
     self->png_error = g_strdup_printf ("out of memory for the %"
         G_GSIZE_FORMAT " bytes of rows of segment %u",
-        gst_png_writer_segment_raw_bytes (self->png_writer, index), index);
+        gst_png_writer_segment_held_row_bytes (self->png_writer, index),
+        index);
     return FALSE;
   }
   self->next_segment++;

@@ -88,13 +88,12 @@ struct _GstPngWriterSegment
   guint rows_added;
   gsize *held_bytes;
 
-  /* rows of (filter type, PNG bytes); filtered in place by encode */
+  /* the rows in the input format: copies held here, or the caller's (see
+   * gst_png_writer_segment_new_borrowed()), read by encode */
   guint8 *rows;
   gsize rows_alloc;
-  /* or the caller's rows, in the input format, read by encode (see
-   * gst_png_writer_segment_new_borrowed()) */
-  const guint8 *borrowed;
-  gsize borrowed_stride;
+  const guint8 *input;
+  gsize input_stride;
 
   /* after encode: the IDAT data (the zlib header first in segment 0) */
   GstPngDeflateOut idat;
@@ -220,6 +219,14 @@ gst_png_writer_segment_raw_bytes (const GstPngWriter * writer, guint index)
 {
   return (gsize) gst_png_writer_segment_rows (writer, index) *
       (writer->row_bytes + 1);
+}
+
+gsize
+gst_png_writer_segment_held_row_bytes (const GstPngWriter * writer,
+    guint index)
+{
+  return (gsize) gst_png_writer_segment_rows (writer, index) * writer->width
+      * writer->fmt->in_pixel;
 }
 
 gboolean
@@ -352,7 +359,8 @@ gst_png_writer_write_segment (GstPngWriter * writer,
   g_return_val_if_fail (segment->index == writer->next_segment, FALSE);
   writer->next_segment++;
   writer->adler = gst_png_deflate_adler32_combine (writer->adler,
-      segment->adler, segment->rows_alloc);
+      segment->adler, gst_png_writer_segment_raw_bytes (writer,
+          segment->index));
   gst_png_write_be32 (trailer, writer->adler);
   if (segment->idat.len > MAX_IDAT_DATA)
     return write_segment_split (&segment->idat, last ? trailer : NULL,
@@ -379,7 +387,7 @@ gst_png_writer_segment_new (const GstPngWriter * writer, guint index,
   gsize bytes;
 
   g_return_val_if_fail (index < writer->n_segments, NULL);
-  bytes = gst_png_writer_segment_raw_bytes (writer, index);
+  bytes = gst_png_writer_segment_held_row_bytes (writer, index);
   s = g_new0 (GstPngWriterSegment, 1);
   s->rows = g_try_malloc (bytes);
   if (!s->rows) {
@@ -390,6 +398,8 @@ gst_png_writer_segment_new (const GstPngWriter * writer, guint index,
   s->index = index;
   s->n_rows = gst_png_writer_segment_rows (writer, index);
   s->rows_alloc = bytes;
+  s->input = s->rows;
+  s->input_stride = (gsize) writer->width * writer->fmt->in_pixel;
   s->held_bytes = held_bytes;
   s->idat.held_bytes = held_bytes;
   held_add (held_bytes, bytes);
@@ -408,9 +418,8 @@ gst_png_writer_segment_new_borrowed (const GstPngWriter * writer,
   s->index = index;
   s->n_rows = gst_png_writer_segment_rows (writer, index);
   s->rows_added = s->n_rows;
-  s->rows_alloc = gst_png_writer_segment_raw_bytes (writer, index);
-  s->borrowed = rows;
-  s->borrowed_stride = stride;
+  s->input = rows;
+  s->input_stride = stride;
   s->held_bytes = held_bytes;
   s->idat.held_bytes = held_bytes;
   return s;
@@ -470,75 +479,18 @@ void
 gst_png_writer_segment_add_rows (GstPngWriterSegment * segment, const guint8 * rows,
     gsize stride, guint n_rows)
 {
-  const GstPngWriter *w = segment->writer;
+  gsize row_bytes = segment->input_stride;
   guint i;
 
   g_return_if_fail (n_rows <= gst_png_writer_segment_rows_missing (segment));
   for (i = 0; i < n_rows; i++) {
-    guint8 *dst = segment->rows + (gsize) segment->rows_added *
-        (w->row_bytes + 1);
-
-    pack_row (w->fmt, rows + i * stride, dst + 1, w->width);
+    memcpy (segment->rows + (gsize) segment->rows_added * row_bytes,
+        rows + i * stride, row_bytes);
     segment->rows_added++;
   }
 }
 
-/* Bottom-up, so that the row above is still unfiltered when a row needs
- * it. */
-static gboolean
-segment_filter (GstPngWriterSegment * s)
-{
-  const GstPngWriter *w = s->writer;
-  gsize pitch = w->row_bytes + 1;
-  gsize scratch_bytes = gst_png_filter_scratch_bytes (w->row_bytes);
-  guint8 *scratch = g_try_malloc (scratch_bytes);
-  guint bpp = MAX (1, w->fmt->out_pixel);
-  guint r;
-
-  if (!scratch) {
-    s->error = "out of memory for the row filter";
-    return FALSE;
-  }
-  held_add (s->held_bytes, scratch_bytes);
-  for (r = s->n_rows; r-- > 0;) {
-    guint8 *row = s->rows + r * pitch;
-
-    gst_png_filter_row (w->settings.filter, row, r > 0 ? row - pitch + 1 :
-        NULL, w->row_bytes, bpp, scratch);
-    if (r % CANCEL_ROWS == 0 && g_atomic_int_get (&s->cancel))
-      break;
-  }
-  g_free (scratch);
-  held_add (s->held_bytes, -(gssize) scratch_bytes);
-  if (g_atomic_int_get (&s->cancel)) {
-    s->error = "cancelled";
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-segment_deflate (GstPngWriterSegment * s)
-{
-  const GstPngWriter *w = s->writer;
-  gint level = w->settings.compression_level;
-  gboolean last = s->index == w->n_segments - 1;
-
-  if (s->index == 0) {
-    guint8 header[2];
-
-    gst_png_deflate_stream_header (level, header);
-    gst_png_deflate_out_append (&s->idat, header, 2);
-  }
-  if (!gst_png_deflate_segment (level,
-          w->settings.filter != GST_PNG_WRITER_FILTER_NONE, s->rows,
-          s->rows_alloc, last, &s->idat, &s->cancel, s->held_bytes,
-          &s->error))
-    return FALSE;
-  return TRUE;
-}
-
-/* What encoding a borrowed segment holds besides its IDAT data: one piece
+/* What encoding a segment holds besides its rows and IDAT data: one piece
  * of filtered rows for the compressor, the row being filtered, and, for
  * formats that are repacked, the row above it as PNG bytes. */
 typedef struct
@@ -621,12 +573,12 @@ streamer_clear (Streamer * st)
   }
 }
 
-/* Row @r of a borrowed segment as PNG bytes, unfiltered. */
+/* Row @r of the segment as PNG bytes, unfiltered. */
 static const guint8 *
 streamer_png_row (Streamer * st, guint r)
 {
   const GstPngWriterSegment *s = st->s;
-  const guint8 *src = s->borrowed + (gsize) r * s->borrowed_stride;
+  const guint8 *src = s->input + (gsize) r * s->input_stride;
 
   if (!st->packed[0])
     return src;
@@ -634,13 +586,12 @@ streamer_png_row (Streamer * st, guint r)
   return st->packed[r % 2];
 }
 
-/* A borrowed segment: each row is repacked (if its format needs it) and
- * filtered into a row of its own, top-down, the row above read from the
- * caller's rows; the filtered rows go to the compressor in the same pieces
- * a held segment's do (GST_PNG_DEFLATE_PIECE bytes), so the bytes are the
- * same. Only a piece of rows is held, never the segment's. */
+/* Each row is repacked (if its format needs it) and filtered into a row
+ * of its own, top-down, the row above read from the input rows; the
+ * filtered rows go to the compressor in pieces of GST_PNG_DEFLATE_PIECE
+ * bytes. A borrowed segment holds only that piece, never its rows. */
 static gboolean
-segment_encode_borrowed (GstPngWriterSegment * s)
+segment_encode_rows (GstPngWriterSegment * s)
 {
   const GstPngWriter *w = s->writer;
   guint bpp = MAX (1, w->fmt->out_pixel);
@@ -681,18 +632,8 @@ gst_png_writer_segment_encode (GstPngWriterSegment * segment)
   gboolean ok;
 
   g_return_val_if_fail (segment->rows_added == segment->n_rows, FALSE);
-  if (segment->borrowed) {
-    ok = segment_encode_borrowed (segment);
-    segment->borrowed = NULL;
-    segment->encoded = ok;
-    return ok;
-  }
-  ok = segment_filter (segment);
-  if (ok) {
-    segment->adler = gst_png_deflate_adler32 (1, segment->rows,
-        segment->rows_alloc);
-    ok = segment_deflate (segment);
-  }
+  ok = segment_encode_rows (segment);
+  segment->input = NULL;
   segment_free_rows (segment);
   segment->encoded = ok;
   return ok;

@@ -105,6 +105,9 @@ guint gst_png_writer_n_segments (const GstPngWriter * writer);
 guint gst_png_writer_segment_rows (const GstPngWriter * writer, guint index);
 gsize gst_png_writer_segment_raw_bytes (const GstPngWriter * writer,
     guint index);
+/* What gst_png_writer_segment_new() allocates for the segment's rows. */
+gsize gst_png_writer_segment_held_row_bytes (const GstPngWriter * writer,
+    guint index);
 gboolean gst_png_writer_has_restart_markers (const GstPngWriter * writer);
 
 gboolean gst_png_writer_write_header (GstPngWriter * writer,
