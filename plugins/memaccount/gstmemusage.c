@@ -116,14 +116,8 @@ mem_usage_peak_rss (void)
 static void
 mem_usage_refresh_name (MemUsageStats * stats, GstElement * element)
 {
-  gchar *name = gst_element_get_name (element);
-
-  if (g_strcmp0 (name, stats->name) != 0) {
-    g_free (stats->name);
-    stats->name = name;
-  } else {
-    g_free (name);
-  }
+  g_free (stats->name);
+  stats->name = gst_element_get_name (element);
 }
 
 /* Called with the tracer lock. */
@@ -132,16 +126,14 @@ mem_usage_element_stats (GstMemUsage * self, GstElement * element)
 {
   MemUsageStats *stats = g_object_get_qdata (G_OBJECT (element), stats_quark);
   GstElementFactory *factory;
-  gchar *name;
 
   if (stats)
     return stats;
 
   factory = gst_element_get_factory (element);
-  name = gst_element_get_name (element);
-  stats = mem_usage_stats_new (name, factory ?
+  stats = mem_usage_stats_new (NULL, factory ?
       gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)) : NULL, NULL);
-  g_free (name);
+  mem_usage_refresh_name (stats, element);
   g_ptr_array_add (self->elements, stats);
   g_object_set_qdata (G_OBJECT (element), stats_quark, stats);
   return stats;
