@@ -314,8 +314,7 @@ gst_tile_output_set_caps (GstTileOutput * output, GstCaps * caps)
 
   current = gst_pad_get_current_caps (output->srcpad);
   same = current && gst_caps_is_equal (current, caps);
-  if (current)
-    gst_caps_unref (current);
+  gst_clear_caps (&current);
   if (!same) {
     GST_DEBUG_OBJECT (output->srcpad, "caps %" GST_PTR_FORMAT, caps);
     if (!gst_pad_push_event (output->srcpad,
