@@ -109,14 +109,13 @@ gst_bounded_queue_locked_is_filled (GstBoundedQueue * self)
       (self->max_time && self->cur_time >= self->max_time);
 }
 
+/* Our segments are always in TIME (see gst_bounded_queue_locked_apply()); a
+ * position that is unset or before the segment has no running time. */
 static GstClockTimeDiff
 gst_bounded_queue_position_running_time (const GstSegment * segment)
 {
   guint64 rt;
 
-  if (segment->format != GST_FORMAT_TIME ||
-      !GST_CLOCK_TIME_IS_VALID (segment->position))
-    return -1;
   if (gst_segment_to_running_time_full (segment, GST_FORMAT_TIME,
           segment->position, &rt) != 1)
     return -1;
@@ -141,18 +140,6 @@ gst_bounded_queue_advance_position (GstSegment * segment, GstBuffer * buffer)
   return TRUE;
 }
 
-static gboolean
-gst_bounded_queue_advance_list (GstBufferList * list, gpointer segment)
-{
-  guint i, n = gst_buffer_list_length (list);
-  gboolean moved = FALSE;
-
-  for (i = 0; i < n; i++)
-    moved |= gst_bounded_queue_advance_position (segment,
-        gst_buffer_list_get (list, i));
-  return moved;
-}
-
 /* Applies a data item to one side's segment, updating that side's running
  * time and the time level (0 while either side has no running time). */
 static void
@@ -165,8 +152,12 @@ gst_bounded_queue_locked_apply (GstBoundedQueue * self, GstMiniObject * obj,
   if (GST_IS_BUFFER (obj)) {
     moved = gst_bounded_queue_advance_position (segment, GST_BUFFER_CAST (obj));
   } else if (GST_IS_BUFFER_LIST (obj)) {
-    moved = gst_bounded_queue_advance_list (GST_BUFFER_LIST_CAST (obj),
-        segment);
+    GstBufferList *list = GST_BUFFER_LIST_CAST (obj);
+    guint i, n = gst_buffer_list_length (list);
+
+    for (i = 0; i < n; i++)
+      moved |= gst_bounded_queue_advance_position (segment,
+          gst_buffer_list_get (list, i));
   } else if (GST_IS_EVENT (obj)) {
     GstEvent *event = GST_EVENT_CAST (obj);
     GstClockTime ts, dur;
@@ -192,8 +183,7 @@ gst_bounded_queue_locked_apply (GstBoundedQueue * self, GstMiniObject * obj,
     self->sink_time = gst_bounded_queue_position_running_time (segment);
   else
     self->src_time = gst_bounded_queue_position_running_time (segment);
-  if (self->sink_time >= 0 && self->src_time >= 0 &&
-      self->sink_time > self->src_time)
+  if (self->src_time >= 0 && self->sink_time > self->src_time)
     self->cur_time = self->sink_time - self->src_time;
   else
     self->cur_time = 0;
