@@ -709,9 +709,7 @@ gst_mem_budget_member_wait (GstMemBudgetMember * member, guint64 bytes)
   g_mutex_unlock (&budget->lock);
 
   /* Flushing wins over fitting: the caller is shutting down. */
-  if (g_atomic_int_get (&member->flushing))
-    return FALSE;
-  return fits;
+  return fits && !g_atomic_int_get (&member->flushing);
 }
 
 /**
