@@ -10,25 +10,10 @@
 
 #include "gsttilemeta.h"
 
-GType
-gst_tile_meta_flags_get_type (void)
-{
-  static const GFlagsValue values[] = {
-    {GST_TILE_META_FLAG_NONE, "GST_TILE_META_FLAG_NONE", "none"},
-    {GST_TILE_META_FLAG_FIRST_OF_IMAGE, "GST_TILE_META_FLAG_FIRST_OF_IMAGE",
-        "first-of-image"},
-    {GST_TILE_META_FLAG_LAST_OF_IMAGE, "GST_TILE_META_FLAG_LAST_OF_IMAGE",
-        "last-of-image"},
-    {0, NULL, NULL}
-  };
-  static gsize type = 0;
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_flags_register_static ("GstTileMetaFlags", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
+G_DEFINE_FLAGS_TYPE (GstTileMetaFlags, gst_tile_meta_flags,
+    G_DEFINE_ENUM_VALUE (GST_TILE_META_FLAG_NONE, "none"),
+    G_DEFINE_ENUM_VALUE (GST_TILE_META_FLAG_FIRST_OF_IMAGE, "first-of-image"),
+    G_DEFINE_ENUM_VALUE (GST_TILE_META_FLAG_LAST_OF_IMAGE, "last-of-image"));
 
 GType
 gst_tile_meta_api_get_type (void)
