@@ -92,27 +92,20 @@ struct _GstMemBudget
 static GMutex registry_lock;
 static GHashTable *registry;    /* name -> GstMemBudget (no ref) */
 
-static void
-gst_mem_budget_init_debug (void)
-{
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (gst_mem_budget_debug, "membudget", 0,
-        "gst-membound accounting core");
-    g_once_init_leave (&done, 1);
-  }
-}
-
 G_DEFINE_BOXED_TYPE (GstMemBudget, gst_mem_budget, gst_mem_budget_ref,
     gst_mem_budget_unref);
 
 static GstMemBudget *
 gst_mem_budget_alloc (const gchar * name)
 {
+  static gsize debug_ready = 0;
   GstMemBudget *budget = g_new0 (GstMemBudget, 1);
 
-  gst_mem_budget_init_debug ();
+  if (g_once_init_enter (&debug_ready)) {
+    GST_DEBUG_CATEGORY_INIT (gst_mem_budget_debug, "membudget", 0,
+        "gst-membound accounting core");
+    g_once_init_leave (&debug_ready, 1);
+  }
   budget->refcount = 1;
   budget->name = g_strdup (name);
   g_mutex_init (&budget->lock);

@@ -248,34 +248,6 @@ do_element_new (GstTracer * tracer, GstClockTime ts, GstElement * element)
   g_mutex_unlock (&self->lock);
 }
 
-static void mem_usage_summarize (GstMemUsage * self);
-
-static void
-do_element_change_state_post (GstTracer * tracer, GstClockTime ts,
-    GstElement * element, GstStateChange transition,
-    GstStateChangeReturn result)
-{
-  GstMemUsage *self = GST_MEM_USAGE (tracer);
-  MemUsageStats *es;
-  gboolean top_level;
-
-  /* Names set after creation (gst_parse_launch's name=) are final by now. */
-  g_mutex_lock (&self->lock);
-  es = g_object_get_qdata (G_OBJECT (element), stats_quark);
-  if (es)
-    mem_usage_refresh_name (es, element);
-  g_mutex_unlock (&self->lock);
-
-  GST_OBJECT_LOCK (element);
-  top_level = GST_OBJECT_PARENT (element) == NULL;
-  GST_OBJECT_UNLOCK (element);
-  /* gst-launch-1.0 and most applications end with pipeline -> NULL; the
-   * summary must not wait for a gst_deinit() that may never come. */
-  if (top_level && transition == GST_STATE_CHANGE_READY_TO_NULL
-      && result != GST_STATE_CHANGE_FAILURE)
-    mem_usage_summarize (self);
-}
-
 /* ------------------------------------------------------------------------ */
 /* Output */
 
@@ -435,6 +407,32 @@ mem_usage_summarize (GstMemUsage * self)
   mem_usage_write_csv (self);
   self->pushes_summarized = g_atomic_int_get (&self->pushes);
   g_mutex_unlock (&self->lock);
+}
+
+static void
+do_element_change_state_post (GstTracer * tracer, GstClockTime ts,
+    GstElement * element, GstStateChange transition,
+    GstStateChangeReturn result)
+{
+  GstMemUsage *self = GST_MEM_USAGE (tracer);
+  MemUsageStats *es;
+  gboolean top_level;
+
+  /* Names set after creation (gst_parse_launch's name=) are final by now. */
+  g_mutex_lock (&self->lock);
+  es = g_object_get_qdata (G_OBJECT (element), stats_quark);
+  if (es)
+    mem_usage_refresh_name (es, element);
+  g_mutex_unlock (&self->lock);
+
+  GST_OBJECT_LOCK (element);
+  top_level = GST_OBJECT_PARENT (element) == NULL;
+  GST_OBJECT_UNLOCK (element);
+  /* gst-launch-1.0 and most applications end with pipeline -> NULL; the
+   * summary must not wait for a gst_deinit() that may never come. */
+  if (top_level && transition == GST_STATE_CHANGE_READY_TO_NULL
+      && result != GST_STATE_CHANGE_FAILURE)
+    mem_usage_summarize (self);
 }
 
 static gpointer
