@@ -186,20 +186,6 @@ gst_mem_meter_get_property (GObject * object, guint prop_id, GValue * value,
   GST_OBJECT_UNLOCK (self);
 }
 
-/* Called with the object lock. */
-static GstStructure *
-gst_mem_meter_readout (GstMemMeter * self)
-{
-  return gst_structure_new ("memmeter",
-      "buffers", G_TYPE_UINT64, self->buffers,
-      "bytes", G_TYPE_UINT64, self->bytes,
-      "live-bytes", G_TYPE_UINT64,
-      gst_mem_budget_member_get_live_bytes (self->member),
-      "peak-live-bytes", G_TYPE_UINT64,
-      gst_mem_budget_member_get_peak_bytes (self->member),
-      "rate", G_TYPE_UINT64, self->rate, NULL);
-}
-
 /* Posts the read-out. The timer's read-outs go through the throttle, so
  * that however short the interval, a bus nobody reads grows by at most one
  * message per message-interval; the final one at EOS is posted once per
@@ -212,7 +198,14 @@ gst_mem_meter_post_readout (GstMemMeter * self, gboolean final)
   if (!final && !gst_message_throttle_allow (self->throttle))
     return;
   GST_OBJECT_LOCK (self);
-  s = gst_mem_meter_readout (self);
+  s = gst_structure_new ("memmeter",
+      "buffers", G_TYPE_UINT64, self->buffers,
+      "bytes", G_TYPE_UINT64, self->bytes,
+      "live-bytes", G_TYPE_UINT64,
+      gst_mem_budget_member_get_live_bytes (self->member),
+      "peak-live-bytes", G_TYPE_UINT64,
+      gst_mem_budget_member_get_peak_bytes (self->member),
+      "rate", G_TYPE_UINT64, self->rate, NULL);
   GST_OBJECT_UNLOCK (self);
   GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT, s);
   gst_element_post_message (GST_ELEMENT (self),
@@ -366,39 +359,28 @@ gst_mem_meter_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   return gst_pad_event_default (pad, parent, event);
 }
 
-/* Blocks until @bytes may pass by the budget's admission rule. Returns
- * the member to charge them to, or NULL when flushing. */
-static GstMemBudgetMember *
-gst_mem_meter_wait (GstMemMeter * self, guint64 bytes)
+/* The common path of chain and chain_list: @obj (a buffer, or a buffer
+ * list that passes as a whole, so it waits as a whole) waits until the
+ * budget's admission rule lets @bytes pass, is charged and counted, and is
+ * pushed. */
+static GstFlowReturn
+gst_mem_meter_pass (GstMemMeter * self, GstMiniObject * obj, gsize bytes,
+    guint buffers)
 {
   GstMemBudgetMember *member = gst_mem_meter_get_member (self);
   GstMemBudget *budget = gst_mem_budget_member_get_budget (member);
 
   if (gst_mem_budget_get_limit (budget) != 0)
-    GST_LOG_OBJECT (self, "%" G_GUINT64_FORMAT " bytes want to pass, %"
+    GST_LOG_OBJECT (self, "%" G_GSIZE_FORMAT " bytes want to pass, %"
         G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " live", bytes,
         gst_mem_budget_get_live_bytes (budget),
         gst_mem_budget_get_limit (budget));
   /* Waits on the budget; woken by releases downstream (any thread), a limit
    * change, and flush-start / PAUSED->READY setting the member flushing. */
-  if (gst_mem_budget_member_wait (member, bytes))
-    return member;
-  gst_mem_budget_member_unref (member);
-  return NULL;
-}
-
-/* The common path of chain and chain_list: @obj (a buffer, or a buffer
- * list that passes as a whole, so it waits as a whole) waits for the
- * budget, is charged and counted, and is pushed. */
-static GstFlowReturn
-gst_mem_meter_pass (GstMemMeter * self, GstMiniObject * obj, gsize bytes,
-    guint buffers)
-{
-  GstMemBudgetMember *member = gst_mem_meter_wait (self, bytes);
-
-  if (!member) {
+  if (!gst_mem_budget_member_wait (member, bytes)) {
     GST_DEBUG_OBJECT (self, "flushing, dropping %" G_GSIZE_FORMAT " bytes",
         bytes);
+    gst_mem_budget_member_unref (member);
     gst_mini_object_unref (obj);
     return GST_FLOW_FLUSHING;
   }
