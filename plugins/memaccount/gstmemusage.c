@@ -149,19 +149,17 @@ mem_usage_pad_stats_slow (GstMemUsage * self, GstPad * pad)
   stats = g_object_get_qdata (G_OBJECT (pad), stats_quark);
   if (!stats && !element) {
     stats = &ignored_pad;
-    g_object_set_qdata (G_OBJECT (pad), stats_quark, stats);
   } else if (!stats) {
     MemUsageStats *es = mem_usage_element_stats (self, element);
 
     mem_usage_refresh_name (es, element);
     stats = mem_usage_stats_new (GST_OBJECT_NAME (pad), NULL, es);
     g_ptr_array_add (self->pads, stats);
-    g_object_set_qdata (G_OBJECT (pad), stats_quark, stats);
   }
+  g_object_set_qdata (G_OBJECT (pad), stats_quark, stats);
   g_mutex_unlock (&self->lock);
 
-  if (element)
-    gst_object_unref (element);
+  gst_clear_object (&element);
   return stats == &ignored_pad ? NULL : stats;
 }
 
@@ -250,12 +248,6 @@ do_element_new (GstTracer * tracer, GstClockTime ts, GstElement * element)
 
 /* ------------------------------------------------------------------------ */
 /* Output */
-
-static GstClockTime
-gst_mem_usage_now (GstMemUsage * self)
-{
-  return gst_util_get_timestamp () - self->start;
-}
 
 /* Called with the tracer lock. */
 static void
@@ -400,7 +392,7 @@ mem_usage_summarize (GstMemUsage * self)
   GstClockTime ts;
 
   g_mutex_lock (&self->lock);
-  ts = gst_mem_usage_now (self);
+  ts = gst_util_get_timestamp () - self->start;
   mem_usage_log_records (self, ts);
   mem_usage_append_series (self, ts);
   mem_usage_log_table (self);
@@ -449,7 +441,7 @@ mem_usage_ticker (gpointer data)
             next));
     if (self->stopping)
       break;
-    now = gst_mem_usage_now (self);
+    now = gst_util_get_timestamp () - self->start;
     mem_usage_log_records (self, now);
     mem_usage_append_series (self, now);
   }
