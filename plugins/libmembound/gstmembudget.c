@@ -368,15 +368,6 @@ gst_mem_budget_reset_peak (GstMemBudget * budget)
   ATOMIC_STORE (&budget->peak, MAX (ATOMIC_LOAD (&budget->live), 0));
 }
 
-static void
-gst_mem_budget_raise_peak (GstMemBudget * budget, gint64 live)
-{
-  gint64 peak = ATOMIC_LOAD (&budget->peak);
-
-  while (live > peak && !__atomic_compare_exchange_n (&budget->peak, &peak,
-          live, TRUE, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
-}
-
 /**
  * gst_mem_budget_charge:
  * @budget: a #GstMemBudget
@@ -387,9 +378,13 @@ gst_mem_budget_raise_peak (GstMemBudget * budget, gint64 live)
 void
 gst_mem_budget_charge (GstMemBudget * budget, guint64 bytes)
 {
+  gint64 live, peak;
+
   g_return_if_fail (budget != NULL);
-  gst_mem_budget_raise_peak (budget, ATOMIC_ADD (&budget->live,
-          (gint64) bytes));
+  live = ATOMIC_ADD (&budget->live, (gint64) bytes);
+  peak = ATOMIC_LOAD (&budget->peak);
+  while (live > peak && !__atomic_compare_exchange_n (&budget->peak, &peak,
+          live, TRUE, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 }
 
 /* Takes @bytes off the live count without waking anybody. */
