@@ -914,8 +914,7 @@ gst_mem_charge_free (GstMemCharge * charge)
 {
   ChargeSpares *spares = gst_mem_charge_thread_spares ();
 
-  if (charge->more)
-    g_ptr_array_free (charge->more, TRUE);
+  g_clear_pointer (&charge->more, g_ptr_array_unref);
   charge->next_spare = spares->released;
   spares->released = charge;
   if (!spares->released_tail)

@@ -77,8 +77,7 @@ gst_mem_meter_join_budget (GstMemMeter * self, const gchar * name)
   if (self->member && g_strcmp0 (name, self->budget_name) == 0)
     return;
   budget = name ? gst_mem_budget_get_named (name) : gst_mem_budget_new ();
-  if (self->member)
-    gst_mem_budget_member_unref (self->member);
+  g_clear_pointer (&self->member, gst_mem_budget_member_unref);
   self->member = gst_mem_budget_member_new (budget, self->max_live_bytes);
   gst_mem_budget_unref (budget);
   g_free (self->budget_name);
