@@ -51,16 +51,13 @@ gst_file_location_event_parse (GstEvent * event, gchar ** uri)
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_TAG) {
     gst_event_parse_tag (event, &tags);
-    if (!gst_tag_list_get_string (tags, GST_TAG_LOCATION, &found))
-      return FALSE;
+    gst_tag_list_get_string (tags, GST_TAG_LOCATION, &found);
   } else if (gst_event_has_name (event, GST_FILE_LOCATION_EVENT_NAME)) {
     found = g_strdup (gst_structure_get_string (gst_event_get_structure
             (event), "uri"));
-    if (!found)
-      return FALSE;
-  } else {
-    return FALSE;
   }
+  if (!found)
+    return FALSE;
   if (uri)
     *uri = found;
   else

@@ -57,8 +57,6 @@
 #include "config.h"
 #endif
 
-#include <string.h>
-
 #include "gstmembudget.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_mem_budget_debug);
@@ -94,27 +92,20 @@ struct _GstMemBudget
 static GMutex registry_lock;
 static GHashTable *registry;    /* name -> GstMemBudget (no ref) */
 
-static void
-gst_mem_budget_init_debug (void)
-{
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (gst_mem_budget_debug, "membudget", 0,
-        "gst-membound accounting core");
-    g_once_init_leave (&done, 1);
-  }
-}
-
 G_DEFINE_BOXED_TYPE (GstMemBudget, gst_mem_budget, gst_mem_budget_ref,
     gst_mem_budget_unref);
 
 static GstMemBudget *
 gst_mem_budget_alloc (const gchar * name)
 {
+  static gsize debug_ready = 0;
   GstMemBudget *budget = g_new0 (GstMemBudget, 1);
 
-  gst_mem_budget_init_debug ();
+  if (g_once_init_enter (&debug_ready)) {
+    GST_DEBUG_CATEGORY_INIT (gst_mem_budget_debug, "membudget", 0,
+        "gst-membound accounting core");
+    g_once_init_leave (&debug_ready, 1);
+  }
   budget->refcount = 1;
   budget->name = g_strdup (name);
   g_mutex_init (&budget->lock);
@@ -377,15 +368,6 @@ gst_mem_budget_reset_peak (GstMemBudget * budget)
   ATOMIC_STORE (&budget->peak, MAX (ATOMIC_LOAD (&budget->live), 0));
 }
 
-static void
-gst_mem_budget_raise_peak (GstMemBudget * budget, gint64 live)
-{
-  gint64 peak = ATOMIC_LOAD (&budget->peak);
-
-  while (live > peak && !__atomic_compare_exchange_n (&budget->peak, &peak,
-          live, TRUE, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
-}
-
 /**
  * gst_mem_budget_charge:
  * @budget: a #GstMemBudget
@@ -396,9 +378,13 @@ gst_mem_budget_raise_peak (GstMemBudget * budget, gint64 live)
 void
 gst_mem_budget_charge (GstMemBudget * budget, guint64 bytes)
 {
+  gint64 live, peak;
+
   g_return_if_fail (budget != NULL);
-  gst_mem_budget_raise_peak (budget, ATOMIC_ADD (&budget->live,
-          (gint64) bytes));
+  live = ATOMIC_ADD (&budget->live, (gint64) bytes);
+  peak = ATOMIC_LOAD (&budget->peak);
+  while (live > peak && !__atomic_compare_exchange_n (&budget->peak, &peak,
+          live, TRUE, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 }
 
 /* Takes @bytes off the live count without waking anybody. */
@@ -711,9 +697,7 @@ gst_mem_budget_member_wait (GstMemBudgetMember * member, guint64 bytes)
   g_mutex_unlock (&budget->lock);
 
   /* Flushing wins over fitting: the caller is shutting down. */
-  if (g_atomic_int_get (&member->flushing))
-    return FALSE;
-  return fits;
+  return fits && !g_atomic_int_get (&member->flushing);
 }
 
 /**
@@ -930,8 +914,7 @@ gst_mem_charge_free (GstMemCharge * charge)
 {
   ChargeSpares *spares = gst_mem_charge_thread_spares ();
 
-  if (charge->more)
-    g_ptr_array_free (charge->more, TRUE);
+  g_clear_pointer (&charge->more, g_ptr_array_unref);
   charge->next_spare = spares->released;
   spares->released = charge;
   if (!spares->released_tail)
@@ -947,44 +930,55 @@ gst_mem_charge_ref (GstMemCharge * charge)
   return charge;
 }
 
-/* Calls @func on every budget of the record; the caller owns the record
+/* The budgets of a record, inline ones first; the caller owns the record
  * (last ref, or the bit lock). */
-static void
-gst_mem_charge_foreach (GstMemCharge * charge, void (*func) (GstMemCharge *,
-        GstMemBudget *))
+static guint
+gst_mem_charge_n_budgets (GstMemCharge * charge)
 {
-  guint i;
-
-  for (i = 0; i < charge->n_inline; i++)
-    func (charge, charge->inline_budgets[i]);
-  for (i = 0; charge->more && i < charge->more->len; i++)
-    func (charge, g_ptr_array_index (charge->more, i));
+  return charge->n_inline + (charge->more ? charge->more->len : 0);
 }
 
-static void
-gst_mem_charge_uncharge_one (GstMemCharge * charge, GstMemBudget * budget)
+static GstMemBudget *
+gst_mem_charge_nth_budget (GstMemCharge * charge, guint i)
 {
-  gst_mem_budget_uncharge (budget, charge->bytes);
+  if (i < charge->n_inline)
+    return charge->inline_budgets[i];
+  return g_ptr_array_index (charge->more, i - charge->n_inline);
 }
 
-static void
-gst_mem_charge_wake_one (GstMemCharge * charge, GstMemBudget * budget)
+static gboolean
+gst_mem_charge_has_budget (GstMemCharge * charge, GstMemBudget * budget)
 {
-  gst_mem_budget_wake_waiters (budget);
-  gst_mem_budget_unref (budget);
+  guint i, n = gst_mem_charge_n_budgets (charge);
+
+  for (i = 0; i < n; i++) {
+    if (gst_mem_charge_nth_budget (charge, i) == budget)
+      return TRUE;
+  }
+  return FALSE;
 }
 
 static void
 gst_mem_charge_unref (GstMemCharge * charge)
 {
+  guint i, n;
+
   if (!g_atomic_int_dec_and_test (&charge->refcount))
     return;
 
   /* Every budget lets go before any waiter runs: a waiter woken by the
    * first budget would otherwise pass a buffer while the later budgets
    * still count this one, and their peaks would show both. */
-  gst_mem_charge_foreach (charge, gst_mem_charge_uncharge_one);
-  gst_mem_charge_foreach (charge, gst_mem_charge_wake_one);
+  n = gst_mem_charge_n_budgets (charge);
+  for (i = 0; i < n; i++)
+    gst_mem_budget_uncharge (gst_mem_charge_nth_budget (charge, i),
+        charge->bytes);
+  for (i = 0; i < n; i++) {
+    GstMemBudget *budget = gst_mem_charge_nth_budget (charge, i);
+
+    gst_mem_budget_wake_waiters (budget);
+    gst_mem_budget_unref (budget);
+  }
   gst_mem_charge_free (charge);
 }
 
@@ -993,16 +987,10 @@ gst_mem_charge_unref (GstMemCharge * charge)
 static gboolean
 gst_mem_charge_add_budget (GstMemCharge * charge, GstMemBudget * budget)
 {
-  gboolean added = TRUE;
-  guint i;
+  gboolean added;
 
   g_bit_lock (&charge->lock, 0);
-  for (i = 0; i < charge->n_inline && added; i++)
-    added = charge->inline_budgets[i] != budget;
-  if (added && charge->more) {
-    for (i = 0; i < charge->more->len && added; i++)
-      added = g_ptr_array_index (charge->more, i) != budget;
-  }
+  added = !gst_mem_charge_has_budget (charge, budget);
   if (added) {
     gst_mem_budget_ref (budget);
     if (charge->n_inline < CHARGE_INLINE_BUDGETS) {
@@ -1033,14 +1021,11 @@ gst_mem_charge_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
   return TRUE;
 }
 
+/* Only called for a meta whose init succeeded, so with a record. */
 static void
 gst_mem_charge_meta_free (GstMeta * meta, GstBuffer * buffer)
 {
-  GstMemChargeMeta *cmeta = (GstMemChargeMeta *) meta;
-
-  if (cmeta->charge)
-    gst_mem_charge_unref (cmeta->charge);
-  cmeta->charge = NULL;
+  gst_mem_charge_unref (((GstMemChargeMeta *) meta)->charge);
 }
 
 static GstMemory *
@@ -1275,13 +1260,9 @@ gst_mem_budget_buffer_is_charged (GstMemBudget * budget, GstBuffer * buffer)
   while (!found && (meta = gst_buffer_iterate_meta_filtered (buffer, &state,
               gst_mem_charge_meta_api_get_type ()))) {
     GstMemCharge *charge = ((GstMemChargeMeta *) meta)->charge;
-    guint i;
 
     g_bit_lock (&charge->lock, 0);
-    for (i = 0; i < charge->n_inline && !found; i++)
-      found = charge->inline_budgets[i] == budget;
-    for (i = 0; charge->more && i < charge->more->len && !found; i++)
-      found = g_ptr_array_index (charge->more, i) == budget;
+    found = gst_mem_charge_has_budget (charge, budget);
     g_bit_unlock (&charge->lock, 0);
   }
   return found;

@@ -46,19 +46,13 @@ GST_MEMBOUND_API guint64 gst_mem_budget_get_live_bytes (GstMemBudget * budget);
 GST_MEMBOUND_API guint64 gst_mem_budget_get_peak_bytes (GstMemBudget * budget);
 GST_MEMBOUND_API void gst_mem_budget_reset_peak (GstMemBudget * budget);
 
-/* Charging. track_buffer() charges the buffer's size to @budget until the
- * buffer, and every copy or sub-buffer that shares its memory (and so its
- * charge), is freed or returned to its buffer pool. A buffer that is not
- * writable and carries no charge yet is replaced by a shallow (memory-
- * sharing) copy so that the charge can be attached. A buffer already charged
- * to @budget is not charged again (a named budget counts bytes once however
- * many of its members they cross). Returns the bytes charged by this call. */
+/* Charging: a buffer's charge lasts as long as its memory (see
+ * gst_mem_budget_track_buffer()); try_track_buffer() is for callers that
+ * cannot replace the buffer (tracers). */
 GST_MEMBOUND_API gsize gst_mem_budget_track_buffer (GstMemBudget * budget,
     GstBuffer ** buffer);
 GST_MEMBOUND_API gsize gst_mem_budget_track_buffer_list (GstMemBudget * budget,
     GstBufferList ** list);
-/* For callers that cannot replace the buffer (tracers): a non-writable
- * buffer without a charge yet is left uncharged and FALSE returned. */
 GST_MEMBOUND_API gboolean gst_mem_budget_try_track_buffer (GstMemBudget * budget,
     GstBuffer * buffer, gsize * charged);
 GST_MEMBOUND_API gboolean gst_mem_budget_buffer_is_charged (GstMemBudget * budget,

@@ -147,12 +147,11 @@ gst_message_throttle_allow_at (GstMessageThrottle * throttle,
   g_mutex_lock (&throttle->lock);
   if (throttle->interval > 0) {
     refill (throttle, now);
-    if (throttle->tokens > 0) {
+    allowed = throttle->tokens > 0;
+    if (allowed)
       throttle->tokens--;
-    } else {
+    else
       throttle->dropped++;
-      allowed = FALSE;
-    }
   }
   g_mutex_unlock (&throttle->lock);
   return allowed;

@@ -6,27 +6,14 @@
 #include "config.h"
 #endif
 
+#include <string.h>
+
 #include "gsttilemeta.h"
 
-GType
-gst_tile_meta_flags_get_type (void)
-{
-  static const GFlagsValue values[] = {
-    {GST_TILE_META_FLAG_NONE, "GST_TILE_META_FLAG_NONE", "none"},
-    {GST_TILE_META_FLAG_FIRST_OF_IMAGE, "GST_TILE_META_FLAG_FIRST_OF_IMAGE",
-        "first-of-image"},
-    {GST_TILE_META_FLAG_LAST_OF_IMAGE, "GST_TILE_META_FLAG_LAST_OF_IMAGE",
-        "last-of-image"},
-    {0, NULL, NULL}
-  };
-  static gsize type = 0;
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_flags_register_static ("GstTileMetaFlags", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
+G_DEFINE_FLAGS_TYPE (GstTileMetaFlags, gst_tile_meta_flags,
+    G_DEFINE_ENUM_VALUE (GST_TILE_META_FLAG_NONE, "none"),
+    G_DEFINE_ENUM_VALUE (GST_TILE_META_FLAG_FIRST_OF_IMAGE, "first-of-image"),
+    G_DEFINE_ENUM_VALUE (GST_TILE_META_FLAG_LAST_OF_IMAGE, "last-of-image"));
 
 GType
 gst_tile_meta_api_get_type (void)
@@ -46,43 +33,22 @@ gst_tile_meta_api_get_type (void)
   return type;
 }
 
+/* The fields after the GstMeta header. */
+#define TILE_META_FIELDS(m) ((guint8 *) (m) + sizeof (GstMeta))
+#define TILE_META_FIELDS_SIZE (sizeof (GstTileMeta) - sizeof (GstMeta))
+
 static gboolean
 gst_tile_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
 {
-  GstTileMeta *tmeta = (GstTileMeta *) meta;
-
-  tmeta->image_index = 0;
-  tmeta->image_width = tmeta->image_height = 0;
-  tmeta->x = tmeta->y = tmeta->width = tmeta->height = 0;
-  tmeta->column = tmeta->row = 0;
-  tmeta->n_columns = tmeta->n_rows = 0;
-  tmeta->flags = GST_TILE_META_FLAG_NONE;
+  memset (TILE_META_FIELDS (meta), 0, TILE_META_FIELDS_SIZE);
   return TRUE;
-}
-
-static void
-gst_tile_meta_copy_fields (GstTileMeta * dest, const GstTileMeta * src)
-{
-  dest->image_index = src->image_index;
-  dest->image_width = src->image_width;
-  dest->image_height = src->image_height;
-  dest->x = src->x;
-  dest->y = src->y;
-  dest->width = src->width;
-  dest->height = src->height;
-  dest->column = src->column;
-  dest->row = src->row;
-  dest->n_columns = src->n_columns;
-  dest->n_rows = src->n_rows;
-  dest->flags = src->flags;
 }
 
 static gboolean
 gst_tile_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
     GQuark type, gpointer data)
 {
-  GstTileMeta *src_meta = (GstTileMeta *) meta;
-  GstTileMeta *dest_meta;
+  GstMeta *dest_meta;
 
   if (GST_META_TRANSFORM_IS_COPY (type)) {
     GstMetaTransformCopy *copy = data;
@@ -106,11 +72,11 @@ gst_tile_meta_transform (GstBuffer * dest, GstMeta * meta, GstBuffer * buffer,
     return TRUE;
   }
 
-  dest_meta = (GstTileMeta *) gst_buffer_add_meta (dest, GST_TILE_META_INFO,
-      NULL);
+  dest_meta = gst_buffer_add_meta (dest, GST_TILE_META_INFO, NULL);
   if (!dest_meta)
     return FALSE;
-  gst_tile_meta_copy_fields (dest_meta, src_meta);
+  memcpy (TILE_META_FIELDS (dest_meta), TILE_META_FIELDS (meta),
+      TILE_META_FIELDS_SIZE);
   return TRUE;
 }
 
@@ -173,7 +139,6 @@ gst_buffer_add_tile_meta (GstBuffer * buffer, guint64 image_index,
   meta->row = row;
   meta->n_columns = n_columns;
   meta->n_rows = n_rows;
-  meta->flags = GST_TILE_META_FLAG_NONE;
   if (column == 0 && row == 0)
     meta->flags |= GST_TILE_META_FLAG_FIRST_OF_IMAGE;
   if (column == n_columns - 1 && row == n_rows - 1)

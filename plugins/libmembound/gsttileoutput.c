@@ -163,6 +163,7 @@ gst_tile_output_is_held (GstTileOutput * output, GstEvent * event)
       && type != GST_EVENT_CAPS && type != GST_EVENT_EOS;
 }
 
+/* NULL if there is none, which g_ptr_array_remove() finds nothing for. */
 static GstEvent *
 gst_tile_output_own_event (GstTileOutput * output, GstEventType type)
 {
@@ -278,16 +279,13 @@ gst_tile_output_hold_event (GstTileOutput * output, GstEvent * event)
 gboolean
 gst_tile_output_push_event (GstTileOutput * output, GstEvent * event)
 {
-  GstEvent *old;
-
   g_return_val_if_fail (output != NULL, FALSE);
   g_return_val_if_fail (GST_IS_EVENT (event), FALSE);
 
   if (!gst_tile_output_is_held (output, event))
     return gst_pad_push_event (output->srcpad, event);
-  old = gst_tile_output_own_event (output, GST_EVENT_TYPE (event));
-  if (old)
-    g_ptr_array_remove (output->own_events, old);
+  g_ptr_array_remove (output->own_events,
+      gst_tile_output_own_event (output, GST_EVENT_TYPE (event)));
   g_ptr_array_add (output->own_events, event);
   return TRUE;
 }
@@ -314,8 +312,7 @@ gst_tile_output_set_caps (GstTileOutput * output, GstCaps * caps)
 
   current = gst_pad_get_current_caps (output->srcpad);
   same = current && gst_caps_is_equal (current, caps);
-  if (current)
-    gst_caps_unref (current);
+  gst_clear_caps (&current);
   if (!same) {
     GST_DEBUG_OBJECT (output->srcpad, "caps %" GST_PTR_FORMAT, caps);
     if (!gst_pad_push_event (output->srcpad,
@@ -634,13 +631,9 @@ gst_tile_output_set_flushing (GstTileOutput * output, gboolean flushing)
     gst_buffer_pool_set_flushing (output->pool, flushing);
   g_mutex_unlock (&output->lock);
 
-  if (!flushing) {
-    GstEvent *segment = gst_tile_output_own_event (output,
-        GST_EVENT_SEGMENT);
-
-    if (segment)
-      g_ptr_array_remove (output->own_events, segment);
-  }
+  if (!flushing)
+    g_ptr_array_remove (output->own_events,
+        gst_tile_output_own_event (output, GST_EVENT_SEGMENT));
 }
 
 /**

@@ -49,14 +49,11 @@ gst_tile_tracker_init (GstTileTracker * tracker, GstTileTrackerMode mode)
 void
 gst_tile_tracker_clear (GstTileTracker * tracker)
 {
-  GstTileTrackerMode mode;
-
   g_return_if_fail (tracker != NULL);
 
-  mode = tracker->mode;
   g_free (tracker->location);
   g_free (tracker->image_location);
-  gst_tile_tracker_init (tracker, mode);
+  gst_tile_tracker_init (tracker, tracker->mode);
 }
 
 /**

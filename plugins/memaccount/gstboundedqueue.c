@@ -109,28 +109,17 @@ gst_bounded_queue_locked_is_filled (GstBoundedQueue * self)
       (self->max_time && self->cur_time >= self->max_time);
 }
 
+/* Our segments are always in TIME (see gst_bounded_queue_locked_apply()); a
+ * position that is unset or before the segment has no running time. */
 static GstClockTimeDiff
 gst_bounded_queue_position_running_time (const GstSegment * segment)
 {
   guint64 rt;
 
-  if (segment->format != GST_FORMAT_TIME ||
-      !GST_CLOCK_TIME_IS_VALID (segment->position))
-    return -1;
   if (gst_segment_to_running_time_full (segment, GST_FORMAT_TIME,
           segment->position, &rt) != 1)
     return -1;
   return (GstClockTimeDiff) rt;
-}
-
-static void
-gst_bounded_queue_locked_update_time (GstBoundedQueue * self)
-{
-  if (self->sink_time >= 0 && self->src_time >= 0 &&
-      self->sink_time > self->src_time)
-    self->cur_time = self->sink_time - self->src_time;
-  else
-    self->cur_time = 0;
 }
 
 /* Moves @segment's position to the end of @buffer. A buffer without a
@@ -151,20 +140,8 @@ gst_bounded_queue_advance_position (GstSegment * segment, GstBuffer * buffer)
   return TRUE;
 }
 
-static gboolean
-gst_bounded_queue_advance_list (GstBufferList * list, gpointer segment)
-{
-  guint i, n = gst_buffer_list_length (list);
-  gboolean moved = FALSE;
-
-  for (i = 0; i < n; i++)
-    moved |= gst_bounded_queue_advance_position (segment,
-        gst_buffer_list_get (list, i));
-  return moved;
-}
-
 /* Applies a data item to one side's segment, updating that side's running
- * time and the time level. */
+ * time and the time level (0 while either side has no running time). */
 static void
 gst_bounded_queue_locked_apply (GstBoundedQueue * self, GstMiniObject * obj,
     gboolean sink_side)
@@ -175,8 +152,12 @@ gst_bounded_queue_locked_apply (GstBoundedQueue * self, GstMiniObject * obj,
   if (GST_IS_BUFFER (obj)) {
     moved = gst_bounded_queue_advance_position (segment, GST_BUFFER_CAST (obj));
   } else if (GST_IS_BUFFER_LIST (obj)) {
-    moved = gst_bounded_queue_advance_list (GST_BUFFER_LIST_CAST (obj),
-        segment);
+    GstBufferList *list = GST_BUFFER_LIST_CAST (obj);
+    guint i, n = gst_buffer_list_length (list);
+
+    for (i = 0; i < n; i++)
+      moved |= gst_bounded_queue_advance_position (segment,
+          gst_buffer_list_get (list, i));
   } else if (GST_IS_EVENT (obj)) {
     GstEvent *event = GST_EVENT_CAST (obj);
     GstClockTime ts, dur;
@@ -202,7 +183,10 @@ gst_bounded_queue_locked_apply (GstBoundedQueue * self, GstMiniObject * obj,
     self->sink_time = gst_bounded_queue_position_running_time (segment);
   else
     self->src_time = gst_bounded_queue_position_running_time (segment);
-  gst_bounded_queue_locked_update_time (self);
+  if (self->src_time >= 0 && self->sink_time > self->src_time)
+    self->cur_time = self->sink_time - self->src_time;
+  else
+    self->cur_time = 0;
 }
 
 static void
@@ -346,9 +330,8 @@ gst_bounded_queue_locked_refusal (GstBoundedQueue * self)
 static void
 gst_bounded_queue_locked_update_flushing (GstBoundedQueue * self)
 {
-  gboolean refuse = gst_bounded_queue_locked_refusal (self) != GST_FLOW_OK;
-
-  gst_mem_budget_member_set_flushing (self->member, refuse);
+  gst_mem_budget_member_set_flushing (self->member,
+      gst_bounded_queue_locked_refusal (self) != GST_FLOW_OK);
 }
 
 /* Ends every wait in the element: see the comment next to the struct. */
@@ -521,13 +504,28 @@ gst_bounded_queue_drop_incoming (GstBoundedQueue * self, GstMiniObject * obj,
   return GST_FLOW_OK;
 }
 
-/* The common path of chain and chain_list, from the point where the data is
- * admitted under the budget and charged to it. */
+/* The common path of chain and chain_list: @obj (a buffer or a buffer list)
+ * is admitted under the budget and charged to it, then queued. */
 static GstFlowReturn
 gst_bounded_queue_enqueue_data (GstBoundedQueue * self, GstMiniObject * obj,
-    guint bytes, guint buffers)
+    gsize bytes, guint buffers)
 {
   GstFlowReturn ret;
+
+  if (g_atomic_int_get (&self->accounting)) {
+    ret = gst_bounded_queue_admit_live (self, bytes);
+    if (ret == GST_FLOW_CUSTOM_SUCCESS)
+      return gst_bounded_queue_drop_incoming (self, obj, buffers);
+    if (ret != GST_FLOW_OK) {
+      gst_mini_object_unref (obj);
+      return ret;
+    }
+    if (GST_IS_BUFFER (obj))
+      gst_mem_budget_member_track_buffer (self->member, (GstBuffer **) & obj);
+    else
+      gst_mem_budget_member_track_buffer_list (self->member,
+          (GstBufferList **) & obj);
+  }
 
   g_mutex_lock (&self->lock);
   if (G_UNLIKELY (gst_bounded_queue_locked_refusal (self) != GST_FLOW_OK))
@@ -557,47 +555,17 @@ refuse:
 static GstFlowReturn
 gst_bounded_queue_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 {
-  GstBoundedQueue *self = GST_BOUNDED_QUEUE (parent);
-  gsize size = gst_buffer_get_size (buffer);
-
-  if (g_atomic_int_get (&self->accounting)) {
-    GstFlowReturn ret = gst_bounded_queue_admit_live (self, size);
-
-    if (ret == GST_FLOW_CUSTOM_SUCCESS)
-      return gst_bounded_queue_drop_incoming (self, GST_MINI_OBJECT_CAST
-          (buffer), 1);
-    if (ret != GST_FLOW_OK) {
-      gst_buffer_unref (buffer);
-      return ret;
-    }
-    gst_mem_budget_member_track_buffer (self->member, &buffer);
-  }
-  return gst_bounded_queue_enqueue_data (self, GST_MINI_OBJECT_CAST (buffer),
-      size, 1);
+  return gst_bounded_queue_enqueue_data (GST_BOUNDED_QUEUE (parent),
+      GST_MINI_OBJECT_CAST (buffer), gst_buffer_get_size (buffer), 1);
 }
 
 static GstFlowReturn
 gst_bounded_queue_chain_list (GstPad * pad, GstObject * parent,
     GstBufferList * list)
 {
-  GstBoundedQueue *self = GST_BOUNDED_QUEUE (parent);
-  gsize size = gst_buffer_list_calculate_size (list);
-  guint n = gst_buffer_list_length (list);
-
-  if (g_atomic_int_get (&self->accounting)) {
-    GstFlowReturn ret = gst_bounded_queue_admit_live (self, size);
-
-    if (ret == GST_FLOW_CUSTOM_SUCCESS)
-      return gst_bounded_queue_drop_incoming (self, GST_MINI_OBJECT_CAST
-          (list), n);
-    if (ret != GST_FLOW_OK) {
-      gst_buffer_list_unref (list);
-      return ret;
-    }
-    gst_mem_budget_member_track_buffer_list (self->member, &list);
-  }
-  return gst_bounded_queue_enqueue_data (self, GST_MINI_OBJECT_CAST (list),
-      size, n);
+  return gst_bounded_queue_enqueue_data (GST_BOUNDED_QUEUE (parent),
+      GST_MINI_OBJECT_CAST (list), gst_buffer_list_calculate_size (list),
+      gst_buffer_list_length (list));
 }
 
 /* ------------------------------------------------------------------ */
@@ -657,7 +625,6 @@ gst_bounded_queue_queue_event (GstBoundedQueue * self, GstEvent * event)
 {
   GstEventType type = GST_EVENT_TYPE (event);
   GstFlowReturn ret;
-  gboolean lost_eos;
 
   g_mutex_lock (&self->lock);
   if (type == GST_EVENT_STREAM_START || type == GST_EVENT_SEGMENT)
@@ -687,9 +654,8 @@ refuse:
   gst_event_unref (event);
   /* Upstream is done and will not see a flow return any more: the failure
    * that kept its EOS from going out is ours to report. */
-  lost_eos = type == GST_EVENT_EOS && (ret == GST_FLOW_NOT_LINKED ||
-      ret < GST_FLOW_EOS);
-  if (lost_eos)
+  if (type == GST_EVENT_EOS && (ret == GST_FLOW_NOT_LINKED ||
+          ret < GST_FLOW_EOS))
     GST_ELEMENT_FLOW_ERROR (self, ret);
   return ret;
 }
@@ -772,6 +738,9 @@ gst_bounded_queue_sink_query (GstPad * pad, GstObject * parent,
 static GstFlowReturn
 gst_bounded_queue_push_item (GstBoundedQueue * self, GstMiniObject * obj)
 {
+  GstQuery *query;
+  gboolean res;
+
   if (GST_IS_BUFFER (obj) || GST_IS_BUFFER_LIST (obj)) {
     if (G_UNLIKELY (self->head_needs_discont)) {
       obj = gst_bounded_queue_mark_discont (obj);
@@ -790,22 +759,15 @@ gst_bounded_queue_push_item (GstBoundedQueue * self, GstMiniObject * obj)
     /* After EOS the task has nothing more to do until a new stream. */
     return is_eos ? GST_FLOW_EOS : GST_FLOW_OK;
   }
-  if (GST_IS_QUERY (obj)) {
-    GstQuery *query = GST_QUERY_CAST (obj);
-    gboolean res;
-
-    self->query_in_flight = query;
-    g_mutex_unlock (&self->lock);
-    res = gst_pad_peer_query (self->srcpad, query);
-    g_mutex_lock (&self->lock);
-    self->query_in_flight = NULL;
-    gst_bounded_queue_locked_answer_query (self, query, res);
-    g_mutex_unlock (&self->lock);
-    return GST_FLOW_OK;
-  }
+  /* What is left is a serialized query: nothing else is queued. */
+  query = GST_QUERY_CAST (obj);
+  self->query_in_flight = query;
   g_mutex_unlock (&self->lock);
-  g_warn_if_reached ();
-  gst_mini_object_unref (obj);
+  res = gst_pad_peer_query (self->srcpad, query);
+  g_mutex_lock (&self->lock);
+  self->query_in_flight = NULL;
+  gst_bounded_queue_locked_answer_query (self, query, res);
+  g_mutex_unlock (&self->lock);
   return GST_FLOW_OK;
 }
 
@@ -937,17 +899,15 @@ gst_bounded_queue_src_activate_mode (GstPad * pad, GstObject * parent,
   if (mode != GST_PAD_MODE_PUSH)
     return FALSE;
 
-  if (active) {
-    g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->lock);
+  if (active)
     gst_bounded_queue_locked_restart (self);
-    g_mutex_unlock (&self->lock);
+  else
+    gst_bounded_queue_locked_stop (self, GST_FLOW_FLUSHING);
+  g_mutex_unlock (&self->lock);
+  if (active)
     return gst_pad_start_task (pad, (GstTaskFunction) gst_bounded_queue_loop,
         pad, NULL);
-  }
-
-  g_mutex_lock (&self->lock);
-  gst_bounded_queue_locked_stop (self, GST_FLOW_FLUSHING);
-  g_mutex_unlock (&self->lock);
   return gst_pad_stop_task (pad);
 }
 

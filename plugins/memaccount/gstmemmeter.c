@@ -52,115 +52,6 @@ G_DEFINE_TYPE (GstMemMeter, gst_mem_meter, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (memmeter, "memmeter", GST_RANK_NONE,
     GST_TYPE_MEM_METER);
 
-static void gst_mem_meter_finalize (GObject * object);
-static void gst_mem_meter_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_mem_meter_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_mem_meter_change_state (GstElement * element,
-    GstStateChange transition);
-static GstFlowReturn gst_mem_meter_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buffer);
-static GstFlowReturn gst_mem_meter_chain_list (GstPad * pad,
-    GstObject * parent, GstBufferList * list);
-static gboolean gst_mem_meter_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static void gst_mem_meter_join_budget (GstMemMeter * self, const gchar * name);
-
-static void
-gst_mem_meter_class_init (GstMemMeterClass * klass)
-{
-  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
-  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
-
-  gobject_class->finalize = gst_mem_meter_finalize;
-  gobject_class->set_property = gst_mem_meter_set_property;
-  gobject_class->get_property = gst_mem_meter_get_property;
-
-  g_object_class_install_property (gobject_class, PROP_BUFFERS,
-      g_param_spec_uint64 ("buffers", "Buffers",
-          "Buffers passed since the last READY->PAUSED (count)",
-          0, G_MAXUINT64, 0, ro));
-  g_object_class_install_property (gobject_class, PROP_BYTES,
-      g_param_spec_uint64 ("bytes", "Bytes",
-          "Bytes passed since the last READY->PAUSED (bytes)",
-          0, G_MAXUINT64, 0, ro));
-  g_object_class_install_property (gobject_class, PROP_LIVE_BYTES,
-      g_param_spec_uint64 ("live-bytes", "Live bytes",
-          "Bytes of the buffers this element passed that are still alive "
-          "anywhere in the process, copies sharing their memory included "
-          "(bytes)", 0, G_MAXUINT64, 0, ro));
-  g_object_class_install_property (gobject_class, PROP_PEAK_LIVE_BYTES,
-      g_param_spec_uint64 ("peak-live-bytes", "Peak live bytes",
-          "Highest live-bytes since the last READY->PAUSED (bytes)",
-          0, G_MAXUINT64, 0, ro));
-  g_object_class_install_property (gobject_class, PROP_RATE,
-      g_param_spec_uint64 ("rate", "Rate",
-          "Bytes per second passed over the last interval, or over the last "
-          "second when interval is 0 (bytes/s)", 0, G_MAXUINT64, 0, ro));
-  g_object_class_install_property (gobject_class, PROP_INTERVAL,
-      g_param_spec_uint ("interval", "Interval",
-          "Post a \"memmeter\" element message with every read-out this "
-          "often, also while the pipeline is stalled, and one at EOS; "
-          "message-interval bounds how many are posted (milliseconds; "
-          "0 = no messages)", 0, MAX_INTERVAL_MS, DEFAULT_INTERVAL_MS,
-          rw | GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_MAX_LIVE_BYTES,
-      g_param_spec_uint64 ("max-live-bytes", "Max live bytes",
-          "Block upstream while passing the next buffer would make more "
-          "than this many bytes alive (of this element's, or of the named "
-          "budget's buffers); one buffer always passes when nothing is "
-          "alive (bytes; 0 = no limit)", 0, G_MAXUINT64,
-          DEFAULT_MAX_LIVE_BYTES, rw | GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_BUDGET,
-      g_param_spec_string ("budget", "Budget",
-          "Name of a budget shared with other elements naming it: live "
-          "bytes are counted together and the smallest max-live-bytes of "
-          "its members applies to all (NULL or empty = this element's own "
-          "budget)", NULL, rw | GST_PARAM_MUTABLE_READY));
-  gst_message_throttle_install_property (gobject_class, PROP_MESSAGE_INTERVAL);
-
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class, "Memory meter",
-      "Generic",
-      "Passes buffers through, counting buffers, bytes, bytes still alive "
-      "downstream and their peak; optionally blocks at a live-byte limit",
-      "gst-membound developers");
-
-  element_class->change_state = GST_DEBUG_FUNCPTR (gst_mem_meter_change_state);
-
-  GST_DEBUG_CATEGORY_INIT (gst_mem_meter_debug, "memmeter", 0,
-      "Memory meter");
-}
-
-static void
-gst_mem_meter_init (GstMemMeter * self)
-{
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_mem_meter_chain));
-  gst_pad_set_chain_list_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_mem_meter_chain_list));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_mem_meter_sink_event));
-  GST_PAD_SET_PROXY_CAPS (self->sinkpad);
-  GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
-
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  GST_PAD_SET_PROXY_CAPS (self->srcpad);
-  GST_PAD_SET_PROXY_ALLOCATION (self->srcpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
-
-  self->interval_ms = DEFAULT_INTERVAL_MS;
-  self->max_live_bytes = DEFAULT_MAX_LIVE_BYTES;
-  self->throttle = gst_message_throttle_new ();
-  gst_mem_meter_join_budget (self, NULL);
-}
-
 static void
 gst_mem_meter_finalize (GObject * object)
 {
@@ -174,30 +65,23 @@ gst_mem_meter_finalize (GObject * object)
 }
 
 /* Called with the object lock (or from init). Takes a seat in the budget
- * called @name, or in a private one; the old seat is given up. */
+ * called @name, or in a private one (NULL or empty); the old seat is given
+ * up unless it is in that budget already. */
 static void
 gst_mem_meter_join_budget (GstMemMeter * self, const gchar * name)
 {
-  GstMemBudget *budget = name ? gst_mem_budget_get_named (name) :
-      gst_mem_budget_new ();
+  GstMemBudget *budget;
 
-  if (self->member)
-    gst_mem_budget_member_unref (self->member);
-  self->member = gst_mem_budget_member_new (budget, self->max_live_bytes);
-  gst_mem_budget_unref (budget);
-  g_free (self->budget_name);
-  self->budget_name = g_strdup (name);
-}
-
-/* Called with the object lock. */
-static void
-gst_mem_meter_set_budget_name (GstMemMeter * self, const gchar * name)
-{
   if (name && *name == '\0')
     name = NULL;
   if (self->member && g_strcmp0 (name, self->budget_name) == 0)
     return;
-  gst_mem_meter_join_budget (self, name);
+  budget = name ? gst_mem_budget_get_named (name) : gst_mem_budget_new ();
+  g_clear_pointer (&self->member, gst_mem_budget_member_unref);
+  self->member = gst_mem_budget_member_new (budget, self->max_live_bytes);
+  gst_mem_budget_unref (budget);
+  g_free (self->budget_name);
+  self->budget_name = g_strdup (name);
 }
 
 static void
@@ -225,7 +109,7 @@ gst_mem_meter_set_property (GObject * object, guint prop_id,
       gst_mem_budget_member_set_limit (self->member, self->max_live_bytes);
       break;
     case PROP_BUDGET:
-      gst_mem_meter_set_budget_name (self, g_value_get_string (value));
+      gst_mem_meter_join_budget (self, g_value_get_string (value));
       break;
     case PROP_MESSAGE_INTERVAL:
       gst_message_throttle_set_interval (self->throttle,
@@ -301,20 +185,6 @@ gst_mem_meter_get_property (GObject * object, guint prop_id, GValue * value,
   GST_OBJECT_UNLOCK (self);
 }
 
-/* Called with the object lock. */
-static GstStructure *
-gst_mem_meter_readout (GstMemMeter * self)
-{
-  return gst_structure_new ("memmeter",
-      "buffers", G_TYPE_UINT64, self->buffers,
-      "bytes", G_TYPE_UINT64, self->bytes,
-      "live-bytes", G_TYPE_UINT64,
-      gst_mem_budget_member_get_live_bytes (self->member),
-      "peak-live-bytes", G_TYPE_UINT64,
-      gst_mem_budget_member_get_peak_bytes (self->member),
-      "rate", G_TYPE_UINT64, self->rate, NULL);
-}
-
 /* Posts the read-out. The timer's read-outs go through the throttle, so
  * that however short the interval, a bus nobody reads grows by at most one
  * message per message-interval; the final one at EOS is posted once per
@@ -327,7 +197,14 @@ gst_mem_meter_post_readout (GstMemMeter * self, gboolean final)
   if (!final && !gst_message_throttle_allow (self->throttle))
     return;
   GST_OBJECT_LOCK (self);
-  s = gst_mem_meter_readout (self);
+  s = gst_structure_new ("memmeter",
+      "buffers", G_TYPE_UINT64, self->buffers,
+      "bytes", G_TYPE_UINT64, self->bytes,
+      "live-bytes", G_TYPE_UINT64,
+      gst_mem_budget_member_get_live_bytes (self->member),
+      "peak-live-bytes", G_TYPE_UINT64,
+      gst_mem_budget_member_get_peak_bytes (self->member),
+      "rate", G_TYPE_UINT64, self->rate, NULL);
   GST_OBJECT_UNLOCK (self);
   GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT, s);
   gst_element_post_message (GST_ELEMENT (self),
@@ -430,7 +307,6 @@ static GstStateChangeReturn
 gst_mem_meter_change_state (GstElement * element, GstStateChange transition)
 {
   GstMemMeter *self = GST_MEM_METER (element);
-  GstStateChangeReturn ret;
 
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
@@ -449,9 +325,8 @@ gst_mem_meter_change_state (GstElement * element, GstStateChange transition)
       break;
   }
 
-  ret = GST_ELEMENT_CLASS (gst_mem_meter_parent_class)->change_state (element,
-      transition);
-  return ret;
+  return GST_ELEMENT_CLASS (gst_mem_meter_parent_class)->change_state
+      (element, transition);
 }
 
 static gboolean
@@ -483,77 +358,157 @@ gst_mem_meter_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
   return gst_pad_event_default (pad, parent, event);
 }
 
-/* Blocks until @bytes may pass by the budget's admission rule. Returns
- * the member to charge them to, or NULL when flushing. */
-static GstMemBudgetMember *
-gst_mem_meter_wait (GstMemMeter * self, guint64 bytes)
+/* The common path of chain and chain_list: @obj (a buffer, or a buffer
+ * list that passes as a whole, so it waits as a whole) waits until the
+ * budget's admission rule lets @bytes pass, is charged and counted, and is
+ * pushed. */
+static GstFlowReturn
+gst_mem_meter_pass (GstMemMeter * self, GstMiniObject * obj, gsize bytes,
+    guint buffers)
 {
   GstMemBudgetMember *member = gst_mem_meter_get_member (self);
   GstMemBudget *budget = gst_mem_budget_member_get_budget (member);
 
   if (gst_mem_budget_get_limit (budget) != 0)
-    GST_LOG_OBJECT (self, "%" G_GUINT64_FORMAT " bytes want to pass, %"
+    GST_LOG_OBJECT (self, "%" G_GSIZE_FORMAT " bytes want to pass, %"
         G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " live", bytes,
         gst_mem_budget_get_live_bytes (budget),
         gst_mem_budget_get_limit (budget));
   /* Waits on the budget; woken by releases downstream (any thread), a limit
    * change, and flush-start / PAUSED->READY setting the member flushing. */
-  if (gst_mem_budget_member_wait (member, bytes))
-    return member;
-  gst_mem_budget_member_unref (member);
-  return NULL;
-}
+  if (!gst_mem_budget_member_wait (member, bytes)) {
+    GST_DEBUG_OBJECT (self, "flushing, dropping %" G_GSIZE_FORMAT " bytes",
+        bytes);
+    gst_mem_budget_member_unref (member);
+    gst_mini_object_unref (obj);
+    return GST_FLOW_FLUSHING;
+  }
 
-/* Charges the budgets and counts; called before pushing. */
-static void
-gst_mem_meter_account (GstMemMeter * self, guint64 n_buffers, guint64 bytes)
-{
+  if (GST_IS_BUFFER (obj))
+    gst_mem_budget_member_track_buffer (member, (GstBuffer **) & obj);
+  else
+    gst_mem_budget_member_track_buffer_list (member, (GstBufferList **) & obj);
+  gst_mem_budget_member_unref (member);
+
   GST_OBJECT_LOCK (self);
-  self->buffers += n_buffers;
+  self->buffers += buffers;
   self->bytes += bytes;
   if (self->interval_ms == 0)
     gst_mem_meter_update_rate (self, g_get_monotonic_time (),
         DEFAULT_RATE_WINDOW_MS);
   GST_OBJECT_UNLOCK (self);
+
+  if (GST_IS_BUFFER (obj))
+    return gst_pad_push (self->srcpad, GST_BUFFER_CAST (obj));
+  return gst_pad_push_list (self->srcpad, GST_BUFFER_LIST_CAST (obj));
 }
 
 static GstFlowReturn
 gst_mem_meter_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 {
-  GstMemMeter *self = GST_MEM_METER (parent);
-  gsize size = gst_buffer_get_size (buffer);
-  GstMemBudgetMember *member = gst_mem_meter_wait (self, size);
-
-  if (!member) {
-    GST_DEBUG_OBJECT (self, "flushing, dropping %" G_GSIZE_FORMAT " bytes",
-        size);
-    gst_buffer_unref (buffer);
-    return GST_FLOW_FLUSHING;
-  }
-
-  gst_mem_budget_member_track_buffer (member, &buffer);
-  gst_mem_budget_member_unref (member);
-  gst_mem_meter_account (self, 1, size);
-  return gst_pad_push (self->srcpad, buffer);
+  return gst_mem_meter_pass (GST_MEM_METER (parent),
+      GST_MINI_OBJECT_CAST (buffer), gst_buffer_get_size (buffer), 1);
 }
 
 static GstFlowReturn
 gst_mem_meter_chain_list (GstPad * pad, GstObject * parent,
     GstBufferList * list)
 {
-  GstMemMeter *self = GST_MEM_METER (parent);
-  gsize size = gst_buffer_list_calculate_size (list);
-  guint n = gst_buffer_list_length (list);
-  /* The list passes as a whole, so it waits as a whole. */
-  GstMemBudgetMember *member = gst_mem_meter_wait (self, size);
+  return gst_mem_meter_pass (GST_MEM_METER (parent),
+      GST_MINI_OBJECT_CAST (list), gst_buffer_list_calculate_size (list),
+      gst_buffer_list_length (list));
+}
 
-  if (!member) {
-    gst_buffer_list_unref (list);
-    return GST_FLOW_FLUSHING;
-  }
+static void
+gst_mem_meter_class_init (GstMemMeterClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
 
-  gst_mem_budget_member_track_buffer_list (member, &list);
-  gst_mem_budget_member_unref (member);
-  gst_mem_meter_account (self, n, size);
-  return gst_pad_push_list (self->srcpad, list);
+  gobject_class->finalize = gst_mem_meter_finalize;
+  gobject_class->set_property = gst_mem_meter_set_property;
+  gobject_class->get_property = gst_mem_meter_get_property;
+
+  g_object_class_install_property (gobject_class, PROP_BUFFERS,
+      g_param_spec_uint64 ("buffers", "Buffers",
+          "Buffers passed since the last READY->PAUSED (count)",
+          0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property (gobject_class, PROP_BYTES,
+      g_param_spec_uint64 ("bytes", "Bytes",
+          "Bytes passed since the last READY->PAUSED (bytes)",
+          0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property (gobject_class, PROP_LIVE_BYTES,
+      g_param_spec_uint64 ("live-bytes", "Live bytes",
+          "Bytes of the buffers this element passed that are still alive "
+          "anywhere in the process, copies sharing their memory included "
+          "(bytes)", 0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property (gobject_class, PROP_PEAK_LIVE_BYTES,
+      g_param_spec_uint64 ("peak-live-bytes", "Peak live bytes",
+          "Highest live-bytes since the last READY->PAUSED (bytes)",
+          0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property (gobject_class, PROP_RATE,
+      g_param_spec_uint64 ("rate", "Rate",
+          "Bytes per second passed over the last interval, or over the last "
+          "second when interval is 0 (bytes/s)", 0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property (gobject_class, PROP_INTERVAL,
+      g_param_spec_uint ("interval", "Interval",
+          "Post a \"memmeter\" element message with every read-out this "
+          "often, also while the pipeline is stalled, and one at EOS; "
+          "message-interval bounds how many are posted (milliseconds; "
+          "0 = no messages)", 0, MAX_INTERVAL_MS, DEFAULT_INTERVAL_MS,
+          rw | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_MAX_LIVE_BYTES,
+      g_param_spec_uint64 ("max-live-bytes", "Max live bytes",
+          "Block upstream while passing the next buffer would make more "
+          "than this many bytes alive (of this element's, or of the named "
+          "budget's buffers); one buffer always passes when nothing is "
+          "alive (bytes; 0 = no limit)", 0, G_MAXUINT64,
+          DEFAULT_MAX_LIVE_BYTES, rw | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_BUDGET,
+      g_param_spec_string ("budget", "Budget",
+          "Name of a budget shared with other elements naming it: live "
+          "bytes are counted together and the smallest max-live-bytes of "
+          "its members applies to all (NULL or empty = this element's own "
+          "budget)", NULL, rw | GST_PARAM_MUTABLE_READY));
+  gst_message_throttle_install_property (gobject_class, PROP_MESSAGE_INTERVAL);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "Memory meter",
+      "Generic",
+      "Passes buffers through, counting buffers, bytes, bytes still alive "
+      "downstream and their peak; optionally blocks at a live-byte limit",
+      "gst-membound developers");
+
+  element_class->change_state = GST_DEBUG_FUNCPTR (gst_mem_meter_change_state);
+
+  GST_DEBUG_CATEGORY_INIT (gst_mem_meter_debug, "memmeter", 0,
+      "Memory meter");
+}
+
+static void
+gst_mem_meter_init (GstMemMeter * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_mem_meter_chain));
+  gst_pad_set_chain_list_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_mem_meter_chain_list));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_mem_meter_sink_event));
+  GST_PAD_SET_PROXY_CAPS (self->sinkpad);
+  GST_PAD_SET_PROXY_ALLOCATION (self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  GST_PAD_SET_PROXY_CAPS (self->srcpad);
+  GST_PAD_SET_PROXY_ALLOCATION (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  self->interval_ms = DEFAULT_INTERVAL_MS;
+  self->max_live_bytes = DEFAULT_MAX_LIVE_BYTES;
+  self->throttle = gst_message_throttle_new ();
+  gst_mem_meter_join_budget (self, NULL);
 }

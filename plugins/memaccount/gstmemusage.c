@@ -116,14 +116,8 @@ mem_usage_peak_rss (void)
 static void
 mem_usage_refresh_name (MemUsageStats * stats, GstElement * element)
 {
-  gchar *name = gst_element_get_name (element);
-
-  if (g_strcmp0 (name, stats->name) != 0) {
-    g_free (stats->name);
-    stats->name = name;
-  } else {
-    g_free (name);
-  }
+  g_free (stats->name);
+  stats->name = gst_element_get_name (element);
 }
 
 /* Called with the tracer lock. */
@@ -132,16 +126,14 @@ mem_usage_element_stats (GstMemUsage * self, GstElement * element)
 {
   MemUsageStats *stats = g_object_get_qdata (G_OBJECT (element), stats_quark);
   GstElementFactory *factory;
-  gchar *name;
 
   if (stats)
     return stats;
 
   factory = gst_element_get_factory (element);
-  name = gst_element_get_name (element);
-  stats = mem_usage_stats_new (name, factory ?
+  stats = mem_usage_stats_new (NULL, factory ?
       gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)) : NULL, NULL);
-  g_free (name);
+  mem_usage_refresh_name (stats, element);
   g_ptr_array_add (self->elements, stats);
   g_object_set_qdata (G_OBJECT (element), stats_quark, stats);
   return stats;
@@ -157,19 +149,17 @@ mem_usage_pad_stats_slow (GstMemUsage * self, GstPad * pad)
   stats = g_object_get_qdata (G_OBJECT (pad), stats_quark);
   if (!stats && !element) {
     stats = &ignored_pad;
-    g_object_set_qdata (G_OBJECT (pad), stats_quark, stats);
   } else if (!stats) {
     MemUsageStats *es = mem_usage_element_stats (self, element);
 
     mem_usage_refresh_name (es, element);
     stats = mem_usage_stats_new (GST_OBJECT_NAME (pad), NULL, es);
     g_ptr_array_add (self->pads, stats);
-    g_object_set_qdata (G_OBJECT (pad), stats_quark, stats);
   }
+  g_object_set_qdata (G_OBJECT (pad), stats_quark, stats);
   g_mutex_unlock (&self->lock);
 
-  if (element)
-    gst_object_unref (element);
+  gst_clear_object (&element);
   return stats == &ignored_pad ? NULL : stats;
 }
 
@@ -256,42 +246,8 @@ do_element_new (GstTracer * tracer, GstClockTime ts, GstElement * element)
   g_mutex_unlock (&self->lock);
 }
 
-static void mem_usage_summarize (GstMemUsage * self);
-
-static void
-do_element_change_state_post (GstTracer * tracer, GstClockTime ts,
-    GstElement * element, GstStateChange transition,
-    GstStateChangeReturn result)
-{
-  GstMemUsage *self = GST_MEM_USAGE (tracer);
-  MemUsageStats *es;
-  gboolean top_level;
-
-  /* Names set after creation (gst_parse_launch's name=) are final by now. */
-  g_mutex_lock (&self->lock);
-  es = g_object_get_qdata (G_OBJECT (element), stats_quark);
-  if (es)
-    mem_usage_refresh_name (es, element);
-  g_mutex_unlock (&self->lock);
-
-  GST_OBJECT_LOCK (element);
-  top_level = GST_OBJECT_PARENT (element) == NULL;
-  GST_OBJECT_UNLOCK (element);
-  /* gst-launch-1.0 and most applications end with pipeline -> NULL; the
-   * summary must not wait for a gst_deinit() that may never come. */
-  if (top_level && transition == GST_STATE_CHANGE_READY_TO_NULL
-      && result != GST_STATE_CHANGE_FAILURE)
-    mem_usage_summarize (self);
-}
-
 /* ------------------------------------------------------------------------ */
 /* Output */
-
-static GstClockTime
-gst_mem_usage_now (GstMemUsage * self)
-{
-  return gst_util_get_timestamp () - self->start;
-}
 
 /* Called with the tracer lock. */
 static void
@@ -436,13 +392,39 @@ mem_usage_summarize (GstMemUsage * self)
   GstClockTime ts;
 
   g_mutex_lock (&self->lock);
-  ts = gst_mem_usage_now (self);
+  ts = gst_util_get_timestamp () - self->start;
   mem_usage_log_records (self, ts);
   mem_usage_append_series (self, ts);
   mem_usage_log_table (self);
   mem_usage_write_csv (self);
   self->pushes_summarized = g_atomic_int_get (&self->pushes);
   g_mutex_unlock (&self->lock);
+}
+
+static void
+do_element_change_state_post (GstTracer * tracer, GstClockTime ts,
+    GstElement * element, GstStateChange transition,
+    GstStateChangeReturn result)
+{
+  GstMemUsage *self = GST_MEM_USAGE (tracer);
+  MemUsageStats *es;
+  gboolean top_level;
+
+  /* Names set after creation (gst_parse_launch's name=) are final by now. */
+  g_mutex_lock (&self->lock);
+  es = g_object_get_qdata (G_OBJECT (element), stats_quark);
+  if (es)
+    mem_usage_refresh_name (es, element);
+  g_mutex_unlock (&self->lock);
+
+  GST_OBJECT_LOCK (element);
+  top_level = GST_OBJECT_PARENT (element) == NULL;
+  GST_OBJECT_UNLOCK (element);
+  /* gst-launch-1.0 and most applications end with pipeline -> NULL; the
+   * summary must not wait for a gst_deinit() that may never come. */
+  if (top_level && transition == GST_STATE_CHANGE_READY_TO_NULL
+      && result != GST_STATE_CHANGE_FAILURE)
+    mem_usage_summarize (self);
 }
 
 static gpointer
@@ -459,7 +441,7 @@ mem_usage_ticker (gpointer data)
             next));
     if (self->stopping)
       break;
-    now = gst_mem_usage_now (self);
+    now = gst_util_get_timestamp () - self->start;
     mem_usage_log_records (self, now);
     mem_usage_append_series (self, now);
   }

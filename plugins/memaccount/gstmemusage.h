@@ -8,7 +8,6 @@
 #include <stdio.h>
 
 #include <gst/gst.h>
-#include <gst/gsttracer.h>
 
 G_BEGIN_DECLS
 
