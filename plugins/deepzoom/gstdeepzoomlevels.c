@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* How many levels libvips makes: halve (rounding up) until 1 x 1. */
-guint
+static guint
 gst_deep_zoom_levels_count (guint width, guint height)
 {
   guint size = MAX (width, height), n = 1;
@@ -129,7 +129,7 @@ gst_deep_zoom_levels_input_row (GstDeepZoomLevels * levels, guint y)
 {
   GstDeepZoomLevel *top = &levels->levels[levels->n_levels - 1];
 
-  return top->ring + (gsize) (y % top->capacity) * top->stride;
+  return (guint8 *) gst_deep_zoom_level_row (top, y);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -307,8 +307,7 @@ gst_deep_zoom_levels_take_row (GstDeepZoomLevels * levels, guint i)
     GstDeepZoomLevel *below = &levels->levels[i - 1];
     const guint8 *upper = gst_deep_zoom_level_row (l, y & ~1u);
     const guint8 *lower = gst_deep_zoom_level_row (l, y);
-    guint8 *out = below->ring +
-        (gsize) (below->rows_in % below->capacity) * below->stride;
+    guint8 *out = (guint8 *) gst_deep_zoom_level_row (below, below->rows_in);
 
     gst_deep_zoom_average (&levels->pixels, upper, lower, out, l->width);
     return gst_deep_zoom_levels_take_row (levels, i - 1);
