@@ -371,8 +371,20 @@ gst_deep_zoom_sink_begin_image (GstDeepZoomSink * self,
   return TRUE;
 }
 
-/* Names the tile that could not be written and why: a full disk or a file
- * size limit reads as "no space left". */
+/* Posts a write error (taking @text and @debug): a full disk or a file size
+ * limit reads as "no space left". */
+static void
+gst_deep_zoom_sink_write_error (GstDeepZoomSink * self, gboolean no_space,
+    gchar * text, gchar * debug)
+{
+  GST_WARNING_OBJECT (self, "error: %s (%s)", text, debug);
+  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
+      GST_RESOURCE_ERROR, no_space ? GST_RESOURCE_ERROR_NO_SPACE_LEFT :
+      GST_RESOURCE_ERROR_WRITE, text, debug, __FILE__, GST_FUNCTION,
+      __LINE__);
+}
+
+/* Names the tile that could not be written and why. */
 static void
 gst_deep_zoom_sink_tile_failed (GstDeepZoomSink * self)
 {
@@ -380,20 +392,12 @@ gst_deep_zoom_sink_tile_failed (GstDeepZoomSink * self)
       gst_deep_zoom_workers_failure (self->workers);
   gchar *file = gst_tile_tracker_describe_file (self->tracker.image_location);
 
-  if (job->errno_value == ENOSPC || job->errno_value == EFBIG
-      || job->errno_value == EDQUOT) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-        ("Could not write the tile \"%s\" of image %" G_GUINT64_FORMAT "%s.",
-            job->path, self->tracker.image_index, file),
-        ("%s; the pyramid %s stays without its .dzi", job->error_text,
-            self->dzi_path));
-  } else {
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("Could not write the tile \"%s\" of image %" G_GUINT64_FORMAT "%s.",
-            job->path, self->tracker.image_index, file),
-        ("%s; the pyramid %s stays without its .dzi", job->error_text,
-            self->dzi_path));
-  }
+  gst_deep_zoom_sink_write_error (self, job->errno_value == ENOSPC
+      || job->errno_value == EFBIG || job->errno_value == EDQUOT,
+      g_strdup_printf ("Could not write the tile \"%s\" of image %"
+          G_GUINT64_FORMAT "%s.", job->path, self->tracker.image_index, file),
+      g_strdup_printf ("%s; the pyramid %s stays without its .dzi",
+          job->error_text, self->dzi_path));
   g_free (file);
 }
 
@@ -472,16 +476,12 @@ gst_deep_zoom_sink_finish_image (GstDeepZoomSink * self)
   ok = g_file_set_contents_full (self->dzi_path, text, -1,
       G_FILE_SET_CONTENTS_CONSISTENT, 0666, &error);
   g_free (text);
-  if (!ok && g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-        ("Could not write the pyramid \"%s\".", self->dzi_path),
-        ("%s; every tile is in %s", error->message, self->files_dir));
-  } else if (!ok) {
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("Could not write the pyramid \"%s\".", self->dzi_path),
-        ("%s; every tile is in %s", error->message, self->files_dir));
-  }
   if (!ok) {
+    gst_deep_zoom_sink_write_error (self, g_error_matches (error, G_FILE_ERROR,
+            G_FILE_ERROR_NOSPC),
+        g_strdup_printf ("Could not write the pyramid \"%s\".",
+            self->dzi_path), g_strdup_printf ("%s; every tile is in %s",
+            error->message, self->files_dir));
     g_error_free (error);
     return FALSE;
   }
@@ -667,9 +667,7 @@ gst_deep_zoom_sink_start (GstBaseSink * sink)
   if (!location || n < 0)
     return FALSE;
 
-  gst_tile_tracker_clear (&self->tracker);
-  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_POSITION);
-  self->have_info = FALSE;
+  /* stop() has reset the stream */
   self->images_begun = 0;
   gst_message_throttle_reset (self->progress_throttle);
   gst_message_throttle_reset (self->image_throttle);
