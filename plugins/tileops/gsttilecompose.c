@@ -68,129 +68,6 @@ G_DEFINE_TYPE (GstTileCompose, gst_tile_compose, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (tilecompose, "tilecompose", GST_RANK_NONE,
     GST_TYPE_TILE_COMPOSE);
 
-static void gst_tile_compose_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_tile_compose_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static void gst_tile_compose_finalize (GObject * object);
-static GstStateChangeReturn gst_tile_compose_change_state (GstElement *
-    element, GstStateChange transition);
-static GstFlowReturn gst_tile_compose_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buffer);
-static gboolean gst_tile_compose_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static gboolean gst_tile_compose_query (GstPad * pad, GstObject * parent,
-    GstQuery * query);
-
-static void
-gst_tile_compose_class_init (GstTileComposeClass * klass)
-{
-  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-
-  gobject_class->set_property = gst_tile_compose_set_property;
-  gobject_class->get_property = gst_tile_compose_get_property;
-  gobject_class->finalize = gst_tile_compose_finalize;
-
-  g_object_class_install_property (gobject_class, PROP_MAX_FRAME_BYTES,
-      g_param_spec_uint64 ("max-frame-bytes", "Maximum frame bytes",
-          "Largest whole frame to compose, in bytes; a larger image is an "
-          "error naming its index (0 = no limit beyond GstVideoInfo's own "
-          "4 GiB)", 0, G_MAXUINT64, DEFAULT_MAX_FRAME_BYTES,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
-      g_param_spec_uint64 ("held-bytes", "Held bytes",
-          "Size of the frame being composed right now, in bytes (0 = no "
-          "image in progress)", 0, G_MAXUINT64, 0,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class,
-      "Tile composer", "Filter/Converter/Video",
-      "Assembles the tiles of each image (GstTileMeta) into one whole frame",
-      "gst-membound developers");
-
-  element_class->change_state =
-      GST_DEBUG_FUNCPTR (gst_tile_compose_change_state);
-
-  GST_DEBUG_CATEGORY_INIT (gst_tile_compose_debug, "tilecompose", 0,
-      "Tiles to whole frames");
-}
-
-static void
-gst_tile_compose_init (GstTileCompose * self)
-{
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_tile_compose_chain));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_tile_compose_sink_event));
-  gst_pad_set_query_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_tile_compose_query));
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
-
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  gst_pad_set_query_function (self->srcpad,
-      GST_DEBUG_FUNCPTR (gst_tile_compose_query));
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
-
-  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
-  self->max_frame_bytes = DEFAULT_MAX_FRAME_BYTES;
-  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_GRID);
-}
-
-static void
-gst_tile_compose_finalize (GObject * object)
-{
-  GstTileCompose *self = GST_TILE_COMPOSE (object);
-
-  gst_tile_output_unref (self->output);
-  gst_tile_tracker_clear (&self->tracker);
-  G_OBJECT_CLASS (gst_tile_compose_parent_class)->finalize (object);
-}
-
-static void
-gst_tile_compose_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstTileCompose *self = GST_TILE_COMPOSE (object);
-
-  switch (prop_id) {
-    case PROP_MAX_FRAME_BYTES:
-      GST_OBJECT_LOCK (self);
-      self->max_frame_bytes = g_value_get_uint64 (value);
-      GST_OBJECT_UNLOCK (self);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-}
-
-static void
-gst_tile_compose_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstTileCompose *self = GST_TILE_COMPOSE (object);
-
-  switch (prop_id) {
-    case PROP_MAX_FRAME_BYTES:
-      GST_OBJECT_LOCK (self);
-      g_value_set_uint64 (value, self->max_frame_bytes);
-      GST_OBJECT_UNLOCK (self);
-      break;
-    case PROP_HELD_BYTES:
-      g_value_set_uint64 (value,
-          gst_tile_output_get_held_bytes (self->output));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-}
-
 /* --- The frame being composed --- */
 
 /* Hands the frame back to its pool without pushing it. */
@@ -735,4 +612,115 @@ gst_tile_compose_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     gst_tile_compose_reset (self);
   return ret;
+}
+
+/* --- GObject and GstElement --- */
+
+static void
+gst_tile_compose_finalize (GObject * object)
+{
+  GstTileCompose *self = GST_TILE_COMPOSE (object);
+
+  gst_tile_output_unref (self->output);
+  gst_tile_tracker_clear (&self->tracker);
+  G_OBJECT_CLASS (gst_tile_compose_parent_class)->finalize (object);
+}
+
+static void
+gst_tile_compose_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstTileCompose *self = GST_TILE_COMPOSE (object);
+
+  switch (prop_id) {
+    case PROP_MAX_FRAME_BYTES:
+      GST_OBJECT_LOCK (self);
+      self->max_frame_bytes = g_value_get_uint64 (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_tile_compose_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstTileCompose *self = GST_TILE_COMPOSE (object);
+
+  switch (prop_id) {
+    case PROP_MAX_FRAME_BYTES:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->max_frame_bytes);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_HELD_BYTES:
+      g_value_set_uint64 (value,
+          gst_tile_output_get_held_bytes (self->output));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_tile_compose_class_init (GstTileComposeClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_tile_compose_set_property;
+  gobject_class->get_property = gst_tile_compose_get_property;
+  gobject_class->finalize = gst_tile_compose_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_MAX_FRAME_BYTES,
+      g_param_spec_uint64 ("max-frame-bytes", "Maximum frame bytes",
+          "Largest whole frame to compose, in bytes; a larger image is an "
+          "error naming its index (0 = no limit beyond GstVideoInfo's own "
+          "4 GiB)", 0, G_MAXUINT64, DEFAULT_MAX_FRAME_BYTES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
+      g_param_spec_uint64 ("held-bytes", "Held bytes",
+          "Size of the frame being composed right now, in bytes (0 = no "
+          "image in progress)", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Tile composer", "Filter/Converter/Video",
+      "Assembles the tiles of each image (GstTileMeta) into one whole frame",
+      "gst-membound developers");
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_tile_compose_change_state);
+
+  GST_DEBUG_CATEGORY_INIT (gst_tile_compose_debug, "tilecompose", 0,
+      "Tiles to whole frames");
+}
+
+static void
+gst_tile_compose_init (GstTileCompose * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_tile_compose_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_tile_compose_sink_event));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_tile_compose_query));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_query_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_tile_compose_query));
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
+  self->max_frame_bytes = DEFAULT_MAX_FRAME_BYTES;
+  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_GRID);
 }
