@@ -583,35 +583,10 @@ gst_tile_scale_fixate_from_peer (GstStructure * s, guint W, guint H)
   }
 }
 
-static GstCaps *
-gst_tile_scale_wanted_caps (GstTileScale * self, guint W, guint H,
-    guint wprop, guint hprop)
-{
-  GstVideoInfo info;
-  GstCaps *caps;
-  guint w = wprop, h = hprop;
-
-  if (w == 0 && h != 0)
-    w = scale_keep_aspect (h, W, H);
-  else if (h == 0 && w != 0)
-    h = scale_keep_aspect (w, H, W);
-
-  /* GstVideoInfo refuses frames of 4 GiB and more; with both sizes free the
-   * size is downstream's choice, checked once fixed */
-  if (!gst_video_info_set_format (&info,
-          GST_VIDEO_INFO_FORMAT (&self->in_info), w ? w : 1, h ? h : 1))
-    return NULL;
-  GST_VIDEO_INFO_FPS_N (&info) = GST_VIDEO_INFO_FPS_N (&self->in_info);
-  GST_VIDEO_INFO_FPS_D (&info) = GST_VIDEO_INFO_FPS_D (&self->in_info);
-  info.colorimetry = self->in_info.colorimetry;
-  caps = gst_video_info_to_caps (&info);
-  if (w == 0)
-    gst_tile_scale_free_size (caps);
-  return caps;
-}
-
-/* Output size for an image of W x H when the output is a tile stream: the
- * downstream caps describe one tile, so they cannot give the image size. */
+/* Output size for an image of W x H from the properties: a dimension set to
+ * 0 follows the other keeping the aspect ratio, both 0 keep the image size.
+ * A tile stream always takes it: the downstream caps describe one tile, so
+ * they cannot give the image size. */
 static void
 gst_tile_scale_size_from_properties (guint W, guint H, guint wprop,
     guint hprop, guint * w, guint * h)
@@ -620,13 +595,15 @@ gst_tile_scale_size_from_properties (guint W, guint H, guint wprop,
   *h = hprop ? hprop : (wprop ? scale_keep_aspect (wprop, H, W) : H);
 }
 
+/* Caps of @w x @h frames in the input's format, frame rate and colorimetry;
+ * NULL if GstVideoInfo refuses the size (4 GiB or more). */
 static GstCaps *
-gst_tile_scale_tile_caps (GstTileScale * self, guint w, guint rows)
+gst_tile_scale_output_caps (GstTileScale * self, guint w, guint h)
 {
   GstVideoInfo info;
 
   if (!gst_video_info_set_format (&info,
-          GST_VIDEO_INFO_FORMAT (&self->in_info), w, rows))
+          GST_VIDEO_INFO_FORMAT (&self->in_info), w, h))
     return NULL;
   GST_VIDEO_INFO_FPS_N (&info) = GST_VIDEO_INFO_FPS_N (&self->in_info);
   GST_VIDEO_INFO_FPS_D (&info) = GST_VIDEO_INFO_FPS_D (&self->in_info);
@@ -639,14 +616,19 @@ static GstCaps *
 gst_tile_scale_choose_caps (GstTileScale * self, guint W, guint H,
     guint wprop, guint hprop, guint tile_height)
 {
+  gboolean free_size = !tile_height && wprop == 0 && hprop == 0;
   GstCaps *wanted, *peer, *caps;
-  guint w = 0, h = 0;
+  guint w, h;
 
-  if (tile_height) {
-    gst_tile_scale_size_from_properties (W, H, wprop, hprop, &w, &h);
-    wanted = gst_tile_scale_tile_caps (self, w, MIN (tile_height, h));
+  gst_tile_scale_size_from_properties (W, H, wprop, hprop, &w, &h);
+  /* with both sizes free the size is downstream's choice, checked once
+   * fixed */
+  if (free_size) {
+    wanted = gst_tile_scale_output_caps (self, 1, 1);
+    gst_tile_scale_free_size (wanted);
   } else {
-    wanted = gst_tile_scale_wanted_caps (self, W, H, wprop, hprop);
+    wanted = gst_tile_scale_output_caps (self, w,
+        tile_height ? MIN (tile_height, h) : h);
   }
   if (!wanted) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -671,7 +653,7 @@ gst_tile_scale_choose_caps (GstTileScale * self, guint W, guint H,
   gst_caps_unref (wanted);
   peer = gst_caps_truncate (peer);
   peer = gst_caps_make_writable (peer);
-  if (!tile_height && wprop == 0 && hprop == 0)
+  if (free_size)
     gst_tile_scale_fixate_from_peer (gst_caps_get_structure (peer, 0), W, H);
   caps = gst_caps_fixate (peer);
 
