@@ -588,11 +588,13 @@ gst_tile_scale_fixate_from_peer (GstStructure * s, guint W, guint H)
  * A tile stream always takes it: the downstream caps describe one tile, so
  * they cannot give the image size. */
 static void
-gst_tile_scale_size_from_properties (guint W, guint H, guint wprop,
-    guint hprop, guint * w, guint * h)
+gst_tile_scale_size_from_properties (guint W, guint H,
+    const GstTileScaleSettings * set, guint * w, guint * h)
 {
-  *w = wprop ? wprop : (hprop ? scale_keep_aspect (hprop, W, H) : W);
-  *h = hprop ? hprop : (wprop ? scale_keep_aspect (wprop, H, W) : H);
+  *w = set->width ? set->width : (set->height ?
+      scale_keep_aspect (set->height, W, H) : W);
+  *h = set->height ? set->height : (set->width ?
+      scale_keep_aspect (set->width, H, W) : H);
 }
 
 /* Caps of @w x @h frames in the input's format, frame rate and colorimetry;
@@ -614,13 +616,14 @@ gst_tile_scale_output_caps (GstTileScale * self, guint w, guint h)
 /* The fixed output caps for an image of W x H, or NULL (error posted). */
 static GstCaps *
 gst_tile_scale_choose_caps (GstTileScale * self, guint W, guint H,
-    guint wprop, guint hprop, guint tile_height)
+    const GstTileScaleSettings * set)
 {
-  gboolean free_size = !tile_height && wprop == 0 && hprop == 0;
+  guint tile_height = set->tile_height;
+  gboolean free_size = !tile_height && set->width == 0 && set->height == 0;
   GstCaps *wanted, *peer, *caps;
   guint w, h;
 
-  gst_tile_scale_size_from_properties (W, H, wprop, hprop, &w, &h);
+  gst_tile_scale_size_from_properties (W, H, set, &w, &h);
   /* with both sizes free the size is downstream's choice, checked once
    * fixed */
   if (free_size) {
@@ -682,10 +685,9 @@ gst_tile_scale_choose_caps (GstTileScale * self, guint W, guint H,
  * them, if they changed. */
 static GstFlowReturn
 gst_tile_scale_negotiate (GstTileScale * self, guint W, guint H,
-    guint wprop, guint hprop, guint tile_height)
+    const GstTileScaleSettings * set)
 {
-  GstCaps *caps = gst_tile_scale_choose_caps (self, W, H, wprop, hprop,
-      tile_height);
+  GstCaps *caps = gst_tile_scale_choose_caps (self, W, H, set);
   GstCaps *current = gst_pad_get_current_caps (self->srcpad);
   gboolean changed = !current || !caps || !gst_caps_is_equal (current, caps);
   GstFlowReturn ret = GST_FLOW_OK;
@@ -861,26 +863,22 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
     GstBuffer * buf)
 {
   guint W = meta->image_width, H = meta->image_height;
-  guint wprop, hprop, tile_height;
+  GstTileScaleSettings set;
 
   if (!gst_tile_tracker_begin_image (&self->tracker, GST_ELEMENT (self), meta))
     return GST_FLOW_ERROR;
 
   GST_OBJECT_LOCK (self);
-  wprop = self->width;
-  hprop = self->height;
-  tile_height = self->tile_height;
+  set = self->settings;
   GST_OBJECT_UNLOCK (self);
 
   if (!self->have_out_info || self->in_caps_changed
       || gst_pad_check_reconfigure (self->srcpad)
       || W != self->neg_image_width || H != self->neg_image_height
-      || wprop != self->neg_width_prop || hprop != self->neg_height_prop
-      || tile_height != self->neg_tile_height
+      || memcmp (&set, &self->neg, sizeof (set)) != 0
       || GST_VIDEO_INFO_FORMAT (&self->in_info) !=
       GST_VIDEO_INFO_FORMAT (&self->out_info)) {
-    GstFlowReturn ret = gst_tile_scale_negotiate (self, W, H, wprop, hprop,
-        tile_height);
+    GstFlowReturn ret = gst_tile_scale_negotiate (self, W, H, &set);
 
     if (ret != GST_FLOW_OK) {
       gst_pad_mark_reconfigure (self->srcpad);
@@ -889,9 +887,7 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
     self->in_caps_changed = FALSE;
     self->neg_image_width = W;
     self->neg_image_height = H;
-    self->neg_width_prop = wprop;
-    self->neg_height_prop = hprop;
-    self->neg_tile_height = tile_height;
+    self->neg = set;
   }
   if (!gst_tile_scale_setup_tables (self, W, H)) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -917,8 +913,6 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
 
   self->pts = GST_BUFFER_PTS (buf);
   self->duration = GST_BUFFER_DURATION (buf);
-  self->out_base = 0;
-  self->buffers_in_image = 0;
   return GST_FLOW_OK;
 }
 
@@ -964,7 +958,7 @@ gst_tile_scale_push_output (GstTileScale * self)
   guint valid = MIN (self->rows_per_buffer, self->out_height - self->buf_y);
   guint r;
 
-  if (self->neg_tile_height) {
+  if (self->neg.tile_height) {
     for (r = valid; r < self->rows_per_buffer; r++)
       memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&self->out_frame, 0) +
           (gsize) r * GST_VIDEO_FRAME_PLANE_STRIDE (&self->out_frame, 0), 0,
@@ -974,7 +968,7 @@ gst_tile_scale_push_output (GstTileScale * self)
   self->outbuf = NULL;
   gst_tile_scale_update_held (self);
 
-  if (self->neg_tile_height)
+  if (self->neg.tile_height)
     gst_tile_grid_add_meta (&self->out_grid, out, self->tracker.image_index, 0,
         self->buf_y / self->rows_per_buffer);
   GST_BUFFER_PTS (out) = self->pts;
@@ -982,7 +976,8 @@ gst_tile_scale_push_output (GstTileScale * self)
   GST_BUFFER_DURATION (out) = self->duration;
   GST_BUFFER_OFFSET (out) = self->tracker.image_index;
   GST_BUFFER_OFFSET_END (out) = GST_BUFFER_OFFSET_NONE;
-  if (self->buffers_in_image++ == 0)
+  /* the first buffer of an image starts at its first output row */
+  if (self->buf_y == 0)
     GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_DELTA_UNIT);
   else
     GST_BUFFER_FLAG_SET (out, GST_BUFFER_FLAG_DELTA_UNIT);
@@ -1035,7 +1030,6 @@ gst_tile_scale_emit_row (GstTileScale * self, guint oy)
   }
   gst_tile_scale_write_row (self, oy, sums);
   memset (sums, 0, (gsize) self->ax.n_out * self->channels * sizeof (guint64));
-  self->out_base = oy + 1;
   if (oy + 1 == self->buf_y + self->rows_per_buffer
       || oy + 1 == self->out_height)
     return gst_tile_scale_push_output (self);
@@ -1309,13 +1303,13 @@ gst_tile_scale_set_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_WIDTH:
-      self->width = g_value_get_uint (value);
+      self->settings.width = g_value_get_uint (value);
       break;
     case PROP_HEIGHT:
-      self->height = g_value_get_uint (value);
+      self->settings.height = g_value_get_uint (value);
       break;
     case PROP_TILE_HEIGHT:
-      self->tile_height = g_value_get_uint (value);
+      self->settings.tile_height = g_value_get_uint (value);
       break;
     case PROP_MESSAGE_INTERVAL:
       gst_message_throttle_set_interval (self->throttle,
@@ -1337,13 +1331,13 @@ gst_tile_scale_get_property (GObject * object, guint prop_id, GValue * value,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_WIDTH:
-      g_value_set_uint (value, self->width);
+      g_value_set_uint (value, self->settings.width);
       break;
     case PROP_HEIGHT:
-      g_value_set_uint (value, self->height);
+      g_value_set_uint (value, self->settings.height);
       break;
     case PROP_TILE_HEIGHT:
-      g_value_set_uint (value, self->tile_height);
+      g_value_set_uint (value, self->settings.tile_height);
       break;
     case PROP_HELD_BYTES:
       g_value_set_uint64 (value, self->sums_bytes +
