@@ -69,17 +69,6 @@ GST_ELEMENT_REGISTER_DEFINE (tilescale, "tilescale", GST_RANK_NONE,
 /* Scaling tables                                                           */
 /* ------------------------------------------------------------------------ */
 
-static guint64
-gcd64 (guint64 a, guint64 b)
-{
-  while (b) {
-    guint64 t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
 static guint
 bit_length (guint64 v)
 {
@@ -106,7 +95,7 @@ gst_tile_scale_axis_clear (GstTileScaleAxis * axis)
 static void
 gst_tile_scale_axis_init (GstTileScaleAxis * axis, guint n_in, guint n_out)
 {
-  guint64 g = gcd64 (n_in, n_out);
+  guint64 g = gst_util_greatest_common_divisor_int64 (n_in, n_out);
   guint j;
 
   gst_tile_scale_axis_clear (axis);
@@ -165,14 +154,6 @@ gst_tile_scale_axis_init_taps (GstTileScaleAxis * axis)
     for (t = 0; t <= s->last - s->first; t++)
       w[t] = gst_tile_scale_axis_weight (axis, s, s->first + t);
   }
-}
-
-static void
-gst_tile_scale_axis_clear_taps (GstTileScaleAxis * axis)
-{
-  g_free (axis->taps);
-  axis->taps = NULL;
-  axis->n_taps = 0;
 }
 
 /* First output pixel that input pixel @i touches. */
@@ -490,12 +471,10 @@ gst_tile_scale_drop_incomplete (GstTileScale * self, const gchar * why)
 static void
 gst_tile_scale_free_buffers (GstTileScale * self)
 {
-  g_free (self->row_acc);
-  self->row_acc = NULL;
+  g_clear_pointer (&self->row_acc, g_free);
   self->row_acc_rows = 0;
   self->row_acc_len = 0;
-  g_free (self->col_acc);
-  self->col_acc = NULL;
+  g_clear_pointer (&self->col_acc, g_free);
   self->col_acc_bytes = 0;
 }
 
@@ -555,9 +534,7 @@ gst_tile_scale_query_other_side (GstTileScale * self, GstPad * other,
 static guint
 scale_keep_aspect (guint a, guint num, guint den)
 {
-  guint64 v = ((guint64) a * num + den / 2) / den;
-
-  return (guint) CLAMP (v, 1, G_MAXINT);
+  return CLAMP (gst_util_uint64_scale_round (a, num, den), 1, G_MAXINT);
 }
 
 /* Both properties 0: downstream decides; a free dimension follows the image's
@@ -731,10 +708,12 @@ gst_tile_scale_pick_sums (GstTileScale * self, guint64 maxval)
   else
     self->col_sum_bytes = 4;
 
-  if (!fits32 || self->col_sum_bytes == 8)
-    gst_tile_scale_axis_clear_taps (&self->ax);
-  else if (!self->ax.taps)
+  if (!fits32 || self->col_sum_bytes == 8) {
+    g_clear_pointer (&self->ax.taps, g_free);
+    self->ax.n_taps = 0;
+  } else if (!self->ax.taps) {
     gst_tile_scale_axis_init_taps (&self->ax);
+  }
 }
 
 /* Sets up the tables for W x H -> out_width x out_height; FALSE if the exact
