@@ -114,20 +114,6 @@ gst_deep_zoom_parse_location (const gchar * location, gsize * start,
   return n;
 }
 
-static gchar *
-gst_deep_zoom_unescape (const gchar * s, gsize len)
-{
-  GString *out = g_string_sized_new (len);
-  gsize i;
-
-  for (i = 0; i < len; i++) {
-    if (s[i] == '%' && i + 1 < len && s[i + 1] == '%')
-      i++;
-    g_string_append_c (out, s[i]);
-  }
-  return g_string_free (out, FALSE);
-}
-
 /* The .dzi path of image @index. */
 static gchar *
 gst_deep_zoom_format_location (const gchar * location, guint64 index)
@@ -135,17 +121,17 @@ gst_deep_zoom_format_location (const gchar * location, guint64 index)
   gsize start = 0, end = 0;
   guint width = 0;
   const gchar *why;
-  gchar *head, *tail, *path;
+  GString *path;
 
   if (gst_deep_zoom_parse_location (location, &start, &end, &width, &why) < 1)
-    return gst_deep_zoom_unescape (location, strlen (location));
-  head = gst_deep_zoom_unescape (location, start);
-  tail = gst_deep_zoom_unescape (location + end, strlen (location + end));
-  path = g_strdup_printf ("%s%0*" G_GUINT64_FORMAT "%s", head, width, index,
-      tail);
-  g_free (head);
-  g_free (tail);
-  return path;
+    start = end = strlen (location);
+  path = g_string_new_len (location, start);
+  if (end > start)
+    g_string_append_printf (path, "%0*" G_GUINT64_FORMAT, width, index);
+  g_string_append (path, location + end);
+  /* the number holds no %: what is left to unescape is the pattern's "%%" */
+  g_string_replace (path, "%%", "%", 0);
+  return g_string_free (path, FALSE);
 }
 
 /* NAME.dzi -> NAME_files, as libvips names it. */
@@ -348,9 +334,7 @@ gst_deep_zoom_sink_begin_image (GstDeepZoomSink * self,
         ("Cannot allocate the level rows for image %" G_GUINT64_FORMAT
             " (%ux%u)", meta->image_index, W, H),
         ("%" G_GUINT64_FORMAT " bytes needed; use a smaller tile-size",
-            gst_deep_zoom_levels_bound (W, H, self->image.tile_size,
-                self->image.overlap, GST_VIDEO_INFO_HEIGHT (&self->info),
-                &px)));
+            self->levels.held_bytes));
     return FALSE;
   }
   if (!gst_deep_zoom_sink_prepare_dirs (self, self->levels.n_levels))
