@@ -35,33 +35,16 @@ gst_deep_zoom_ring_rows (guint height, guint tile_size, guint overlap,
 }
 
 /**
- * gst_deep_zoom_levels_bound:
+ * gst_deep_zoom_levels_init:
  *
- * The bytes the rings of a pyramid of a @width x @height image hold, when
- * the input comes in tile rows of @input_rows rows: per level
+ * Sets up the levels of a @width x @height image whose input comes in tile
+ * rows of @input_rows rows, and allocates their rings: per level
  * min(height, tile_size + 2 * overlap) rows of the level's width, plus
  * @input_rows rows at the top. Summed over the levels this is less than
- * twice the top level's share.
+ * twice the top level's share. FALSE if the rings cannot be allocated;
+ * @held_bytes then says how many bytes they needed, and
+ * gst_deep_zoom_levels_clear() frees the rest.
  */
-guint64
-gst_deep_zoom_levels_bound (guint width, guint height, guint tile_size,
-    guint overlap, guint input_rows, const GstDeepZoomPixels * pixels)
-{
-  guint n = gst_deep_zoom_levels_count (width, height), i;
-  guint64 pixel_bytes = (guint64) pixels->sample_bytes * pixels->channels;
-  guint64 total = 0;
-
-  for (i = 0; i < n; i++) {
-    guint extra = i == 0 ? input_rows : 0;
-
-    total += (guint64) width * pixel_bytes *
-        gst_deep_zoom_ring_rows (height, tile_size, overlap, extra);
-    width = width / 2 + (width & 1);
-    height = height / 2 + (height & 1);
-  }
-  return total;
-}
-
 gboolean
 gst_deep_zoom_levels_init (GstDeepZoomLevels * levels, guint width,
     guint height, guint tile_size, guint overlap, guint input_rows,
@@ -92,14 +75,16 @@ gst_deep_zoom_levels_init (GstDeepZoomLevels * levels, guint width,
     l->stride = width * pixel_bytes;
     l->capacity = gst_deep_zoom_ring_rows (height, tile_size, overlap,
         i == n - 1 ? input_rows : 0);
-    l->ring = g_try_malloc ((gsize) l->capacity * l->stride);
-    if (!l->ring) {
-      gst_deep_zoom_levels_clear (levels);
-      return FALSE;
-    }
     levels->held_bytes += (guint64) l->capacity * l->stride;
     width = width / 2 + (width & 1);
     height = height / 2 + (height & 1);
+  }
+  for (i = 0; i < n; i++) {
+    GstDeepZoomLevel *l = &levels->levels[i];
+
+    l->ring = g_try_malloc ((gsize) l->capacity * l->stride);
+    if (!l->ring)
+      return FALSE;
   }
   return TRUE;
 }
