@@ -553,7 +553,7 @@ gst_seq_file_src_do_seek (GstBaseSrc * bsrc, GstSegment * segment)
 {
   GstSeqFileSrc *self = GST_SEQ_FILE_SRC (bsrc);
   guint64 frame = 0;
-  gint64 n_slots;
+  gint64 n_slots = self->n_slots;
 
   if (segment->format != GST_FORMAT_TIME || segment->rate < 0.0)
     return FALSE;
@@ -563,9 +563,6 @@ gst_seq_file_src_do_seek (GstBaseSrc * bsrc, GstSegment * segment)
     return FALSE;
 
   gst_seq_file_src_close_file (self);
-  GST_OBJECT_LOCK (self);
-  n_slots = self->n_slots;
-  GST_OBJECT_UNLOCK (self);
   if (self->loop && n_slots > 0) {
     self->pass = frame / n_slots;
     frame %= n_slots;
@@ -852,21 +849,11 @@ gst_seq_file_src_announce_file (GstSeqFileSrc * self)
 {
   GstStructure *s;
   GstEvent *announcement;
-  gchar *path, *uri = NULL;
-  gint index;
-  guint64 frame;
-  gint64 total;
-  gboolean location_tags;
+  gchar *uri = NULL;
 
-  GST_OBJECT_LOCK (self);
-  path = g_strdup (self->current_file);
-  index = self->current_index;
-  frame = self->next_frame;
-  total = self->n_slots;
-  location_tags = self->location_tags;
-  GST_OBJECT_UNLOCK (self);
-
-  announcement = gst_file_location_event_new (path, index);
+  /* the read-outs are this thread's own: no lock needed to read them */
+  announcement = gst_file_location_event_new (self->current_file,
+      self->current_index);
   gst_file_location_event_parse (announcement, &uri);
   /* Stored, not pushed: the pad sends stored sticky events in their order
    * (after the segment basesrc may still have pending) right before this
@@ -877,7 +864,7 @@ gst_seq_file_src_announce_file (GstSeqFileSrc * self)
   /* queued by basesrc and pushed right before the block too; the class
    * handler does not take the state lock, which a state change may hold
    * while stopping this thread */
-  if (location_tags)
+  if (self->location_tags)
     GST_ELEMENT_CLASS (gst_seq_file_src_parent_class)->send_event
         (GST_ELEMENT (self), gst_event_new_tag (gst_tag_list_new
             (GST_TAG_LOCATION, uri, NULL)));
@@ -886,16 +873,17 @@ gst_seq_file_src_announce_file (GstSeqFileSrc * self)
    * message-interval, whatever the file rate (the event above is the
    * lossless per-file record) */
   if (gst_message_throttle_allow (self->file_messages)) {
-    s = gst_structure_new ("seqfilesrc-file", "index", G_TYPE_INT, index,
-        "frame", G_TYPE_UINT64, frame, "location", G_TYPE_STRING, path,
-        "uri", G_TYPE_STRING, uri, NULL);
-    if (total >= 0)
-      gst_structure_set (s, "files-total", G_TYPE_INT, (gint) total, NULL);
+    s = gst_structure_new ("seqfilesrc-file", "index", G_TYPE_INT,
+        self->current_index, "frame", G_TYPE_UINT64, self->next_frame,
+        "location", G_TYPE_STRING, self->current_file, "uri", G_TYPE_STRING,
+        uri, NULL);
+    if (self->n_slots >= 0)
+      gst_structure_set (s, "files-total", G_TYPE_INT, (gint) self->n_slots,
+          NULL);
     gst_element_post_message (GST_ELEMENT (self),
         gst_message_new_element (GST_OBJECT (self), s));
   }
   g_free (uri);
-  g_free (path);
 }
 
 /* Reads up to @want bytes, retrying short reads; returns the count, or
@@ -952,7 +940,6 @@ gst_seq_file_src_read_block (GstSeqFileSrc * self, GstBuffer ** buf)
   GstMapInfo map;
   guint64 want;
   gssize n;
-  gint index;
 
   GST_OBJECT_LOCK (self);
   want = self->blocksize;
@@ -972,18 +959,10 @@ gst_seq_file_src_read_block (GstSeqFileSrc * self, GstBuffer ** buf)
   gst_seq_file_src_set_held (self, 0);
 
   if (n < 0) {
-    gchar *path;
-    gboolean skip;
-
     gst_buffer_unref (block);
-    GST_OBJECT_LOCK (self);
-    path = g_strdup (self->current_file);
-    index = self->current_index;
-    GST_OBJECT_UNLOCK (self);
-    skip = gst_seq_file_src_file_failed (self, GST_RESOURCE_ERROR_READ, path,
-        index, "reading failed", (gint) - n);
-    g_free (path);
-    if (!skip)
+    if (!gst_seq_file_src_file_failed (self, GST_RESOURCE_ERROR_READ,
+            self->current_file, self->current_index, "reading failed",
+            (gint) - n))
       return GST_FLOW_ERROR;
     gst_seq_file_src_file_done (self);
     return GST_FLOW_OK;
