@@ -197,15 +197,6 @@ gst_deep_zoom_sink_post_written (GstDeepZoomSink * self)
 /* ------------------------------------------------------------------------ */
 
 static void
-gst_deep_zoom_settings_copy (GstDeepZoomSettings * dst,
-    const GstDeepZoomSettings * src)
-{
-  g_free (dst->location);
-  *dst = *src;
-  dst->location = g_strdup (src->location);
-}
-
-static void
 gst_deep_zoom_sink_release_image (GstDeepZoomSink * self)
 {
   gst_deep_zoom_workers_free (self->workers);
@@ -233,17 +224,6 @@ gst_deep_zoom_sink_drop_incomplete (GstDeepZoomSink * self, const gchar * why)
           self->tracker.image_height, self->tiles_written, self->files_dir));
   g_free (file);
   gst_deep_zoom_sink_release_image (self);
-}
-
-static GstDeepZoomPixels
-gst_deep_zoom_pixels_of (const GstVideoInfo * info)
-{
-  GstDeepZoomPixels px;
-
-  px.sample_bytes = GST_VIDEO_INFO_COMP_DEPTH (info, 0) > 8 ? 2 : 1;
-  px.channels = GST_VIDEO_INFO_N_COMPONENTS (info);
-  px.has_alpha = GST_VIDEO_INFO_HAS_ALPHA (info);
-  return px;
 }
 
 /* Removes an old .dzi first, so that while its tiles are being replaced no
@@ -302,15 +282,21 @@ gst_deep_zoom_sink_begin_image (GstDeepZoomSink * self,
     const GstTileMeta * meta)
 {
   guint W = meta->image_width, H = meta->image_height, edge, threads;
-  GstDeepZoomPixels px = gst_deep_zoom_pixels_of (&self->info);
+  GstDeepZoomPixels px = {
+    .sample_bytes = GST_VIDEO_INFO_COMP_DEPTH (&self->info, 0) > 8 ? 2 : 1,
+    .channels = GST_VIDEO_INFO_N_COMPONENTS (&self->info),
+    .has_alpha = GST_VIDEO_INFO_HAS_ALPHA (&self->info),
+  };
   gsize start, end;
   guint width;
   const gchar *why;
 
   if (!gst_tile_tracker_begin_image (&self->tracker, GST_ELEMENT (self), meta))
     return FALSE;
+  g_free (self->image.location);
   GST_OBJECT_LOCK (self);
-  gst_deep_zoom_settings_copy (&self->image, &self->settings);
+  self->image = self->settings;
+  self->image.location = g_strdup (self->settings.location);
   GST_OBJECT_UNLOCK (self);
 
   if (self->images_begun++ > 0 && gst_deep_zoom_parse_location

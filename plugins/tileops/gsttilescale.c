@@ -25,8 +25,6 @@
 #endif
 
 #include "gsttilescale.h"
-#include "gsttilemeta.h"
-#include "gstmessagethrottle.h"
 
 #include <string.h>
 
