@@ -938,12 +938,9 @@ gst_seq_file_src_read_block (GstSeqFileSrc * self, GstBuffer ** buf)
 {
   GstBuffer *block;
   GstMapInfo map;
-  guint64 want;
+  guint64 want = gst_base_src_get_blocksize (GST_BASE_SRC (self));
   gssize n;
 
-  GST_OBJECT_LOCK (self);
-  want = self->blocksize;
-  GST_OBJECT_UNLOCK (self);
   if (self->file_size != G_MAXUINT64)
     want = MIN (want, self->file_size - MIN (self->file_offset,
             self->file_size));
@@ -1048,6 +1045,11 @@ gst_seq_file_src_set_property (GObject * object, guint prop_id,
   if ((pspec->flags & GST_PARAM_MUTABLE_READY)
       && !gst_seq_file_src_can_reconfigure (self, pspec))
     return;
+  /* the base class keeps the block size (and takes the object lock) */
+  if (prop_id == PROP_BLOCKSIZE) {
+    gst_base_src_set_blocksize (GST_BASE_SRC (self), g_value_get_uint (value));
+    return;
+  }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
@@ -1060,9 +1062,6 @@ gst_seq_file_src_set_property (GObject * object, guint prop_id,
       break;
     case PROP_STOP_INDEX:
       self->stop_index = g_value_get_int (value);
-      break;
-    case PROP_BLOCKSIZE:
-      self->blocksize = g_value_get_uint (value);
       break;
     case PROP_FRAMERATE:
       self->fps_n = gst_value_get_fraction_numerator (value);
@@ -1096,11 +1095,6 @@ gst_seq_file_src_set_property (GObject * object, guint prop_id,
       break;
   }
   GST_OBJECT_UNLOCK (self);
-
-  /* keep the base class's idea of the block size, which it reports in
-   * debug logs, in step with ours */
-  if (prop_id == PROP_BLOCKSIZE)
-    gst_base_src_set_blocksize (GST_BASE_SRC (self), g_value_get_uint (value));
 }
 
 static void
@@ -1109,6 +1103,10 @@ gst_seq_file_src_get_property (GObject * object, guint prop_id,
 {
   GstSeqFileSrc *self = GST_SEQ_FILE_SRC (object);
 
+  if (prop_id == PROP_BLOCKSIZE) {
+    g_value_set_uint (value, gst_base_src_get_blocksize (GST_BASE_SRC (self)));
+    return;
+  }
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_LOCATION:
@@ -1119,9 +1117,6 @@ gst_seq_file_src_get_property (GObject * object, guint prop_id,
       break;
     case PROP_STOP_INDEX:
       g_value_set_int (value, self->stop_index);
-      break;
-    case PROP_BLOCKSIZE:
-      g_value_set_uint (value, self->blocksize);
       break;
     case PROP_FRAMERATE:
       gst_value_set_fraction (value, self->fps_n, self->fps_d);
@@ -1269,7 +1264,6 @@ gst_seq_file_src_init (GstSeqFileSrc * self)
 {
   self->start_index = DEFAULT_START_INDEX;
   self->stop_index = DEFAULT_STOP_INDEX;
-  self->blocksize = DEFAULT_BLOCKSIZE;
   self->fps_n = DEFAULT_FPS_N;
   self->fps_d = DEFAULT_FPS_D;
   self->caps = gst_caps_new_any ();
