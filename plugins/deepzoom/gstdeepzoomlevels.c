@@ -23,17 +23,6 @@ gst_deep_zoom_levels_count (guint width, guint height)
   return n;
 }
 
-/* A tile row spans tile_size + 2 * overlap rows; the top level also takes a
- * whole input tile row before it can hand the rows on. */
-static guint
-gst_deep_zoom_ring_rows (guint height, guint tile_size, guint overlap,
-    guint extra_rows)
-{
-  guint64 rows = (guint64) tile_size + 2 * (guint64) overlap + extra_rows;
-
-  return MIN (rows, height);
-}
-
 /**
  * gst_deep_zoom_levels_init:
  *
@@ -73,8 +62,10 @@ gst_deep_zoom_levels_init (GstDeepZoomLevels * levels, guint width,
     l->n_columns = (width + tile_size - 1) / tile_size;
     l->n_rows = (height + tile_size - 1) / tile_size;
     l->stride = width * pixel_bytes;
-    l->capacity = gst_deep_zoom_ring_rows (height, tile_size, overlap,
-        i == n - 1 ? input_rows : 0);
+    /* a tile row spans tile_size + 2 * overlap rows; the top level also
+     * takes a whole input tile row before it can hand the rows on */
+    l->capacity = MIN ((guint64) tile_size + 2 * (guint64) overlap +
+        (i == n - 1 ? input_rows : 0), height);
     levels->held_bytes += (guint64) l->capacity * l->stride;
     width = width / 2 + (width & 1);
     height = height / 2 + (height & 1);

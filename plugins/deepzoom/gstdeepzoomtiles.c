@@ -43,19 +43,12 @@ gst_deep_zoom_format_suffix (GstDeepZoomFormat format)
   return format == GST_DEEP_ZOOM_FORMAT_PNG ? "png" : "jpeg";
 }
 
-static guint
-pixel_bytes (GstVideoFormat format)
-{
-  const GstVideoFormatInfo *finfo = gst_video_format_get_info (format);
-
-  return GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, 0);
-}
-
 gsize
 gst_deep_zoom_tile_job_bytes (guint width, guint height,
     GstVideoFormat format)
 {
-  return (gsize) width * height * pixel_bytes (format);
+  return (gsize) width * height *
+      GST_VIDEO_FORMAT_INFO_PSTRIDE (gst_video_format_get_info (format), 0);
 }
 
 GstDeepZoomTileJob *
