@@ -135,44 +135,20 @@ gst_tile_compose_query_other_caps (GstPad * pad, GstPad * other,
   return result;
 }
 
-static gboolean
-gst_tile_compose_make_out_info (GstTileCompose * self, guint width,
-    guint height, GstVideoInfo * out)
-{
-  const GstVideoInfo *in = &self->in_info;
-
-  gst_video_info_init (out);
-  if (width > G_MAXINT || height > G_MAXINT)
-    return FALSE;
-  if (!gst_video_info_set_format (out, GST_VIDEO_INFO_FORMAT (in), width,
-          height))
-    return FALSE;
-  out->fps_n = in->fps_n;
-  out->fps_d = in->fps_d;
-  out->par_n = in->par_n;
-  out->par_d = in->par_d;
-  out->colorimetry = in->colorimetry;
-  out->chroma_site = in->chroma_site;
-  return TRUE;
-}
-
-/* Sets the src caps and the frame pool for an image of @width x @height, if
- * they are not set for that size and format already. */
+/* Sets the src caps and the frame pool for frames of @info, if they are not
+ * set for that size and format already. */
 static GstFlowReturn
-gst_tile_compose_negotiate (GstTileCompose * self, guint width, guint height)
+gst_tile_compose_negotiate (GstTileCompose * self, const GstVideoInfo * info)
 {
-  GstVideoInfo info;
   GstCaps *caps;
   GstFlowReturn ret;
   gboolean reconfigure = gst_pad_check_reconfigure (self->srcpad);
 
-  if (!gst_tile_compose_make_out_info (self, width, height, &info))
-    return GST_FLOW_NOT_NEGOTIATED;
-  if (self->have_out_info && gst_video_info_is_equal (&info, &self->out_info)
+  if (self->have_out_info && gst_video_info_is_equal (info, &self->out_info)
       && gst_tile_output_has_pool (self->output) && !reconfigure)
     return GST_FLOW_OK;
 
-  caps = gst_video_info_to_caps (&info);
+  caps = gst_video_info_to_caps (info);
   self->have_out_info = FALSE;
   if (!gst_tile_output_set_caps (self->output, caps)) {
     gst_caps_unref (caps);
@@ -180,9 +156,9 @@ gst_tile_compose_negotiate (GstTileCompose * self, guint width, guint height)
         GST_FLOW_NOT_NEGOTIATED;
   }
   ret = gst_tile_output_negotiate_pool (self->output, caps,
-      GST_VIDEO_INFO_SIZE (&info), POOL_MAX_FRAMES);
+      GST_VIDEO_INFO_SIZE (info), POOL_MAX_FRAMES);
   gst_caps_unref (caps);
-  self->out_info = info;
+  self->out_info = *info;
   self->have_out_info = ret == GST_FLOW_OK;
   return ret;
 }
@@ -343,24 +319,34 @@ gst_tile_compose_frame_too_large (GstTileCompose * self,
   return GST_FLOW_ERROR;
 }
 
-/* Checked from the first tile, before anything is allocated. */
+/* The frame of the image whose first tile is @meta, in the tiles' format:
+ * its size is checked from that tile, before anything is allocated. */
 static GstFlowReturn
-gst_tile_compose_check_frame_size (GstTileCompose * self,
-    const GstTileMeta * meta)
+gst_tile_compose_frame_info (GstTileCompose * self, const GstTileMeta * meta,
+    GstVideoInfo * out)
 {
-  GstVideoInfo info;
+  const GstVideoInfo *in = &self->in_info;
   guint64 limit;
 
   GST_OBJECT_LOCK (self);
   limit = self->max_frame_bytes;
   GST_OBJECT_UNLOCK (self);
+  gst_video_info_init (out);
   /* the pool takes a guint size */
-  if (!gst_tile_compose_make_out_info (self, meta->image_width,
-          meta->image_height, &info) || GST_VIDEO_INFO_SIZE (&info) > G_MAXUINT)
+  if (meta->image_width > G_MAXINT || meta->image_height > G_MAXINT
+      || !gst_video_info_set_format (out, GST_VIDEO_INFO_FORMAT (in),
+          meta->image_width, meta->image_height)
+      || GST_VIDEO_INFO_SIZE (out) > G_MAXUINT)
     return gst_tile_compose_frame_too_large (self, meta, 0, limit);
-  if (limit > 0 && GST_VIDEO_INFO_SIZE (&info) > limit)
+  if (limit > 0 && GST_VIDEO_INFO_SIZE (out) > limit)
     return gst_tile_compose_frame_too_large (self, meta,
-        GST_VIDEO_INFO_SIZE (&info), limit);
+        GST_VIDEO_INFO_SIZE (out), limit);
+  out->fps_n = in->fps_n;
+  out->fps_d = in->fps_d;
+  out->par_n = in->par_n;
+  out->par_d = in->par_d;
+  out->colorimetry = in->colorimetry;
+  out->chroma_site = in->chroma_site;
   return GST_FLOW_OK;
 }
 
@@ -391,6 +377,7 @@ gst_tile_compose_begin_image (GstTileCompose * self, GstBuffer * tile,
     const GstTileMeta * meta)
 {
   GstBuffer *frame;
+  GstVideoInfo info;
   GstFlowReturn ret;
 
   if (meta->image_width == 0 || meta->image_height == 0
@@ -399,10 +386,9 @@ gst_tile_compose_begin_image (GstTileCompose * self, GstBuffer * tile,
     return gst_tile_compose_bad_tile (self, meta,
         "a first tile must be tile (0, 0) of a non-empty image");
 
-  ret = gst_tile_compose_check_frame_size (self, meta);
+  ret = gst_tile_compose_frame_info (self, meta, &info);
   if (ret == GST_FLOW_OK)
-    ret = gst_tile_compose_negotiate (self, meta->image_width,
-        meta->image_height);
+    ret = gst_tile_compose_negotiate (self, &info);
   if (ret == GST_FLOW_OK)
     ret = gst_tile_compose_acquire_frame (self, meta->image_index);
   if (ret != GST_FLOW_OK)
