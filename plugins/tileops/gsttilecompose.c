@@ -124,8 +124,7 @@ gst_tile_compose_query_other_caps (GstPad * pad, GstPad * other,
   if (filter)
     peer_filter = gst_tile_compose_caps_any_size (gst_caps_ref (filter));
   peer = gst_pad_peer_query_caps (other, peer_filter);
-  if (peer_filter)
-    gst_caps_unref (peer_filter);
+  gst_clear_caps (&peer_filter);
 
   peer = gst_tile_compose_caps_any_size (peer);
   templ = gst_pad_get_pad_template_caps (pad);

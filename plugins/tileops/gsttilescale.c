@@ -667,8 +667,7 @@ gst_tile_scale_negotiate (GstTileScale * self, guint W, guint H,
   gboolean changed = !current || !caps || !gst_caps_is_equal (current, caps);
   GstFlowReturn ret = GST_FLOW_OK;
 
-  if (current)
-    gst_caps_unref (current);
+  gst_clear_caps (&current);
   if (!caps)
     return GST_FLOW_NOT_NEGOTIATED;
   if (!gst_tile_output_set_caps (self->output, caps)) {
