@@ -199,8 +199,7 @@ gst_deep_zoom_sink_post_written (GstDeepZoomSink * self)
 static void
 gst_deep_zoom_sink_release_image (GstDeepZoomSink * self)
 {
-  gst_deep_zoom_workers_free (self->workers);
-  self->workers = NULL;
+  g_clear_pointer (&self->workers, gst_deep_zoom_workers_free);
   gst_deep_zoom_levels_clear (&self->levels);
   g_clear_pointer (&self->dzi_path, g_free);
   g_clear_pointer (&self->files_dir, g_free);

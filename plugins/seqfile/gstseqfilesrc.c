@@ -196,8 +196,7 @@ gst_seq_file_src_negotiate (GstBaseSrc * bsrc)
         GST_PTR_FORMAT, peer);
     ret = gst_base_src_set_caps (bsrc, peer);
   }
-  if (peer)
-    gst_caps_unref (peer);
+  gst_clear_caps (&peer);
   return ret;
 }
 
@@ -464,7 +463,6 @@ gst_seq_file_src_start (GstBaseSrc * bsrc)
   g_clear_pointer (&self->current_file, g_free);
   GST_OBJECT_UNLOCK (self);
 
-  self->fd = -1;
   self->slot = 0;
   self->pass = 0;
   self->files_this_pass = 0;
@@ -1069,14 +1067,11 @@ gst_seq_file_src_set_property (GObject * object, guint prop_id,
       if (self->fps_n == 0)
         self->fps_d = 1;
       break;
-    case PROP_CAPS:{
-      const GstCaps *caps = gst_value_get_caps (value);
-
-      gst_caps_replace (&self->caps, caps ? (GstCaps *) caps : NULL);
+    case PROP_CAPS:
+      gst_caps_replace (&self->caps, (GstCaps *) gst_value_get_caps (value));
       if (!self->caps)
         self->caps = gst_caps_new_any ();
       break;
-    }
     case PROP_ON_ERROR:
       self->on_error = g_value_get_enum (value);
       break;
