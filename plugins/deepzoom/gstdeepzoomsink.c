@@ -165,18 +165,15 @@ static void
 gst_deep_zoom_sink_post_progress (GstDeepZoomSink * self, guint level,
     guint tile_row)
 {
-  if (!gst_message_throttle_allow (self->progress_throttle))
-    return;
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self),
-          gst_structure_new ("deepzoomsink-progress",
-              "image-index", G_TYPE_UINT64, self->tracker.image_index,
-              "location", G_TYPE_STRING, self->dzi_path,
-              "level", G_TYPE_UINT, level,
-              "tile-row", G_TYPE_UINT, tile_row,
-              "tile-rows", G_TYPE_UINT, self->levels.levels[level].n_rows,
-              "tiles-written", G_TYPE_UINT64, self->tiles_written,
-              "tiles", G_TYPE_UINT64, self->tiles_total, NULL)));
+  gst_message_throttle_post (self->progress_throttle, GST_ELEMENT (self),
+      gst_structure_new ("deepzoomsink-progress",
+          "image-index", G_TYPE_UINT64, self->tracker.image_index,
+          "location", G_TYPE_STRING, self->dzi_path,
+          "level", G_TYPE_UINT, level,
+          "tile-row", G_TYPE_UINT, tile_row,
+          "tile-rows", G_TYPE_UINT, self->levels.levels[level].n_rows,
+          "tiles-written", G_TYPE_UINT64, self->tiles_written,
+          "tiles", G_TYPE_UINT64, self->tiles_total, NULL));
 }
 
 static void
