@@ -142,7 +142,6 @@ gst_tile_scale_axis_init_taps (GstTileScaleAxis * axis)
 
   for (j = 0; j < axis->n_out; j++)
     T = MAX (T, axis->spans[j].last - axis->spans[j].first + 1);
-  g_free (axis->taps);
   axis->n_taps = T;
   axis->taps = g_new0 (guint32, (gsize) axis->n_out * T);
   for (j = 0; j < axis->n_out; j++) {
@@ -330,14 +329,9 @@ DEFINE_FOLD_TAPS_SET (narrow, guint32, 4);
 static inline guint64
 col_sum_at (gconstpointer col, guint col_sum_bytes, gsize k)
 {
-  switch (col_sum_bytes) {
-    case 2:
-      return ((const guint16 *) col)[k];
-    case 4:
-      return ((const guint32 *) col)[k];
-    default:
-      return ((const guint64 *) col)[k];
-  }
+  return col_sum_bytes == 2 ? ((const guint16 *) col)[k] :
+      col_sum_bytes == 4 ? ((const guint32 *) col)[k] :
+      ((const guint64 *) col)[k];
 }
 
 /* Row sums of output column @j from the part of its span inside the tile
@@ -1086,7 +1080,7 @@ static GstFlowReturn
 gst_tile_scale_take_tile (GstTileScale * self, const GstTileMeta * meta,
     GstBuffer * buf)
 {
-  GstFlowReturn ret = GST_FLOW_OK;
+  GstFlowReturn ret;
   GstVideoFrame in;
 
   if (!gst_tile_tracker_map_tile (&self->tracker, GST_ELEMENT (self), meta,
@@ -1103,10 +1097,10 @@ gst_tile_scale_take_tile (GstTileScale * self, const GstTileMeta * meta,
     GST_DEBUG_OBJECT (self, "image %" G_GUINT64_FORMAT " done",
         self->tracker.image_index);
     gst_tile_tracker_end (&self->tracker);
-  } else if (ret == GST_FLOW_OK && gst_tile_meta_is_last (meta)) {
+  } else if (gst_tile_meta_is_last (meta)) {
     gst_tile_scale_drop_incomplete (self, "the last tile came early");
   }
-  return ret;
+  return GST_FLOW_OK;
 }
 
 static GstFlowReturn
