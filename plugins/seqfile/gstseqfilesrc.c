@@ -551,7 +551,6 @@ gst_seq_file_src_do_seek (GstBaseSrc * bsrc, GstSegment * segment)
 {
   GstSeqFileSrc *self = GST_SEQ_FILE_SRC (bsrc);
   guint64 frame = 0;
-  gint64 n_slots = self->n_slots;
 
   if (segment->format != GST_FORMAT_TIME || segment->rate < 0.0)
     return FALSE;
@@ -561,9 +560,9 @@ gst_seq_file_src_do_seek (GstBaseSrc * bsrc, GstSegment * segment)
     return FALSE;
 
   gst_seq_file_src_close_file (self);
-  if (self->loop && n_slots > 0) {
-    self->pass = frame / n_slots;
-    frame %= n_slots;
+  if (self->loop && self->n_slots > 0) {
+    self->pass = frame / self->n_slots;
+    frame %= self->n_slots;
   } else {
     self->pass = 0;
   }
@@ -571,8 +570,7 @@ gst_seq_file_src_do_seek (GstBaseSrc * bsrc, GstSegment * segment)
   gst_seq_file_src_set_slot (self, frame);
 
   if (self->fps_n > 0) {
-    segment->start = gst_seq_file_src_frame_time (self,
-        self->pass * MAX (n_slots, 0) + frame);
+    segment->start = gst_seq_file_src_frame_time (self, self->next_frame);
     segment->time = segment->start;
     segment->position = segment->start;
   }
@@ -603,15 +601,13 @@ gst_seq_file_src_convert (GstSeqFileSrc * self, GstFormat src_format,
   }
   if (self->fps_n <= 0)
     return FALSE;
-  if (src_format == GST_FORMAT_DEFAULT && dest_format == GST_FORMAT_TIME) {
+  if (src_format == GST_FORMAT_DEFAULT && dest_format == GST_FORMAT_TIME)
     *dest_value = gst_seq_file_src_frame_time (self, src_value);
-    return TRUE;
-  }
-  if (src_format == GST_FORMAT_TIME && dest_format == GST_FORMAT_DEFAULT) {
+  else if (src_format == GST_FORMAT_TIME && dest_format == GST_FORMAT_DEFAULT)
     *dest_value = gst_seq_file_src_time_frame (self, src_value);
-    return TRUE;
-  }
-  return FALSE;
+  else
+    return FALSE;
+  return TRUE;
 }
 
 static gboolean
