@@ -461,26 +461,20 @@ gst_tile_scale_drop_incomplete (GstTileScale * self, const gchar * why)
 }
 
 static void
-gst_tile_scale_free_buffers (GstTileScale * self)
+gst_tile_scale_reset (GstTileScale * self)
 {
+  gst_tile_scale_release_image (self);
   g_clear_pointer (&self->row_acc, g_free);
   self->row_acc_rows = 0;
   self->row_acc_len = 0;
   g_clear_pointer (&self->col_acc, g_free);
   self->col_acc_bytes = 0;
-}
-
-static void
-gst_tile_scale_reset (GstTileScale * self)
-{
-  gst_tile_scale_release_image (self);
-  gst_tile_scale_free_buffers (self);
   gst_tile_scale_axis_clear (&self->ax);
   gst_tile_scale_axis_clear (&self->ay);
   gst_tile_output_reset (self->output);
   self->have_in_info = FALSE;
+  /* the next image negotiates whatever its size */
   self->have_out_info = FALSE;
-  self->neg_image_width = self->neg_image_height = 0;
   gst_tile_tracker_clear (&self->tracker);
   gst_tile_scale_update_held (self);
 }
