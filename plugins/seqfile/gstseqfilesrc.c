@@ -767,12 +767,11 @@ static gboolean
 gst_seq_file_src_past_segment_stop (GstSeqFileSrc * self)
 {
   GstSegment *segment = &GST_BASE_SRC (self)->segment;
-  GstClockTime ts;
 
   if (self->fps_n <= 0 || !GST_CLOCK_TIME_IS_VALID (segment->stop))
     return FALSE;
-  ts = gst_seq_file_src_frame_time (self, self->next_frame);
-  return ts >= (GstClockTime) segment->stop;
+  return gst_seq_file_src_frame_time (self, self->next_frame) >=
+      (GstClockTime) segment->stop;
 }
 
 /* Opens the next file of the sequence, stepping over skipped ones. */
@@ -866,17 +865,14 @@ gst_seq_file_src_announce_file (GstSeqFileSrc * self)
   /* an unread bus keeps every message: at most a burst, then one per
    * message-interval, whatever the file rate (the event above is the
    * lossless per-file record) */
-  if (gst_message_throttle_allow (self->file_messages)) {
-    s = gst_structure_new ("seqfilesrc-file", "index", G_TYPE_INT,
-        self->current_index, "frame", G_TYPE_UINT64, self->next_frame,
-        "location", G_TYPE_STRING, self->current_file, "uri", G_TYPE_STRING,
-        uri, NULL);
-    if (self->n_slots >= 0)
-      gst_structure_set (s, "files-total", G_TYPE_INT, (gint) self->n_slots,
-          NULL);
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_element (GST_OBJECT (self), s));
-  }
+  s = gst_structure_new ("seqfilesrc-file", "index", G_TYPE_INT,
+      self->current_index, "frame", G_TYPE_UINT64, self->next_frame,
+      "location", G_TYPE_STRING, self->current_file, "uri", G_TYPE_STRING,
+      uri, NULL);
+  if (self->n_slots >= 0)
+    gst_structure_set (s, "files-total", G_TYPE_INT, (gint) self->n_slots,
+        NULL);
+  gst_message_throttle_post (self->file_messages, GST_ELEMENT (self), s);
   g_free (uri);
 }
 
