@@ -31,7 +31,7 @@ gst_deep_zoom_levels_count (guint width, guint height)
  * min(height, tile_size + 2 * overlap) rows of the level's width, plus
  * @input_rows rows at the top. Summed over the levels this is less than
  * twice the top level's share. FALSE if the rings cannot be allocated;
- * @held_bytes then says how many bytes they needed, and
+ * @levels->held_bytes then says how many bytes they needed, and
  * gst_deep_zoom_levels_clear() frees the rest.
  */
 gboolean

@@ -443,11 +443,12 @@ gst_deep_zoom_sink_finish_image (GstDeepZoomSink * self)
       G_FILE_SET_CONTENTS_CONSISTENT, 0666, &error);
   g_free (text);
   if (!ok) {
-    gst_deep_zoom_sink_write_error (self, g_error_matches (error, G_FILE_ERROR,
-            G_FILE_ERROR_NOSPC),
+    gst_deep_zoom_sink_write_error (self,
+        g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC),
         g_strdup_printf ("Could not write the pyramid \"%s\".",
-            self->dzi_path), g_strdup_printf ("%s; every tile is in %s",
-            error->message, self->files_dir));
+            self->dzi_path),
+        g_strdup_printf ("%s; every tile is in %s", error->message,
+            self->files_dir));
     g_error_free (error);
     return FALSE;
   }
