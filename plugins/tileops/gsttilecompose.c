@@ -193,8 +193,7 @@ gst_tile_compose_plane_unit (const GstVideoFormatInfo * finfo, guint plane,
 {
   guint c;
 
-  *w_sub = *h_sub = 0;
-  *pstride = 0;
+  *w_sub = *h_sub = *pstride = 0;
   for (c = 0; c < GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo); c++) {
     if (GST_VIDEO_FORMAT_INFO_PLANE (finfo, c) != plane)
       continue;

@@ -885,9 +885,8 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
 static GstFlowReturn
 gst_tile_scale_acquire_output (GstTileScale * self, guint oy)
 {
-  GstFlowReturn ret;
+  GstFlowReturn ret = gst_tile_output_acquire (self->output, &self->outbuf);
 
-  ret = gst_tile_output_acquire (self->output, &self->outbuf);
   if (ret != GST_FLOW_OK) {
     GST_DEBUG_OBJECT (self, "no output buffer: %s", gst_flow_get_name (ret));
     self->outbuf = NULL;
@@ -920,14 +919,11 @@ gst_tile_scale_push_output (GstTileScale * self)
 {
   GstBuffer *out = self->outbuf;
   guint valid = MIN (self->rows_per_buffer, self->out_height - self->buf_y);
-  guint r;
+  gsize stride = GST_VIDEO_FRAME_PLANE_STRIDE (&self->out_frame, 0);
 
-  if (self->neg.tile_height) {
-    for (r = valid; r < self->rows_per_buffer; r++)
-      memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&self->out_frame, 0) +
-          (gsize) r * GST_VIDEO_FRAME_PLANE_STRIDE (&self->out_frame, 0), 0,
-          GST_VIDEO_FRAME_PLANE_STRIDE (&self->out_frame, 0));
-  }
+  if (self->neg.tile_height)
+    memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&self->out_frame, 0) +
+        valid * stride, 0, (self->rows_per_buffer - valid) * stride);
   gst_video_frame_unmap (&self->out_frame);
   self->outbuf = NULL;
   gst_tile_scale_update_held (self);
