@@ -190,8 +190,8 @@ gst_seq_file_src_negotiate (GstBaseSrc * bsrc)
         (bsrc);
 
   peer = gst_pad_peer_query_caps (GST_BASE_SRC_PAD (bsrc), NULL);
-  if (peer && !gst_caps_is_any (peer) && !gst_caps_is_empty (peer)
-      && gst_caps_is_fixed (peer)) {
+  /* neither ANY nor empty caps are fixed */
+  if (peer && gst_caps_is_fixed (peer)) {
     GST_DEBUG_OBJECT (self, "announcing the downstream's only caps %"
         GST_PTR_FORMAT, peer);
     ret = gst_base_src_set_caps (bsrc, peer);
