@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* How many levels libvips makes: halve (rounding up) until 1 x 1. */
-guint
+static guint
 gst_deep_zoom_levels_count (guint width, guint height)
 {
   guint size = MAX (width, height), n = 1;
@@ -23,45 +23,17 @@ gst_deep_zoom_levels_count (guint width, guint height)
   return n;
 }
 
-/* A tile row spans tile_size + 2 * overlap rows; the top level also takes a
- * whole input tile row before it can hand the rows on. */
-static guint
-gst_deep_zoom_ring_rows (guint height, guint tile_size, guint overlap,
-    guint extra_rows)
-{
-  guint64 rows = (guint64) tile_size + 2 * (guint64) overlap + extra_rows;
-
-  return MIN (rows, height);
-}
-
 /**
- * gst_deep_zoom_levels_bound:
+ * gst_deep_zoom_levels_init:
  *
- * The bytes the rings of a pyramid of a @width x @height image hold, when
- * the input comes in tile rows of @input_rows rows: per level
+ * Sets up the levels of a @width x @height image whose input comes in tile
+ * rows of @input_rows rows, and allocates their rings: per level
  * min(height, tile_size + 2 * overlap) rows of the level's width, plus
  * @input_rows rows at the top. Summed over the levels this is less than
- * twice the top level's share.
+ * twice the top level's share. FALSE if the rings cannot be allocated;
+ * @levels->held_bytes then says how many bytes they needed, and
+ * gst_deep_zoom_levels_clear() frees the rest.
  */
-guint64
-gst_deep_zoom_levels_bound (guint width, guint height, guint tile_size,
-    guint overlap, guint input_rows, const GstDeepZoomPixels * pixels)
-{
-  guint n = gst_deep_zoom_levels_count (width, height), i;
-  guint64 pixel_bytes = (guint64) pixels->sample_bytes * pixels->channels;
-  guint64 total = 0;
-
-  for (i = 0; i < n; i++) {
-    guint extra = i == 0 ? input_rows : 0;
-
-    total += (guint64) width * pixel_bytes *
-        gst_deep_zoom_ring_rows (height, tile_size, overlap, extra);
-    width = width / 2 + (width & 1);
-    height = height / 2 + (height & 1);
-  }
-  return total;
-}
-
 gboolean
 gst_deep_zoom_levels_init (GstDeepZoomLevels * levels, guint width,
     guint height, guint tile_size, guint overlap, guint input_rows,
@@ -90,16 +62,20 @@ gst_deep_zoom_levels_init (GstDeepZoomLevels * levels, guint width,
     l->n_columns = (width + tile_size - 1) / tile_size;
     l->n_rows = (height + tile_size - 1) / tile_size;
     l->stride = width * pixel_bytes;
-    l->capacity = gst_deep_zoom_ring_rows (height, tile_size, overlap,
-        i == n - 1 ? input_rows : 0);
-    l->ring = g_try_malloc ((gsize) l->capacity * l->stride);
-    if (!l->ring) {
-      gst_deep_zoom_levels_clear (levels);
-      return FALSE;
-    }
+    /* a tile row spans tile_size + 2 * overlap rows; the top level also
+     * takes a whole input tile row before it can hand the rows on */
+    l->capacity = MIN ((guint64) tile_size + 2 * (guint64) overlap +
+        (i == n - 1 ? input_rows : 0), height);
     levels->held_bytes += (guint64) l->capacity * l->stride;
     width = width / 2 + (width & 1);
     height = height / 2 + (height & 1);
+  }
+  for (i = 0; i < n; i++) {
+    GstDeepZoomLevel *l = &levels->levels[i];
+
+    l->ring = g_try_malloc ((gsize) l->capacity * l->stride);
+    if (!l->ring)
+      return FALSE;
   }
   return TRUE;
 }
@@ -129,7 +105,7 @@ gst_deep_zoom_levels_input_row (GstDeepZoomLevels * levels, guint y)
 {
   GstDeepZoomLevel *top = &levels->levels[levels->n_levels - 1];
 
-  return top->ring + (gsize) (y % top->capacity) * top->stride;
+  return (guint8 *) gst_deep_zoom_level_row (top, y);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -307,8 +283,7 @@ gst_deep_zoom_levels_take_row (GstDeepZoomLevels * levels, guint i)
     GstDeepZoomLevel *below = &levels->levels[i - 1];
     const guint8 *upper = gst_deep_zoom_level_row (l, y & ~1u);
     const guint8 *lower = gst_deep_zoom_level_row (l, y);
-    guint8 *out = below->ring +
-        (gsize) (below->rows_in % below->capacity) * below->stride;
+    guint8 *out = (guint8 *) gst_deep_zoom_level_row (below, below->rows_in);
 
     gst_deep_zoom_average (&levels->pixels, upper, lower, out, l->width);
     return gst_deep_zoom_levels_take_row (levels, i - 1);

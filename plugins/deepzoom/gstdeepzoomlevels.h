@@ -85,12 +85,6 @@ typedef struct {
   gpointer user_data;
 } GstDeepZoomLevels;
 
-guint gst_deep_zoom_levels_count (guint width, guint height);
-
-guint64 gst_deep_zoom_levels_bound (guint width, guint height,
-    guint tile_size, guint overlap, guint input_rows,
-    const GstDeepZoomPixels * pixels);
-
 gboolean gst_deep_zoom_levels_init (GstDeepZoomLevels * levels, guint width,
     guint height, guint tile_size, guint overlap, guint input_rows,
     const GstDeepZoomPixels * pixels, GstDeepZoomTileRowFunc func,

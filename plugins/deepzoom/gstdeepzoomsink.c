@@ -114,20 +114,6 @@ gst_deep_zoom_parse_location (const gchar * location, gsize * start,
   return n;
 }
 
-static gchar *
-gst_deep_zoom_unescape (const gchar * s, gsize len)
-{
-  GString *out = g_string_sized_new (len);
-  gsize i;
-
-  for (i = 0; i < len; i++) {
-    if (s[i] == '%' && i + 1 < len && s[i + 1] == '%')
-      i++;
-    g_string_append_c (out, s[i]);
-  }
-  return g_string_free (out, FALSE);
-}
-
 /* The .dzi path of image @index. */
 static gchar *
 gst_deep_zoom_format_location (const gchar * location, guint64 index)
@@ -135,17 +121,17 @@ gst_deep_zoom_format_location (const gchar * location, guint64 index)
   gsize start = 0, end = 0;
   guint width = 0;
   const gchar *why;
-  gchar *head, *tail, *path;
+  GString *path;
 
   if (gst_deep_zoom_parse_location (location, &start, &end, &width, &why) < 1)
-    return gst_deep_zoom_unescape (location, strlen (location));
-  head = gst_deep_zoom_unescape (location, start);
-  tail = gst_deep_zoom_unescape (location + end, strlen (location + end));
-  path = g_strdup_printf ("%s%0*" G_GUINT64_FORMAT "%s", head, width, index,
-      tail);
-  g_free (head);
-  g_free (tail);
-  return path;
+    start = end = strlen (location);
+  path = g_string_new_len (location, start);
+  if (end > start)
+    g_string_append_printf (path, "%0*" G_GUINT64_FORMAT, width, index);
+  g_string_append (path, location + end);
+  /* the number holds no %: what is left to unescape is the pattern's "%%" */
+  g_string_replace (path, "%%", "%", 0);
+  return g_string_free (path, FALSE);
 }
 
 /* NAME.dzi -> NAME_files, as libvips names it. */
@@ -179,18 +165,15 @@ static void
 gst_deep_zoom_sink_post_progress (GstDeepZoomSink * self, guint level,
     guint tile_row)
 {
-  if (!gst_message_throttle_allow (self->progress_throttle))
-    return;
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self),
-          gst_structure_new ("deepzoomsink-progress",
-              "image-index", G_TYPE_UINT64, self->tracker.image_index,
-              "location", G_TYPE_STRING, self->dzi_path,
-              "level", G_TYPE_UINT, level,
-              "tile-row", G_TYPE_UINT, tile_row,
-              "tile-rows", G_TYPE_UINT, self->levels.levels[level].n_rows,
-              "tiles-written", G_TYPE_UINT64, self->tiles_written,
-              "tiles", G_TYPE_UINT64, self->tiles_total, NULL)));
+  gst_message_throttle_post (self->progress_throttle, GST_ELEMENT (self),
+      gst_structure_new ("deepzoomsink-progress",
+          "image-index", G_TYPE_UINT64, self->tracker.image_index,
+          "location", G_TYPE_STRING, self->dzi_path,
+          "level", G_TYPE_UINT, level,
+          "tile-row", G_TYPE_UINT, tile_row,
+          "tile-rows", G_TYPE_UINT, self->levels.levels[level].n_rows,
+          "tiles-written", G_TYPE_UINT64, self->tiles_written,
+          "tiles", G_TYPE_UINT64, self->tiles_total, NULL));
 }
 
 static void
@@ -211,19 +194,9 @@ gst_deep_zoom_sink_post_written (GstDeepZoomSink * self)
 /* ------------------------------------------------------------------------ */
 
 static void
-gst_deep_zoom_settings_copy (GstDeepZoomSettings * dst,
-    const GstDeepZoomSettings * src)
-{
-  g_free (dst->location);
-  *dst = *src;
-  dst->location = g_strdup (src->location);
-}
-
-static void
 gst_deep_zoom_sink_release_image (GstDeepZoomSink * self)
 {
-  gst_deep_zoom_workers_free (self->workers);
-  self->workers = NULL;
+  g_clear_pointer (&self->workers, gst_deep_zoom_workers_free);
   gst_deep_zoom_levels_clear (&self->levels);
   g_clear_pointer (&self->dzi_path, g_free);
   g_clear_pointer (&self->files_dir, g_free);
@@ -247,17 +220,6 @@ gst_deep_zoom_sink_drop_incomplete (GstDeepZoomSink * self, const gchar * why)
           self->tracker.image_height, self->tiles_written, self->files_dir));
   g_free (file);
   gst_deep_zoom_sink_release_image (self);
-}
-
-static GstDeepZoomPixels
-gst_deep_zoom_pixels_of (const GstVideoInfo * info)
-{
-  GstDeepZoomPixels px;
-
-  px.sample_bytes = GST_VIDEO_INFO_COMP_DEPTH (info, 0) > 8 ? 2 : 1;
-  px.channels = GST_VIDEO_INFO_N_COMPONENTS (info);
-  px.has_alpha = GST_VIDEO_INFO_HAS_ALPHA (info);
-  return px;
 }
 
 /* Removes an old .dzi first, so that while its tiles are being replaced no
@@ -316,15 +278,21 @@ gst_deep_zoom_sink_begin_image (GstDeepZoomSink * self,
     const GstTileMeta * meta)
 {
   guint W = meta->image_width, H = meta->image_height, edge, threads;
-  GstDeepZoomPixels px = gst_deep_zoom_pixels_of (&self->info);
+  GstDeepZoomPixels px = {
+    .sample_bytes = GST_VIDEO_INFO_COMP_DEPTH (&self->info, 0) > 8 ? 2 : 1,
+    .channels = GST_VIDEO_INFO_N_COMPONENTS (&self->info),
+    .has_alpha = GST_VIDEO_INFO_HAS_ALPHA (&self->info),
+  };
   gsize start, end;
   guint width;
   const gchar *why;
 
   if (!gst_tile_tracker_begin_image (&self->tracker, GST_ELEMENT (self), meta))
     return FALSE;
+  g_free (self->image.location);
   GST_OBJECT_LOCK (self);
-  gst_deep_zoom_settings_copy (&self->image, &self->settings);
+  self->image = self->settings;
+  self->image.location = g_strdup (self->settings.location);
   GST_OBJECT_UNLOCK (self);
 
   if (self->images_begun++ > 0 && gst_deep_zoom_parse_location
@@ -348,9 +316,7 @@ gst_deep_zoom_sink_begin_image (GstDeepZoomSink * self,
         ("Cannot allocate the level rows for image %" G_GUINT64_FORMAT
             " (%ux%u)", meta->image_index, W, H),
         ("%" G_GUINT64_FORMAT " bytes needed; use a smaller tile-size",
-            gst_deep_zoom_levels_bound (W, H, self->image.tile_size,
-                self->image.overlap, GST_VIDEO_INFO_HEIGHT (&self->info),
-                &px)));
+            self->levels.held_bytes));
     return FALSE;
   }
   if (!gst_deep_zoom_sink_prepare_dirs (self, self->levels.n_levels))
@@ -371,8 +337,20 @@ gst_deep_zoom_sink_begin_image (GstDeepZoomSink * self,
   return TRUE;
 }
 
-/* Names the tile that could not be written and why: a full disk or a file
- * size limit reads as "no space left". */
+/* Posts a write error (taking @text and @debug): a full disk or a file size
+ * limit reads as "no space left". */
+static void
+gst_deep_zoom_sink_write_error (GstDeepZoomSink * self, gboolean no_space,
+    gchar * text, gchar * debug)
+{
+  GST_WARNING_OBJECT (self, "error: %s (%s)", text, debug);
+  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR,
+      GST_RESOURCE_ERROR, no_space ? GST_RESOURCE_ERROR_NO_SPACE_LEFT :
+      GST_RESOURCE_ERROR_WRITE, text, debug, __FILE__, GST_FUNCTION,
+      __LINE__);
+}
+
+/* Names the tile that could not be written and why. */
 static void
 gst_deep_zoom_sink_tile_failed (GstDeepZoomSink * self)
 {
@@ -380,20 +358,12 @@ gst_deep_zoom_sink_tile_failed (GstDeepZoomSink * self)
       gst_deep_zoom_workers_failure (self->workers);
   gchar *file = gst_tile_tracker_describe_file (self->tracker.image_location);
 
-  if (job->errno_value == ENOSPC || job->errno_value == EFBIG
-      || job->errno_value == EDQUOT) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-        ("Could not write the tile \"%s\" of image %" G_GUINT64_FORMAT "%s.",
-            job->path, self->tracker.image_index, file),
-        ("%s; the pyramid %s stays without its .dzi", job->error_text,
-            self->dzi_path));
-  } else {
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("Could not write the tile \"%s\" of image %" G_GUINT64_FORMAT "%s.",
-            job->path, self->tracker.image_index, file),
-        ("%s; the pyramid %s stays without its .dzi", job->error_text,
-            self->dzi_path));
-  }
+  gst_deep_zoom_sink_write_error (self, job->errno_value == ENOSPC
+      || job->errno_value == EFBIG || job->errno_value == EDQUOT,
+      g_strdup_printf ("Could not write the tile \"%s\" of image %"
+          G_GUINT64_FORMAT "%s.", job->path, self->tracker.image_index, file),
+      g_strdup_printf ("%s; the pyramid %s stays without its .dzi",
+          job->error_text, self->dzi_path));
   g_free (file);
 }
 
@@ -472,16 +442,13 @@ gst_deep_zoom_sink_finish_image (GstDeepZoomSink * self)
   ok = g_file_set_contents_full (self->dzi_path, text, -1,
       G_FILE_SET_CONTENTS_CONSISTENT, 0666, &error);
   g_free (text);
-  if (!ok && g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-        ("Could not write the pyramid \"%s\".", self->dzi_path),
-        ("%s; every tile is in %s", error->message, self->files_dir));
-  } else if (!ok) {
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("Could not write the pyramid \"%s\".", self->dzi_path),
-        ("%s; every tile is in %s", error->message, self->files_dir));
-  }
   if (!ok) {
+    gst_deep_zoom_sink_write_error (self,
+        g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC),
+        g_strdup_printf ("Could not write the pyramid \"%s\".",
+            self->dzi_path),
+        g_strdup_printf ("%s; every tile is in %s", error->message,
+            self->files_dir));
     g_error_free (error);
     return FALSE;
   }
@@ -667,9 +634,7 @@ gst_deep_zoom_sink_start (GstBaseSink * sink)
   if (!location || n < 0)
     return FALSE;
 
-  gst_tile_tracker_clear (&self->tracker);
-  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_POSITION);
-  self->have_info = FALSE;
+  /* stop() has reset the stream */
   self->images_begun = 0;
   gst_message_throttle_reset (self->progress_throttle);
   gst_message_throttle_reset (self->image_throttle);

@@ -9,7 +9,6 @@
 #include <gst/base/gstbasesink.h>
 #include <gst/video/video.h>
 
-#include "gsttilemeta.h"
 #include "gsttiletracker.h"
 #include "gstmessagethrottle.h"
 #include "gstdeepzoomlevels.h"

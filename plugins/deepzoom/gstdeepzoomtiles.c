@@ -7,17 +7,12 @@
 #endif
 
 #include "gstdeepzoomtiles.h"
-#ifdef HAVE_PNG_WRITER
 #include "gstpngwriter.h"
-#else
-#include <png.h>
-#endif
 
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <jpeglib.h>
@@ -48,19 +43,12 @@ gst_deep_zoom_format_suffix (GstDeepZoomFormat format)
   return format == GST_DEEP_ZOOM_FORMAT_PNG ? "png" : "jpeg";
 }
 
-static guint
-pixel_bytes (GstVideoFormat format)
-{
-  const GstVideoFormatInfo *finfo = gst_video_format_get_info (format);
-
-  return GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, 0);
-}
-
 gsize
 gst_deep_zoom_tile_job_bytes (guint width, guint height,
     GstVideoFormat format)
 {
-  return (gsize) width * height * pixel_bytes (format);
+  return (gsize) width * height *
+      GST_VIDEO_FORMAT_INFO_PSTRIDE (gst_video_format_get_info (format), 0);
 }
 
 GstDeepZoomTileJob *
@@ -198,7 +186,6 @@ gst_deep_zoom_encode_jpeg (GstDeepZoomTileJob * job, guint quality,
 /* PNG                                                                      */
 /* ------------------------------------------------------------------------ */
 
-#ifdef HAVE_PNG_WRITER
 static GBytes *
 gst_deep_zoom_encode_png (GstDeepZoomTileJob * job,
     const GstDeepZoomTileSettings * settings)
@@ -219,74 +206,16 @@ gst_deep_zoom_encode_png (GstDeepZoomTileJob * job,
   }
   return bytes;
 }
-#else
-/* Without the project's writer (a build of the deepzoom plugin alone):
- * libpng, filter none as libvips writes tiles. */
-static void
-gst_deep_zoom_png_write (png_structp png, png_bytep data, png_size_t len)
-{
-  g_byte_array_append (png_get_io_ptr (png), data, len);
-}
-
-static void
-gst_deep_zoom_png_fail (png_structp png, png_const_charp msg)
-{
-  g_strlcpy (png_get_error_ptr (png), msg, 256);
-  png_longjmp (png, 1);
-}
-
-static GBytes *
-gst_deep_zoom_encode_png (GstDeepZoomTileJob * job,
-    const GstDeepZoomTileSettings * settings)
-{
-  const GstVideoFormatInfo *finfo = gst_video_format_get_info (job->format);
-  guint depth = GST_VIDEO_FORMAT_INFO_DEPTH (finfo, 0);
-  guint channels = GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo);
-  static const int color_types[] = { 0, PNG_COLOR_TYPE_GRAY, 0,
-    PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA
-  };
-  GByteArray *volatile out = g_byte_array_new ();
-  gchar msg[256] = "";
-  png_structp png;
-  png_infop info;
-  guint y;
-
-  png = png_create_write_struct (PNG_LIBPNG_VER_STRING, msg,
-      gst_deep_zoom_png_fail, NULL);
-  info = png_create_info_struct (png);
-  if (setjmp (png_jmpbuf (png))) {
-    png_destroy_write_struct (&png, &info);
-    g_byte_array_unref (out);
-    job->error_text = g_strdup_printf ("PNG encoding failed: %s", msg);
-    return NULL;
-  }
-  png_set_write_fn (png, out, gst_deep_zoom_png_write, NULL);
-  png_set_compression_level (png, settings->compression_level);
-  png_set_filter (png, 0, PNG_FILTER_NONE);
-  png_set_IHDR (png, info, job->width, job->height, depth,
-      color_types[channels], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-      PNG_FILTER_TYPE_DEFAULT);
-  png_write_info (png, info);
-  for (y = 0; y < job->height; y++)
-    png_write_row (png, job->pixels + (gsize) y * job->stride);
-  png_write_end (png, info);
-  png_destroy_write_struct (&png, &info);
-  return g_byte_array_free_to_bytes (out);
-}
-#endif
 
 /* ------------------------------------------------------------------------ */
 /* Files                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/**
- * gst_deep_zoom_write_file:
- *
- * Writes @data to @path, replacing it. On failure (a full disk, a file size
+/* Writes @data to @path, replacing it. On failure (a full disk, a file size
  * limit, a missing directory) the partial file is removed, so that a tile is
  * either whole or absent, and @errno_value says why.
  */
-gboolean
+static gboolean
 gst_deep_zoom_write_file (const gchar * path, const guint8 * data, gsize len,
     gint * errno_value)
 {
@@ -325,6 +254,7 @@ gboolean
 gst_deep_zoom_tile_job_run (GstDeepZoomTileJob * job,
     const GstDeepZoomTileSettings * settings)
 {
+  GBytes *bytes;
   gboolean ok;
 
   g_clear_pointer (&job->error_text, g_free);
@@ -333,19 +263,16 @@ gst_deep_zoom_tile_job_run (GstDeepZoomTileJob * job,
     guint8 *data;
     unsigned long len;
 
-    if (!gst_deep_zoom_encode_jpeg (job, settings->quality, &data, &len))
-      return FALSE;
-    ok = gst_deep_zoom_write_file (job->path, data, len, &job->errno_value);
-    free (data);
+    bytes = gst_deep_zoom_encode_jpeg (job, settings->quality, &data, &len) ?
+        g_bytes_new_with_free_func (data, len, free, data) : NULL;
   } else {
-    GBytes *bytes = gst_deep_zoom_encode_png (job, settings);
-
-    if (!bytes)
-      return FALSE;
-    ok = gst_deep_zoom_write_file (job->path, g_bytes_get_data (bytes, NULL),
-        g_bytes_get_size (bytes), &job->errno_value);
-    g_bytes_unref (bytes);
+    bytes = gst_deep_zoom_encode_png (job, settings);
   }
+  if (!bytes)
+    return FALSE;
+  ok = gst_deep_zoom_write_file (job->path, g_bytes_get_data (bytes, NULL),
+      g_bytes_get_size (bytes), &job->errno_value);
+  g_bytes_unref (bytes);
   if (!ok)
     job->error_text = g_strdup (g_strerror (job->errno_value));
   return ok;

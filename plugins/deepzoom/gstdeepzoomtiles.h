@@ -79,9 +79,6 @@ void gst_deep_zoom_tile_job_free (GstDeepZoomTileJob * job);
 gboolean gst_deep_zoom_tile_job_run (GstDeepZoomTileJob * job,
     const GstDeepZoomTileSettings * settings);
 
-gboolean gst_deep_zoom_write_file (const gchar * path, const guint8 * data,
-    gsize len, gint * errno_value);
-
 G_END_DECLS
 
 #endif /* __GST_DEEP_ZOOM_TILES_H__ */

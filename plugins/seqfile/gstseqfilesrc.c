@@ -100,23 +100,6 @@ G_DEFINE_TYPE (GstSeqFileSrc, gst_seq_file_src, GST_TYPE_BASE_SRC);
 GST_ELEMENT_REGISTER_DEFINE (seqfilesrc, "seqfilesrc", GST_RANK_NONE,
     GST_TYPE_SEQ_FILE_SRC);
 
-static void gst_seq_file_src_finalize (GObject * object);
-static void gst_seq_file_src_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_seq_file_src_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstCaps *gst_seq_file_src_get_caps (GstBaseSrc * bsrc,
-    GstCaps * filter);
-static gboolean gst_seq_file_src_negotiate (GstBaseSrc * bsrc);
-static gboolean gst_seq_file_src_start (GstBaseSrc * bsrc);
-static gboolean gst_seq_file_src_stop (GstBaseSrc * bsrc);
-static gboolean gst_seq_file_src_is_seekable (GstBaseSrc * bsrc);
-static gboolean gst_seq_file_src_do_seek (GstBaseSrc * bsrc,
-    GstSegment * segment);
-static gboolean gst_seq_file_src_query (GstBaseSrc * bsrc, GstQuery * query);
-static GstFlowReturn gst_seq_file_src_create (GstBaseSrc * bsrc,
-    guint64 offset, guint size, GstBuffer ** buf);
-
 /* ------------------------------------------------------------------ */
 /* Natural order                                                       */
 
@@ -167,286 +150,6 @@ gst_seq_file_src_natural_compare_ptr (gconstpointer a, gconstpointer b)
 }
 
 /* ------------------------------------------------------------------ */
-/* Class                                                               */
-
-static void
-gst_seq_file_src_class_init (GstSeqFileSrcClass * klass)
-{
-  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-  GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
-  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
-  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
-
-  gobject_class->finalize = gst_seq_file_src_finalize;
-  gobject_class->set_property = gst_seq_file_src_set_property;
-  gobject_class->get_property = gst_seq_file_src_get_property;
-
-  g_object_class_install_property (gobject_class, PROP_LOCATION,
-      g_param_spec_string ("location", "Location",
-          "Files to read: a printf pattern with exactly one integer "
-          "conversion (frame%05d.png; %% for a literal %) numbered from "
-          "start-index to stop-index, or a glob with * ? or [ ] "
-          "(frames/*.png) read in natural order (frame2 before frame10), "
-          "or a single file name. Set in NULL or READY state",
-          NULL, rw | GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_START_INDEX,
-      g_param_spec_int ("start-index", "Start index",
-          "First file: its number for a printf pattern, its position in the "
-          "sorted list for a glob (0 = the first match); a glob has to "
-          "match more than start-index files. Unused for a single file name",
-          0, G_MAXINT, DEFAULT_START_INDEX, rw | GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_STOP_INDEX,
-      g_param_spec_int ("stop-index", "Stop index",
-          "Last file, inclusive, not below start-index: its number for a "
-          "printf pattern, its position in the sorted list for a glob (past "
-          "the last match = to the end); -1 = to the end (a pattern: until "
-          "the first missing file). start-index..stop-index cuts a sequence "
-          "into shards. Unused for a single file name",
-          -1, G_MAXINT, DEFAULT_STOP_INDEX, rw | GST_PARAM_MUTABLE_READY));
-  /* shadows GstBaseSrc's blocksize, whose 0 would read nothing forever */
-  g_object_class_install_property (gobject_class, PROP_BLOCKSIZE,
-      g_param_spec_uint ("blocksize", "Block size",
-          "Bytes per buffer, 1 B to 64 MiB (0 is not allowed); the last "
-          "buffer of a file is shorter. The element holds one block",
-          1, MAX_BLOCKSIZE, DEFAULT_BLOCKSIZE, rw | GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_FRAMERATE,
-      gst_param_spec_fraction ("framerate", "Frame rate",
-          "Files per second: file N of the sequence gets timestamp N / "
-          "framerate and duration 1 / framerate; 0/1 = no timestamps "
-          "(and no seeking)", 0, 1, G_MAXINT, 1, DEFAULT_FPS_N, DEFAULT_FPS_D,
-          rw | GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_CAPS,
-      g_param_spec_boxed ("caps", "Caps",
-          "Caps of the file contents (e.g. image/png); ANY (default) = "
-          "announce the downstream's caps when it accepts exactly one fixed "
-          "type, else none", GST_TYPE_CAPS, rw | GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_ON_ERROR,
-      g_param_spec_enum ("on-error", "On error",
-          "What a missing or unreadable file does: fail = post an error and "
-          "stop; skip = post a warning naming the file and read the next",
-          GST_TYPE_SEQ_FILE_SRC_ON_ERROR, DEFAULT_ON_ERROR,
-          rw | GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_LOOP,
-      g_param_spec_boolean ("loop", "Loop",
-          "Start again with the first file after the last one (timestamps "
-          "keep increasing)", DEFAULT_LOOP, rw | GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_CURRENT_FILE,
-      g_param_spec_string ("current-file", "Current file",
-          "Path of the file being read, or of the last one read; NULL "
-          "before the first", NULL, ro));
-  g_object_class_install_property (gobject_class, PROP_INDEX,
-      g_param_spec_int ("index", "Index",
-          "Index of the file being read: its number for a printf pattern, "
-          "its position in the sorted list for a glob; -1 before the first",
-          -1, G_MAXINT, -1, ro));
-  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
-      g_param_spec_uint64 ("held-bytes", "Held bytes",
-          "Bytes the element holds now: the block being read, at most "
-          "blocksize; 0 between reads (a pushed block belongs downstream)",
-          0, G_MAXUINT64, 0, ro));
-  gst_message_throttle_install_property (gobject_class, PROP_MESSAGE_INTERVAL);
-  g_object_class_install_property (gobject_class, PROP_LOCATION_TAGS,
-      g_param_spec_boolean ("location-tags", "Location tags",
-          "Also send a tag event with each file's URI (GST_TAG_LOCATION); "
-          "every sink posts a bus message for each tag event, one per file "
-          "(the GstFileLocation event always names the file)",
-          DEFAULT_LOCATION_TAGS, rw | GST_PARAM_MUTABLE_READY));
-
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class,
-      "Sequence file source", "Source/File",
-      "Reads a sequence of files (printf pattern or glob) in blocks, one "
-      "file after another, with a timestamp and a location tag per file",
-      "gst-membound developers");
-
-  basesrc_class->get_caps = GST_DEBUG_FUNCPTR (gst_seq_file_src_get_caps);
-  basesrc_class->negotiate = GST_DEBUG_FUNCPTR (gst_seq_file_src_negotiate);
-  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_seq_file_src_start);
-  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_seq_file_src_stop);
-  basesrc_class->is_seekable =
-      GST_DEBUG_FUNCPTR (gst_seq_file_src_is_seekable);
-  basesrc_class->do_seek = GST_DEBUG_FUNCPTR (gst_seq_file_src_do_seek);
-  basesrc_class->query = GST_DEBUG_FUNCPTR (gst_seq_file_src_query);
-  basesrc_class->create = GST_DEBUG_FUNCPTR (gst_seq_file_src_create);
-
-  gst_type_mark_as_plugin_api (GST_TYPE_SEQ_FILE_SRC_ON_ERROR, 0);
-  GST_DEBUG_CATEGORY_INIT (gst_seq_file_src_debug, "seqfilesrc", 0,
-      "File sequence source");
-}
-
-static void
-gst_seq_file_src_init (GstSeqFileSrc * self)
-{
-  self->start_index = DEFAULT_START_INDEX;
-  self->stop_index = DEFAULT_STOP_INDEX;
-  self->blocksize = DEFAULT_BLOCKSIZE;
-  self->fps_n = DEFAULT_FPS_N;
-  self->fps_d = DEFAULT_FPS_D;
-  self->caps = gst_caps_new_any ();
-  self->on_error = DEFAULT_ON_ERROR;
-  self->loop = DEFAULT_LOOP;
-  self->location_tags = DEFAULT_LOCATION_TAGS;
-  self->fd = -1;
-  self->n_slots = -1;
-  self->current_index = -1;
-  self->file_messages = gst_message_throttle_new ();
-
-  gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
-  gst_base_src_set_blocksize (GST_BASE_SRC (self), DEFAULT_BLOCKSIZE);
-  /* a segment stop ends the stream after a whole file, not in the middle of
-   * the one whose time span reaches the stop (see create) */
-  gst_base_src_set_automatic_eos (GST_BASE_SRC (self), FALSE);
-}
-
-static void
-gst_seq_file_src_finalize (GObject * object)
-{
-  GstSeqFileSrc *self = GST_SEQ_FILE_SRC (object);
-
-  g_free (self->location);
-  gst_caps_unref (self->caps);
-  g_free (self->current_file);
-  gst_message_throttle_free (self->file_messages);
-
-  G_OBJECT_CLASS (gst_seq_file_src_parent_class)->finalize (object);
-}
-
-static gboolean
-gst_seq_file_src_can_reconfigure (GstSeqFileSrc * self, GParamSpec * pspec)
-{
-  GstState state;
-
-  GST_OBJECT_LOCK (self);
-  state = GST_STATE (self);
-  GST_OBJECT_UNLOCK (self);
-  if (state <= GST_STATE_READY)
-    return TRUE;
-  g_warning ("seqfilesrc: property '%s' can only be changed in the NULL or "
-      "READY state", pspec->name);
-  return FALSE;
-}
-
-static void
-gst_seq_file_src_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstSeqFileSrc *self = GST_SEQ_FILE_SRC (object);
-
-  if ((pspec->flags & GST_PARAM_MUTABLE_READY)
-      && !gst_seq_file_src_can_reconfigure (self, pspec))
-    return;
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_LOCATION:
-      g_free (self->location);
-      self->location = g_value_dup_string (value);
-      break;
-    case PROP_START_INDEX:
-      self->start_index = g_value_get_int (value);
-      break;
-    case PROP_STOP_INDEX:
-      self->stop_index = g_value_get_int (value);
-      break;
-    case PROP_BLOCKSIZE:
-      self->blocksize = g_value_get_uint (value);
-      break;
-    case PROP_FRAMERATE:
-      self->fps_n = gst_value_get_fraction_numerator (value);
-      self->fps_d = gst_value_get_fraction_denominator (value);
-      if (self->fps_n == 0)
-        self->fps_d = 1;
-      break;
-    case PROP_CAPS:{
-      const GstCaps *caps = gst_value_get_caps (value);
-
-      gst_caps_replace (&self->caps, caps ? (GstCaps *) caps : NULL);
-      if (!self->caps)
-        self->caps = gst_caps_new_any ();
-      break;
-    }
-    case PROP_ON_ERROR:
-      self->on_error = g_value_get_enum (value);
-      break;
-    case PROP_LOOP:
-      self->loop = g_value_get_boolean (value);
-      break;
-    case PROP_LOCATION_TAGS:
-      self->location_tags = g_value_get_boolean (value);
-      break;
-    case PROP_MESSAGE_INTERVAL:
-      gst_message_throttle_set_interval (self->file_messages,
-          g_value_get_uint64 (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-
-  /* keep the base class's idea of the block size, which it reports in
-   * debug logs, in step with ours */
-  if (prop_id == PROP_BLOCKSIZE)
-    gst_base_src_set_blocksize (GST_BASE_SRC (self), g_value_get_uint (value));
-}
-
-static void
-gst_seq_file_src_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstSeqFileSrc *self = GST_SEQ_FILE_SRC (object);
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_LOCATION:
-      g_value_set_string (value, self->location);
-      break;
-    case PROP_START_INDEX:
-      g_value_set_int (value, self->start_index);
-      break;
-    case PROP_STOP_INDEX:
-      g_value_set_int (value, self->stop_index);
-      break;
-    case PROP_BLOCKSIZE:
-      g_value_set_uint (value, self->blocksize);
-      break;
-    case PROP_FRAMERATE:
-      gst_value_set_fraction (value, self->fps_n, self->fps_d);
-      break;
-    case PROP_CAPS:
-      gst_value_set_caps (value, self->caps);
-      break;
-    case PROP_ON_ERROR:
-      g_value_set_enum (value, self->on_error);
-      break;
-    case PROP_LOOP:
-      g_value_set_boolean (value, self->loop);
-      break;
-    case PROP_LOCATION_TAGS:
-      g_value_set_boolean (value, self->location_tags);
-      break;
-    case PROP_CURRENT_FILE:
-      g_value_set_string (value, self->current_file);
-      break;
-    case PROP_INDEX:
-      g_value_set_int (value, self->current_index);
-      break;
-    case PROP_HELD_BYTES:
-      g_value_set_uint64 (value, self->held_bytes);
-      break;
-    case PROP_MESSAGE_INTERVAL:
-      g_value_set_uint64 (value,
-          gst_message_throttle_get_interval (self->file_messages));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-/* ------------------------------------------------------------------ */
 /* Caps                                                                */
 
 static GstCaps *
@@ -487,14 +190,13 @@ gst_seq_file_src_negotiate (GstBaseSrc * bsrc)
         (bsrc);
 
   peer = gst_pad_peer_query_caps (GST_BASE_SRC_PAD (bsrc), NULL);
-  if (peer && !gst_caps_is_any (peer) && !gst_caps_is_empty (peer)
-      && gst_caps_is_fixed (peer)) {
+  /* neither ANY nor empty caps are fixed */
+  if (peer && gst_caps_is_fixed (peer)) {
     GST_DEBUG_OBJECT (self, "announcing the downstream's only caps %"
         GST_PTR_FORMAT, peer);
     ret = gst_base_src_set_caps (bsrc, peer);
   }
-  if (peer)
-    gst_caps_unref (peer);
+  gst_clear_caps (&peer);
   return ret;
 }
 
@@ -657,8 +359,7 @@ gst_seq_file_src_select_range (GstSeqFileSrc * self, const gchar * location,
 }
 
 static gboolean
-gst_seq_file_src_setup_pattern (GstSeqFileSrc * self, const gchar * location,
-    gint start_index, gint stop_index)
+gst_seq_file_src_setup_pattern (GstSeqFileSrc * self, const gchar * location)
 {
   GString *prefix = g_string_new (NULL), *conversion = g_string_new (NULL),
       *suffix = g_string_new (NULL);
@@ -676,22 +377,17 @@ gst_seq_file_src_setup_pattern (GstSeqFileSrc * self, const gchar * location,
     /* no number and no wildcard: a sequence of one file */
     self->mode = GST_SEQ_FILE_SRC_MODE_LIST;
     self->names = g_new0 (gchar *, 2);
-    self->names[0] = g_string_free (prefix, FALSE);
+    self->names[0] = g_strdup (prefix->str);
     self->n_names = 1;
-    prefix = NULL;
   } else {
     self->mode = GST_SEQ_FILE_SRC_MODE_PATTERN;
-    self->pattern_prefix = g_string_free (prefix, FALSE);
-    self->pattern_conversion = g_string_free (conversion, FALSE);
-    self->pattern_suffix = g_string_free (suffix, FALSE);
-    prefix = conversion = suffix = NULL;
+    self->pattern_prefix = g_strdup (prefix->str);
+    self->pattern_conversion = g_strdup (conversion->str);
+    self->pattern_suffix = g_strdup (suffix->str);
   }
-  if (prefix)
-    g_string_free (prefix, TRUE);
-  if (conversion)
-    g_string_free (conversion, TRUE);
-  if (suffix)
-    g_string_free (suffix, TRUE);
+  g_string_free (prefix, TRUE);
+  g_string_free (conversion, TRUE);
+  g_string_free (suffix, TRUE);
   return n >= 0;
 }
 
@@ -749,8 +445,7 @@ gst_seq_file_src_start (GstBaseSrc * bsrc)
         && gst_seq_file_src_select_range (self, location, start_index,
         stop_index);
   } else {
-    ok = gst_seq_file_src_setup_pattern (self, location, start_index,
-        stop_index);
+    ok = gst_seq_file_src_setup_pattern (self, location);
   }
   g_free (location);
   if (!ok)
@@ -768,7 +463,6 @@ gst_seq_file_src_start (GstBaseSrc * bsrc)
   g_clear_pointer (&self->current_file, g_free);
   GST_OBJECT_UNLOCK (self);
 
-  self->fd = -1;
   self->slot = 0;
   self->pass = 0;
   self->files_this_pass = 0;
@@ -857,7 +551,6 @@ gst_seq_file_src_do_seek (GstBaseSrc * bsrc, GstSegment * segment)
 {
   GstSeqFileSrc *self = GST_SEQ_FILE_SRC (bsrc);
   guint64 frame = 0;
-  gint64 n_slots;
 
   if (segment->format != GST_FORMAT_TIME || segment->rate < 0.0)
     return FALSE;
@@ -867,12 +560,9 @@ gst_seq_file_src_do_seek (GstBaseSrc * bsrc, GstSegment * segment)
     return FALSE;
 
   gst_seq_file_src_close_file (self);
-  GST_OBJECT_LOCK (self);
-  n_slots = self->n_slots;
-  GST_OBJECT_UNLOCK (self);
-  if (self->loop && n_slots > 0) {
-    self->pass = frame / n_slots;
-    frame %= n_slots;
+  if (self->loop && self->n_slots > 0) {
+    self->pass = frame / self->n_slots;
+    frame %= self->n_slots;
   } else {
     self->pass = 0;
   }
@@ -880,8 +570,7 @@ gst_seq_file_src_do_seek (GstBaseSrc * bsrc, GstSegment * segment)
   gst_seq_file_src_set_slot (self, frame);
 
   if (self->fps_n > 0) {
-    segment->start = gst_seq_file_src_frame_time (self,
-        self->pass * MAX (n_slots, 0) + frame);
+    segment->start = gst_seq_file_src_frame_time (self, self->next_frame);
     segment->time = segment->start;
     segment->position = segment->start;
   }
@@ -912,15 +601,13 @@ gst_seq_file_src_convert (GstSeqFileSrc * self, GstFormat src_format,
   }
   if (self->fps_n <= 0)
     return FALSE;
-  if (src_format == GST_FORMAT_DEFAULT && dest_format == GST_FORMAT_TIME) {
+  if (src_format == GST_FORMAT_DEFAULT && dest_format == GST_FORMAT_TIME)
     *dest_value = gst_seq_file_src_frame_time (self, src_value);
-    return TRUE;
-  }
-  if (src_format == GST_FORMAT_TIME && dest_format == GST_FORMAT_DEFAULT) {
+  else if (src_format == GST_FORMAT_TIME && dest_format == GST_FORMAT_DEFAULT)
     *dest_value = gst_seq_file_src_time_frame (self, src_value);
-    return TRUE;
-  }
-  return FALSE;
+  else
+    return FALSE;
+  return TRUE;
 }
 
 static gboolean
@@ -1080,12 +767,11 @@ static gboolean
 gst_seq_file_src_past_segment_stop (GstSeqFileSrc * self)
 {
   GstSegment *segment = &GST_BASE_SRC (self)->segment;
-  GstClockTime ts;
 
   if (self->fps_n <= 0 || !GST_CLOCK_TIME_IS_VALID (segment->stop))
     return FALSE;
-  ts = gst_seq_file_src_frame_time (self, self->next_frame);
-  return ts >= (GstClockTime) segment->stop;
+  return gst_seq_file_src_frame_time (self, self->next_frame) >=
+      (GstClockTime) segment->stop;
 }
 
 /* Opens the next file of the sequence, stepping over skipped ones. */
@@ -1156,21 +842,11 @@ gst_seq_file_src_announce_file (GstSeqFileSrc * self)
 {
   GstStructure *s;
   GstEvent *announcement;
-  gchar *path, *uri = NULL;
-  gint index;
-  guint64 frame;
-  gint64 total;
-  gboolean location_tags;
+  gchar *uri = NULL;
 
-  GST_OBJECT_LOCK (self);
-  path = g_strdup (self->current_file);
-  index = self->current_index;
-  frame = self->next_frame;
-  total = self->n_slots;
-  location_tags = self->location_tags;
-  GST_OBJECT_UNLOCK (self);
-
-  announcement = gst_file_location_event_new (path, index);
+  /* the read-outs are this thread's own: no lock needed to read them */
+  announcement = gst_file_location_event_new (self->current_file,
+      self->current_index);
   gst_file_location_event_parse (announcement, &uri);
   /* Stored, not pushed: the pad sends stored sticky events in their order
    * (after the segment basesrc may still have pending) right before this
@@ -1181,7 +857,7 @@ gst_seq_file_src_announce_file (GstSeqFileSrc * self)
   /* queued by basesrc and pushed right before the block too; the class
    * handler does not take the state lock, which a state change may hold
    * while stopping this thread */
-  if (location_tags)
+  if (self->location_tags)
     GST_ELEMENT_CLASS (gst_seq_file_src_parent_class)->send_event
         (GST_ELEMENT (self), gst_event_new_tag (gst_tag_list_new
             (GST_TAG_LOCATION, uri, NULL)));
@@ -1189,17 +865,15 @@ gst_seq_file_src_announce_file (GstSeqFileSrc * self)
   /* an unread bus keeps every message: at most a burst, then one per
    * message-interval, whatever the file rate (the event above is the
    * lossless per-file record) */
-  if (gst_message_throttle_allow (self->file_messages)) {
-    s = gst_structure_new ("seqfilesrc-file", "index", G_TYPE_INT, index,
-        "frame", G_TYPE_UINT64, frame, "location", G_TYPE_STRING, path,
-        "uri", G_TYPE_STRING, uri, NULL);
-    if (total >= 0)
-      gst_structure_set (s, "files-total", G_TYPE_INT, (gint) total, NULL);
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_element (GST_OBJECT (self), s));
-  }
+  s = gst_structure_new ("seqfilesrc-file", "index", G_TYPE_INT,
+      self->current_index, "frame", G_TYPE_UINT64, self->next_frame,
+      "location", G_TYPE_STRING, self->current_file, "uri", G_TYPE_STRING,
+      uri, NULL);
+  if (self->n_slots >= 0)
+    gst_structure_set (s, "files-total", G_TYPE_INT, (gint) self->n_slots,
+        NULL);
+  gst_message_throttle_post (self->file_messages, GST_ELEMENT (self), s);
   g_free (uri);
-  g_free (path);
 }
 
 /* Reads up to @want bytes, retrying short reads; returns the count, or
@@ -1254,13 +928,9 @@ gst_seq_file_src_read_block (GstSeqFileSrc * self, GstBuffer ** buf)
 {
   GstBuffer *block;
   GstMapInfo map;
-  guint64 want;
+  guint64 want = gst_base_src_get_blocksize (GST_BASE_SRC (self));
   gssize n;
-  gint index;
 
-  GST_OBJECT_LOCK (self);
-  want = self->blocksize;
-  GST_OBJECT_UNLOCK (self);
   if (self->file_size != G_MAXUINT64)
     want = MIN (want, self->file_size - MIN (self->file_offset,
             self->file_size));
@@ -1276,18 +946,10 @@ gst_seq_file_src_read_block (GstSeqFileSrc * self, GstBuffer ** buf)
   gst_seq_file_src_set_held (self, 0);
 
   if (n < 0) {
-    gchar *path;
-    gboolean skip;
-
     gst_buffer_unref (block);
-    GST_OBJECT_LOCK (self);
-    path = g_strdup (self->current_file);
-    index = self->current_index;
-    GST_OBJECT_UNLOCK (self);
-    skip = gst_seq_file_src_file_failed (self, GST_RESOURCE_ERROR_READ, path,
-        index, "reading failed", (gint) - n);
-    g_free (path);
-    if (!skip)
+    if (!gst_seq_file_src_file_failed (self, GST_RESOURCE_ERROR_READ,
+            self->current_file, self->current_index, "reading failed",
+            (gint) - n))
       return GST_FLOW_ERROR;
     gst_seq_file_src_file_done (self);
     return GST_FLOW_OK;
@@ -1331,4 +993,278 @@ gst_seq_file_src_create (GstBaseSrc * bsrc, guint64 offset, guint size,
       return ret;
   }
   return GST_FLOW_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Class                                                               */
+
+static void
+gst_seq_file_src_finalize (GObject * object)
+{
+  GstSeqFileSrc *self = GST_SEQ_FILE_SRC (object);
+
+  g_free (self->location);
+  gst_caps_unref (self->caps);
+  g_free (self->current_file);
+  gst_message_throttle_free (self->file_messages);
+
+  G_OBJECT_CLASS (gst_seq_file_src_parent_class)->finalize (object);
+}
+
+static gboolean
+gst_seq_file_src_can_reconfigure (GstSeqFileSrc * self, GParamSpec * pspec)
+{
+  GstState state;
+
+  GST_OBJECT_LOCK (self);
+  state = GST_STATE (self);
+  GST_OBJECT_UNLOCK (self);
+  if (state <= GST_STATE_READY)
+    return TRUE;
+  g_warning ("seqfilesrc: property '%s' can only be changed in the NULL or "
+      "READY state", pspec->name);
+  return FALSE;
+}
+
+static void
+gst_seq_file_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstSeqFileSrc *self = GST_SEQ_FILE_SRC (object);
+
+  if ((pspec->flags & GST_PARAM_MUTABLE_READY)
+      && !gst_seq_file_src_can_reconfigure (self, pspec))
+    return;
+  /* the base class keeps the block size (and takes the object lock) */
+  if (prop_id == PROP_BLOCKSIZE) {
+    gst_base_src_set_blocksize (GST_BASE_SRC (self), g_value_get_uint (value));
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_LOCATION:
+      g_free (self->location);
+      self->location = g_value_dup_string (value);
+      break;
+    case PROP_START_INDEX:
+      self->start_index = g_value_get_int (value);
+      break;
+    case PROP_STOP_INDEX:
+      self->stop_index = g_value_get_int (value);
+      break;
+    case PROP_FRAMERATE:
+      self->fps_n = gst_value_get_fraction_numerator (value);
+      self->fps_d = gst_value_get_fraction_denominator (value);
+      if (self->fps_n == 0)
+        self->fps_d = 1;
+      break;
+    case PROP_CAPS:
+      gst_caps_replace (&self->caps, (GstCaps *) gst_value_get_caps (value));
+      if (!self->caps)
+        self->caps = gst_caps_new_any ();
+      break;
+    case PROP_ON_ERROR:
+      self->on_error = g_value_get_enum (value);
+      break;
+    case PROP_LOOP:
+      self->loop = g_value_get_boolean (value);
+      break;
+    case PROP_LOCATION_TAGS:
+      self->location_tags = g_value_get_boolean (value);
+      break;
+    case PROP_MESSAGE_INTERVAL:
+      gst_message_throttle_set_interval (self->file_messages,
+          g_value_get_uint64 (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_seq_file_src_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstSeqFileSrc *self = GST_SEQ_FILE_SRC (object);
+
+  if (prop_id == PROP_BLOCKSIZE) {
+    g_value_set_uint (value, gst_base_src_get_blocksize (GST_BASE_SRC (self)));
+    return;
+  }
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_LOCATION:
+      g_value_set_string (value, self->location);
+      break;
+    case PROP_START_INDEX:
+      g_value_set_int (value, self->start_index);
+      break;
+    case PROP_STOP_INDEX:
+      g_value_set_int (value, self->stop_index);
+      break;
+    case PROP_FRAMERATE:
+      gst_value_set_fraction (value, self->fps_n, self->fps_d);
+      break;
+    case PROP_CAPS:
+      gst_value_set_caps (value, self->caps);
+      break;
+    case PROP_ON_ERROR:
+      g_value_set_enum (value, self->on_error);
+      break;
+    case PROP_LOOP:
+      g_value_set_boolean (value, self->loop);
+      break;
+    case PROP_LOCATION_TAGS:
+      g_value_set_boolean (value, self->location_tags);
+      break;
+    case PROP_CURRENT_FILE:
+      g_value_set_string (value, self->current_file);
+      break;
+    case PROP_INDEX:
+      g_value_set_int (value, self->current_index);
+      break;
+    case PROP_HELD_BYTES:
+      g_value_set_uint64 (value, self->held_bytes);
+      break;
+    case PROP_MESSAGE_INTERVAL:
+      g_value_set_uint64 (value,
+          gst_message_throttle_get_interval (self->file_messages));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_seq_file_src_class_init (GstSeqFileSrcClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  gobject_class->finalize = gst_seq_file_src_finalize;
+  gobject_class->set_property = gst_seq_file_src_set_property;
+  gobject_class->get_property = gst_seq_file_src_get_property;
+
+  g_object_class_install_property (gobject_class, PROP_LOCATION,
+      g_param_spec_string ("location", "Location",
+          "Files to read: a printf pattern with exactly one integer "
+          "conversion (frame%05d.png; %% for a literal %) numbered from "
+          "start-index to stop-index, or a glob with * ? or [ ] "
+          "(frames/*.png) read in natural order (frame2 before frame10), "
+          "or a single file name. Set in NULL or READY state",
+          NULL, rw | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_START_INDEX,
+      g_param_spec_int ("start-index", "Start index",
+          "First file: its number for a printf pattern, its position in the "
+          "sorted list for a glob (0 = the first match); a glob has to "
+          "match more than start-index files. Unused for a single file name",
+          0, G_MAXINT, DEFAULT_START_INDEX, rw | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_STOP_INDEX,
+      g_param_spec_int ("stop-index", "Stop index",
+          "Last file, inclusive, not below start-index: its number for a "
+          "printf pattern, its position in the sorted list for a glob (past "
+          "the last match = to the end); -1 = to the end (a pattern: until "
+          "the first missing file). start-index..stop-index cuts a sequence "
+          "into shards. Unused for a single file name",
+          -1, G_MAXINT, DEFAULT_STOP_INDEX, rw | GST_PARAM_MUTABLE_READY));
+  /* shadows GstBaseSrc's blocksize, whose 0 would read nothing forever */
+  g_object_class_install_property (gobject_class, PROP_BLOCKSIZE,
+      g_param_spec_uint ("blocksize", "Block size",
+          "Bytes per buffer, 1 B to 64 MiB (0 is not allowed); the last "
+          "buffer of a file is shorter. The element holds one block",
+          1, MAX_BLOCKSIZE, DEFAULT_BLOCKSIZE, rw | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_FRAMERATE,
+      gst_param_spec_fraction ("framerate", "Frame rate",
+          "Files per second: file N of the sequence gets timestamp N / "
+          "framerate and duration 1 / framerate; 0/1 = no timestamps "
+          "(and no seeking)", 0, 1, G_MAXINT, 1, DEFAULT_FPS_N, DEFAULT_FPS_D,
+          rw | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_CAPS,
+      g_param_spec_boxed ("caps", "Caps",
+          "Caps of the file contents (e.g. image/png); ANY (default) = "
+          "announce the downstream's caps when it accepts exactly one fixed "
+          "type, else none", GST_TYPE_CAPS, rw | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_ON_ERROR,
+      g_param_spec_enum ("on-error", "On error",
+          "What a missing or unreadable file does: fail = post an error and "
+          "stop; skip = post a warning naming the file and read the next",
+          GST_TYPE_SEQ_FILE_SRC_ON_ERROR, DEFAULT_ON_ERROR,
+          rw | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_LOOP,
+      g_param_spec_boolean ("loop", "Loop",
+          "Start again with the first file after the last one (timestamps "
+          "keep increasing)", DEFAULT_LOOP, rw | GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_CURRENT_FILE,
+      g_param_spec_string ("current-file", "Current file",
+          "Path of the file being read, or of the last one read; NULL "
+          "before the first", NULL, ro));
+  g_object_class_install_property (gobject_class, PROP_INDEX,
+      g_param_spec_int ("index", "Index",
+          "Index of the file being read: its number for a printf pattern, "
+          "its position in the sorted list for a glob; -1 before the first",
+          -1, G_MAXINT, -1, ro));
+  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
+      g_param_spec_uint64 ("held-bytes", "Held bytes",
+          "Bytes the element holds now: the block being read, at most "
+          "blocksize; 0 between reads (a pushed block belongs downstream)",
+          0, G_MAXUINT64, 0, ro));
+  gst_message_throttle_install_property (gobject_class, PROP_MESSAGE_INTERVAL);
+  g_object_class_install_property (gobject_class, PROP_LOCATION_TAGS,
+      g_param_spec_boolean ("location-tags", "Location tags",
+          "Also send a tag event with each file's URI (GST_TAG_LOCATION); "
+          "every sink posts a bus message for each tag event, one per file "
+          "(the GstFileLocation event always names the file)",
+          DEFAULT_LOCATION_TAGS, rw | GST_PARAM_MUTABLE_READY));
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Sequence file source", "Source/File",
+      "Reads a sequence of files (printf pattern or glob) in blocks, one "
+      "file after another, with a timestamp and a location tag per file",
+      "gst-membound developers");
+
+  basesrc_class->get_caps = GST_DEBUG_FUNCPTR (gst_seq_file_src_get_caps);
+  basesrc_class->negotiate = GST_DEBUG_FUNCPTR (gst_seq_file_src_negotiate);
+  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_seq_file_src_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_seq_file_src_stop);
+  basesrc_class->is_seekable =
+      GST_DEBUG_FUNCPTR (gst_seq_file_src_is_seekable);
+  basesrc_class->do_seek = GST_DEBUG_FUNCPTR (gst_seq_file_src_do_seek);
+  basesrc_class->query = GST_DEBUG_FUNCPTR (gst_seq_file_src_query);
+  basesrc_class->create = GST_DEBUG_FUNCPTR (gst_seq_file_src_create);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_SEQ_FILE_SRC_ON_ERROR, 0);
+  GST_DEBUG_CATEGORY_INIT (gst_seq_file_src_debug, "seqfilesrc", 0,
+      "File sequence source");
+}
+
+static void
+gst_seq_file_src_init (GstSeqFileSrc * self)
+{
+  self->start_index = DEFAULT_START_INDEX;
+  self->stop_index = DEFAULT_STOP_INDEX;
+  self->fps_n = DEFAULT_FPS_N;
+  self->fps_d = DEFAULT_FPS_D;
+  self->caps = gst_caps_new_any ();
+  self->on_error = DEFAULT_ON_ERROR;
+  self->loop = DEFAULT_LOOP;
+  self->location_tags = DEFAULT_LOCATION_TAGS;
+  self->fd = -1;
+  self->n_slots = -1;
+  self->current_index = -1;
+  self->file_messages = gst_message_throttle_new ();
+
+  gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
+  gst_base_src_set_blocksize (GST_BASE_SRC (self), DEFAULT_BLOCKSIZE);
+  /* a segment stop ends the stream after a whole file, not in the middle of
+   * the one whose time span reaches the stop (see create) */
+  gst_base_src_set_automatic_eos (GST_BASE_SRC (self), FALSE);
 }

@@ -49,7 +49,6 @@ struct _GstSeqFileSrc
   gchar *location;
   gint start_index;
   gint stop_index;
-  guint blocksize;
   gint fps_n;
   gint fps_d;
   GstCaps *caps;

@@ -68,129 +68,6 @@ G_DEFINE_TYPE (GstTileCompose, gst_tile_compose, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (tilecompose, "tilecompose", GST_RANK_NONE,
     GST_TYPE_TILE_COMPOSE);
 
-static void gst_tile_compose_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_tile_compose_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static void gst_tile_compose_finalize (GObject * object);
-static GstStateChangeReturn gst_tile_compose_change_state (GstElement *
-    element, GstStateChange transition);
-static GstFlowReturn gst_tile_compose_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buffer);
-static gboolean gst_tile_compose_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static gboolean gst_tile_compose_query (GstPad * pad, GstObject * parent,
-    GstQuery * query);
-
-static void
-gst_tile_compose_class_init (GstTileComposeClass * klass)
-{
-  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-
-  gobject_class->set_property = gst_tile_compose_set_property;
-  gobject_class->get_property = gst_tile_compose_get_property;
-  gobject_class->finalize = gst_tile_compose_finalize;
-
-  g_object_class_install_property (gobject_class, PROP_MAX_FRAME_BYTES,
-      g_param_spec_uint64 ("max-frame-bytes", "Maximum frame bytes",
-          "Largest whole frame to compose, in bytes; a larger image is an "
-          "error naming its index (0 = no limit beyond GstVideoInfo's own "
-          "4 GiB)", 0, G_MAXUINT64, DEFAULT_MAX_FRAME_BYTES,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_PLAYING));
-  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
-      g_param_spec_uint64 ("held-bytes", "Held bytes",
-          "Size of the frame being composed right now, in bytes (0 = no "
-          "image in progress)", 0, G_MAXUINT64, 0,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class,
-      "Tile composer", "Filter/Converter/Video",
-      "Assembles the tiles of each image (GstTileMeta) into one whole frame",
-      "gst-membound developers");
-
-  element_class->change_state =
-      GST_DEBUG_FUNCPTR (gst_tile_compose_change_state);
-
-  GST_DEBUG_CATEGORY_INIT (gst_tile_compose_debug, "tilecompose", 0,
-      "Tiles to whole frames");
-}
-
-static void
-gst_tile_compose_init (GstTileCompose * self)
-{
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_tile_compose_chain));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_tile_compose_sink_event));
-  gst_pad_set_query_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_tile_compose_query));
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
-
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  gst_pad_set_query_function (self->srcpad,
-      GST_DEBUG_FUNCPTR (gst_tile_compose_query));
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
-
-  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
-  self->max_frame_bytes = DEFAULT_MAX_FRAME_BYTES;
-  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_GRID);
-}
-
-static void
-gst_tile_compose_finalize (GObject * object)
-{
-  GstTileCompose *self = GST_TILE_COMPOSE (object);
-
-  gst_tile_output_unref (self->output);
-  gst_tile_tracker_clear (&self->tracker);
-  G_OBJECT_CLASS (gst_tile_compose_parent_class)->finalize (object);
-}
-
-static void
-gst_tile_compose_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
-{
-  GstTileCompose *self = GST_TILE_COMPOSE (object);
-
-  switch (prop_id) {
-    case PROP_MAX_FRAME_BYTES:
-      GST_OBJECT_LOCK (self);
-      self->max_frame_bytes = g_value_get_uint64 (value);
-      GST_OBJECT_UNLOCK (self);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-}
-
-static void
-gst_tile_compose_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstTileCompose *self = GST_TILE_COMPOSE (object);
-
-  switch (prop_id) {
-    case PROP_MAX_FRAME_BYTES:
-      GST_OBJECT_LOCK (self);
-      g_value_set_uint64 (value, self->max_frame_bytes);
-      GST_OBJECT_UNLOCK (self);
-      break;
-    case PROP_HELD_BYTES:
-      g_value_set_uint64 (value,
-          gst_tile_output_get_held_bytes (self->output));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-}
-
 /* --- The frame being composed --- */
 
 /* Hands the frame back to its pool without pushing it. */
@@ -247,8 +124,7 @@ gst_tile_compose_query_other_caps (GstPad * pad, GstPad * other,
   if (filter)
     peer_filter = gst_tile_compose_caps_any_size (gst_caps_ref (filter));
   peer = gst_pad_peer_query_caps (other, peer_filter);
-  if (peer_filter)
-    gst_caps_unref (peer_filter);
+  gst_clear_caps (&peer_filter);
 
   peer = gst_tile_compose_caps_any_size (peer);
   templ = gst_pad_get_pad_template_caps (pad);
@@ -258,44 +134,20 @@ gst_tile_compose_query_other_caps (GstPad * pad, GstPad * other,
   return result;
 }
 
-static gboolean
-gst_tile_compose_make_out_info (GstTileCompose * self, guint width,
-    guint height, GstVideoInfo * out)
-{
-  const GstVideoInfo *in = &self->in_info;
-
-  gst_video_info_init (out);
-  if (width > G_MAXINT || height > G_MAXINT)
-    return FALSE;
-  if (!gst_video_info_set_format (out, GST_VIDEO_INFO_FORMAT (in), width,
-          height))
-    return FALSE;
-  out->fps_n = in->fps_n;
-  out->fps_d = in->fps_d;
-  out->par_n = in->par_n;
-  out->par_d = in->par_d;
-  out->colorimetry = in->colorimetry;
-  out->chroma_site = in->chroma_site;
-  return TRUE;
-}
-
-/* Sets the src caps and the frame pool for an image of @width x @height, if
- * they are not set for that size and format already. */
+/* Sets the src caps and the frame pool for frames of @info, if they are not
+ * set for that size and format already. */
 static GstFlowReturn
-gst_tile_compose_negotiate (GstTileCompose * self, guint width, guint height)
+gst_tile_compose_negotiate (GstTileCompose * self, const GstVideoInfo * info)
 {
-  GstVideoInfo info;
   GstCaps *caps;
   GstFlowReturn ret;
   gboolean reconfigure = gst_pad_check_reconfigure (self->srcpad);
 
-  if (!gst_tile_compose_make_out_info (self, width, height, &info))
-    return GST_FLOW_NOT_NEGOTIATED;
-  if (self->have_out_info && gst_video_info_is_equal (&info, &self->out_info)
+  if (self->have_out_info && gst_video_info_is_equal (info, &self->out_info)
       && gst_tile_output_has_pool (self->output) && !reconfigure)
     return GST_FLOW_OK;
 
-  caps = gst_video_info_to_caps (&info);
+  caps = gst_video_info_to_caps (info);
   self->have_out_info = FALSE;
   if (!gst_tile_output_set_caps (self->output, caps)) {
     gst_caps_unref (caps);
@@ -303,9 +155,9 @@ gst_tile_compose_negotiate (GstTileCompose * self, guint width, guint height)
         GST_FLOW_NOT_NEGOTIATED;
   }
   ret = gst_tile_output_negotiate_pool (self->output, caps,
-      GST_VIDEO_INFO_SIZE (&info), POOL_MAX_FRAMES);
+      GST_VIDEO_INFO_SIZE (info), POOL_MAX_FRAMES);
   gst_caps_unref (caps);
-  self->out_info = info;
+  self->out_info = *info;
   self->have_out_info = ret == GST_FLOW_OK;
   return ret;
 }
@@ -341,8 +193,7 @@ gst_tile_compose_plane_unit (const GstVideoFormatInfo * finfo, guint plane,
 {
   guint c;
 
-  *w_sub = *h_sub = 0;
-  *pstride = 0;
+  *w_sub = *h_sub = *pstride = 0;
   for (c = 0; c < GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo); c++) {
     if (GST_VIDEO_FORMAT_INFO_PLANE (finfo, c) != plane)
       continue;
@@ -466,24 +317,34 @@ gst_tile_compose_frame_too_large (GstTileCompose * self,
   return GST_FLOW_ERROR;
 }
 
-/* Checked from the first tile, before anything is allocated. */
+/* The frame of the image whose first tile is @meta, in the tiles' format:
+ * its size is checked from that tile, before anything is allocated. */
 static GstFlowReturn
-gst_tile_compose_check_frame_size (GstTileCompose * self,
-    const GstTileMeta * meta)
+gst_tile_compose_frame_info (GstTileCompose * self, const GstTileMeta * meta,
+    GstVideoInfo * out)
 {
-  GstVideoInfo info;
+  const GstVideoInfo *in = &self->in_info;
   guint64 limit;
 
   GST_OBJECT_LOCK (self);
   limit = self->max_frame_bytes;
   GST_OBJECT_UNLOCK (self);
+  gst_video_info_init (out);
   /* the pool takes a guint size */
-  if (!gst_tile_compose_make_out_info (self, meta->image_width,
-          meta->image_height, &info) || GST_VIDEO_INFO_SIZE (&info) > G_MAXUINT)
+  if (meta->image_width > G_MAXINT || meta->image_height > G_MAXINT
+      || !gst_video_info_set_format (out, GST_VIDEO_INFO_FORMAT (in),
+          meta->image_width, meta->image_height)
+      || GST_VIDEO_INFO_SIZE (out) > G_MAXUINT)
     return gst_tile_compose_frame_too_large (self, meta, 0, limit);
-  if (limit > 0 && GST_VIDEO_INFO_SIZE (&info) > limit)
+  if (limit > 0 && GST_VIDEO_INFO_SIZE (out) > limit)
     return gst_tile_compose_frame_too_large (self, meta,
-        GST_VIDEO_INFO_SIZE (&info), limit);
+        GST_VIDEO_INFO_SIZE (out), limit);
+  out->fps_n = in->fps_n;
+  out->fps_d = in->fps_d;
+  out->par_n = in->par_n;
+  out->par_d = in->par_d;
+  out->colorimetry = in->colorimetry;
+  out->chroma_site = in->chroma_site;
   return GST_FLOW_OK;
 }
 
@@ -514,6 +375,7 @@ gst_tile_compose_begin_image (GstTileCompose * self, GstBuffer * tile,
     const GstTileMeta * meta)
 {
   GstBuffer *frame;
+  GstVideoInfo info;
   GstFlowReturn ret;
 
   if (meta->image_width == 0 || meta->image_height == 0
@@ -522,10 +384,9 @@ gst_tile_compose_begin_image (GstTileCompose * self, GstBuffer * tile,
     return gst_tile_compose_bad_tile (self, meta,
         "a first tile must be tile (0, 0) of a non-empty image");
 
-  ret = gst_tile_compose_check_frame_size (self, meta);
+  ret = gst_tile_compose_frame_info (self, meta, &info);
   if (ret == GST_FLOW_OK)
-    ret = gst_tile_compose_negotiate (self, meta->image_width,
-        meta->image_height);
+    ret = gst_tile_compose_negotiate (self, &info);
   if (ret == GST_FLOW_OK)
     ret = gst_tile_compose_acquire_frame (self, meta->image_index);
   if (ret != GST_FLOW_OK)
@@ -735,4 +596,115 @@ gst_tile_compose_change_state (GstElement * element, GstStateChange transition)
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     gst_tile_compose_reset (self);
   return ret;
+}
+
+/* --- GObject and GstElement --- */
+
+static void
+gst_tile_compose_finalize (GObject * object)
+{
+  GstTileCompose *self = GST_TILE_COMPOSE (object);
+
+  gst_tile_output_unref (self->output);
+  gst_tile_tracker_clear (&self->tracker);
+  G_OBJECT_CLASS (gst_tile_compose_parent_class)->finalize (object);
+}
+
+static void
+gst_tile_compose_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstTileCompose *self = GST_TILE_COMPOSE (object);
+
+  switch (prop_id) {
+    case PROP_MAX_FRAME_BYTES:
+      GST_OBJECT_LOCK (self);
+      self->max_frame_bytes = g_value_get_uint64 (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_tile_compose_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstTileCompose *self = GST_TILE_COMPOSE (object);
+
+  switch (prop_id) {
+    case PROP_MAX_FRAME_BYTES:
+      GST_OBJECT_LOCK (self);
+      g_value_set_uint64 (value, self->max_frame_bytes);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_HELD_BYTES:
+      g_value_set_uint64 (value,
+          gst_tile_output_get_held_bytes (self->output));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_tile_compose_class_init (GstTileComposeClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_tile_compose_set_property;
+  gobject_class->get_property = gst_tile_compose_get_property;
+  gobject_class->finalize = gst_tile_compose_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_MAX_FRAME_BYTES,
+      g_param_spec_uint64 ("max-frame-bytes", "Maximum frame bytes",
+          "Largest whole frame to compose, in bytes; a larger image is an "
+          "error naming its index (0 = no limit beyond GstVideoInfo's own "
+          "4 GiB)", 0, G_MAXUINT64, DEFAULT_MAX_FRAME_BYTES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
+      g_param_spec_uint64 ("held-bytes", "Held bytes",
+          "Size of the frame being composed right now, in bytes (0 = no "
+          "image in progress)", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Tile composer", "Filter/Converter/Video",
+      "Assembles the tiles of each image (GstTileMeta) into one whole frame",
+      "gst-membound developers");
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_tile_compose_change_state);
+
+  GST_DEBUG_CATEGORY_INIT (gst_tile_compose_debug, "tilecompose", 0,
+      "Tiles to whole frames");
+}
+
+static void
+gst_tile_compose_init (GstTileCompose * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_tile_compose_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_tile_compose_sink_event));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_tile_compose_query));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_query_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_tile_compose_query));
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
+  self->max_frame_bytes = DEFAULT_MAX_FRAME_BYTES;
+  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_GRID);
 }

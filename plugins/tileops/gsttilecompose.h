@@ -8,7 +8,6 @@
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
-#include "gsttilemeta.h"
 #include "gsttiletracker.h"
 #include "gsttileoutput.h"
 

@@ -25,8 +25,6 @@
 #endif
 
 #include "gsttilescale.h"
-#include "gsttilemeta.h"
-#include "gstmessagethrottle.h"
 
 #include <string.h>
 
@@ -69,17 +67,6 @@ GST_ELEMENT_REGISTER_DEFINE (tilescale, "tilescale", GST_RANK_NONE,
 /* Scaling tables                                                           */
 /* ------------------------------------------------------------------------ */
 
-static guint64
-gcd64 (guint64 a, guint64 b)
-{
-  while (b) {
-    guint64 t = a % b;
-    a = b;
-    b = t;
-  }
-  return a;
-}
-
 static guint
 bit_length (guint64 v)
 {
@@ -106,7 +93,7 @@ gst_tile_scale_axis_clear (GstTileScaleAxis * axis)
 static void
 gst_tile_scale_axis_init (GstTileScaleAxis * axis, guint n_in, guint n_out)
 {
-  guint64 g = gcd64 (n_in, n_out);
+  guint64 g = gst_util_greatest_common_divisor_int64 (n_in, n_out);
   guint j;
 
   gst_tile_scale_axis_clear (axis);
@@ -155,7 +142,6 @@ gst_tile_scale_axis_init_taps (GstTileScaleAxis * axis)
 
   for (j = 0; j < axis->n_out; j++)
     T = MAX (T, axis->spans[j].last - axis->spans[j].first + 1);
-  g_free (axis->taps);
   axis->n_taps = T;
   axis->taps = g_new0 (guint32, (gsize) axis->n_out * T);
   for (j = 0; j < axis->n_out; j++) {
@@ -165,14 +151,6 @@ gst_tile_scale_axis_init_taps (GstTileScaleAxis * axis)
     for (t = 0; t <= s->last - s->first; t++)
       w[t] = gst_tile_scale_axis_weight (axis, s, s->first + t);
   }
-}
-
-static void
-gst_tile_scale_axis_clear_taps (GstTileScaleAxis * axis)
-{
-  g_free (axis->taps);
-  axis->taps = NULL;
-  axis->n_taps = 0;
 }
 
 /* First output pixel that input pixel @i touches. */
@@ -351,14 +329,9 @@ DEFINE_FOLD_TAPS_SET (narrow, guint32, 4);
 static inline guint64
 col_sum_at (gconstpointer col, guint col_sum_bytes, gsize k)
 {
-  switch (col_sum_bytes) {
-    case 2:
-      return ((const guint16 *) col)[k];
-    case 4:
-      return ((const guint32 *) col)[k];
-    default:
-      return ((const guint64 *) col)[k];
-  }
+  return col_sum_bytes == 2 ? ((const guint16 *) col)[k] :
+      col_sum_bytes == 4 ? ((const guint32 *) col)[k] :
+      ((const guint64 *) col)[k];
 }
 
 /* Row sums of output column @j from the part of its span inside the tile
@@ -488,28 +461,20 @@ gst_tile_scale_drop_incomplete (GstTileScale * self, const gchar * why)
 }
 
 static void
-gst_tile_scale_free_buffers (GstTileScale * self)
-{
-  g_free (self->row_acc);
-  self->row_acc = NULL;
-  self->row_acc_rows = 0;
-  self->row_acc_len = 0;
-  g_free (self->col_acc);
-  self->col_acc = NULL;
-  self->col_acc_bytes = 0;
-}
-
-static void
 gst_tile_scale_reset (GstTileScale * self)
 {
   gst_tile_scale_release_image (self);
-  gst_tile_scale_free_buffers (self);
+  g_clear_pointer (&self->row_acc, g_free);
+  self->row_acc_rows = 0;
+  self->row_acc_len = 0;
+  g_clear_pointer (&self->col_acc, g_free);
+  self->col_acc_bytes = 0;
   gst_tile_scale_axis_clear (&self->ax);
   gst_tile_scale_axis_clear (&self->ay);
   gst_tile_output_reset (self->output);
   self->have_in_info = FALSE;
+  /* the next image negotiates whatever its size */
   self->have_out_info = FALSE;
-  self->neg_image_width = self->neg_image_height = 0;
   gst_tile_tracker_clear (&self->tracker);
   gst_tile_scale_update_held (self);
 }
@@ -555,9 +520,7 @@ gst_tile_scale_query_other_side (GstTileScale * self, GstPad * other,
 static guint
 scale_keep_aspect (guint a, guint num, guint den)
 {
-  guint64 v = ((guint64) a * num + den / 2) / den;
-
-  return (guint) CLAMP (v, 1, G_MAXINT);
+  return CLAMP (gst_util_uint64_scale_round (a, num, den), 1, G_MAXINT);
 }
 
 /* Both properties 0: downstream decides; a free dimension follows the image's
@@ -583,50 +546,29 @@ gst_tile_scale_fixate_from_peer (GstStructure * s, guint W, guint H)
   }
 }
 
-static GstCaps *
-gst_tile_scale_wanted_caps (GstTileScale * self, guint W, guint H,
-    guint wprop, guint hprop)
-{
-  GstVideoInfo info;
-  GstCaps *caps;
-  guint w = wprop, h = hprop;
-
-  if (w == 0 && h != 0)
-    w = scale_keep_aspect (h, W, H);
-  else if (h == 0 && w != 0)
-    h = scale_keep_aspect (w, H, W);
-
-  /* GstVideoInfo refuses frames of 4 GiB and more; with both sizes free the
-   * size is downstream's choice, checked once fixed */
-  if (!gst_video_info_set_format (&info,
-          GST_VIDEO_INFO_FORMAT (&self->in_info), w ? w : 1, h ? h : 1))
-    return NULL;
-  GST_VIDEO_INFO_FPS_N (&info) = GST_VIDEO_INFO_FPS_N (&self->in_info);
-  GST_VIDEO_INFO_FPS_D (&info) = GST_VIDEO_INFO_FPS_D (&self->in_info);
-  info.colorimetry = self->in_info.colorimetry;
-  caps = gst_video_info_to_caps (&info);
-  if (w == 0)
-    gst_tile_scale_free_size (caps);
-  return caps;
-}
-
-/* Output size for an image of W x H when the output is a tile stream: the
- * downstream caps describe one tile, so they cannot give the image size. */
+/* Output size for an image of W x H from the properties: a dimension set to
+ * 0 follows the other keeping the aspect ratio, both 0 keep the image size.
+ * A tile stream always takes it: the downstream caps describe one tile, so
+ * they cannot give the image size. */
 static void
-gst_tile_scale_size_from_properties (guint W, guint H, guint wprop,
-    guint hprop, guint * w, guint * h)
+gst_tile_scale_size_from_properties (guint W, guint H,
+    const GstTileScaleSettings * set, guint * w, guint * h)
 {
-  *w = wprop ? wprop : (hprop ? scale_keep_aspect (hprop, W, H) : W);
-  *h = hprop ? hprop : (wprop ? scale_keep_aspect (wprop, H, W) : H);
+  *w = set->width ? set->width : (set->height ?
+      scale_keep_aspect (set->height, W, H) : W);
+  *h = set->height ? set->height : (set->width ?
+      scale_keep_aspect (set->width, H, W) : H);
 }
 
+/* Caps of @w x @h frames in the input's format, frame rate and colorimetry;
+ * NULL if GstVideoInfo refuses the size (4 GiB or more). */
 static GstCaps *
-gst_tile_scale_tile_caps (GstTileScale * self, guint w, guint rows)
+gst_tile_scale_output_caps (GstTileScale * self, guint w, guint h)
 {
   GstVideoInfo info;
 
   if (!gst_video_info_set_format (&info,
-          GST_VIDEO_INFO_FORMAT (&self->in_info), w, rows))
+          GST_VIDEO_INFO_FORMAT (&self->in_info), w, h))
     return NULL;
   GST_VIDEO_INFO_FPS_N (&info) = GST_VIDEO_INFO_FPS_N (&self->in_info);
   GST_VIDEO_INFO_FPS_D (&info) = GST_VIDEO_INFO_FPS_D (&self->in_info);
@@ -637,16 +579,22 @@ gst_tile_scale_tile_caps (GstTileScale * self, guint w, guint rows)
 /* The fixed output caps for an image of W x H, or NULL (error posted). */
 static GstCaps *
 gst_tile_scale_choose_caps (GstTileScale * self, guint W, guint H,
-    guint wprop, guint hprop, guint tile_height)
+    const GstTileScaleSettings * set)
 {
+  guint tile_height = set->tile_height;
+  gboolean free_size = !tile_height && set->width == 0 && set->height == 0;
   GstCaps *wanted, *peer, *caps;
-  guint w = 0, h = 0;
+  guint w, h;
 
-  if (tile_height) {
-    gst_tile_scale_size_from_properties (W, H, wprop, hprop, &w, &h);
-    wanted = gst_tile_scale_tile_caps (self, w, MIN (tile_height, h));
+  gst_tile_scale_size_from_properties (W, H, set, &w, &h);
+  /* with both sizes free the size is downstream's choice, checked once
+   * fixed */
+  if (free_size) {
+    wanted = gst_tile_scale_output_caps (self, 1, 1);
+    gst_tile_scale_free_size (wanted);
   } else {
-    wanted = gst_tile_scale_wanted_caps (self, W, H, wprop, hprop);
+    wanted = gst_tile_scale_output_caps (self, w,
+        tile_height ? MIN (tile_height, h) : h);
   }
   if (!wanted) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -671,7 +619,7 @@ gst_tile_scale_choose_caps (GstTileScale * self, guint W, guint H,
   gst_caps_unref (wanted);
   peer = gst_caps_truncate (peer);
   peer = gst_caps_make_writable (peer);
-  if (!tile_height && wprop == 0 && hprop == 0)
+  if (free_size)
     gst_tile_scale_fixate_from_peer (gst_caps_get_structure (peer, 0), W, H);
   caps = gst_caps_fixate (peer);
 
@@ -700,16 +648,14 @@ gst_tile_scale_choose_caps (GstTileScale * self, guint W, guint H,
  * them, if they changed. */
 static GstFlowReturn
 gst_tile_scale_negotiate (GstTileScale * self, guint W, guint H,
-    guint wprop, guint hprop, guint tile_height)
+    const GstTileScaleSettings * set)
 {
-  GstCaps *caps = gst_tile_scale_choose_caps (self, W, H, wprop, hprop,
-      tile_height);
+  GstCaps *caps = gst_tile_scale_choose_caps (self, W, H, set);
   GstCaps *current = gst_pad_get_current_caps (self->srcpad);
   gboolean changed = !current || !caps || !gst_caps_is_equal (current, caps);
   GstFlowReturn ret = GST_FLOW_OK;
 
-  if (current)
-    gst_caps_unref (current);
+  gst_clear_caps (&current);
   if (!caps)
     return GST_FLOW_NOT_NEGOTIATED;
   if (!gst_tile_output_set_caps (self->output, caps)) {
@@ -747,10 +693,12 @@ gst_tile_scale_pick_sums (GstTileScale * self, guint64 maxval)
   else
     self->col_sum_bytes = 4;
 
-  if (!fits32 || self->col_sum_bytes == 8)
-    gst_tile_scale_axis_clear_taps (&self->ax);
-  else if (!self->ax.taps)
+  if (!fits32 || self->col_sum_bytes == 8) {
+    g_clear_pointer (&self->ax.taps, g_free);
+    self->ax.n_taps = 0;
+  } else if (!self->ax.taps) {
     gst_tile_scale_axis_init_taps (&self->ax);
+  }
 }
 
 /* Sets up the tables for W x H -> out_width x out_height; FALSE if the exact
@@ -879,26 +827,22 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
     GstBuffer * buf)
 {
   guint W = meta->image_width, H = meta->image_height;
-  guint wprop, hprop, tile_height;
+  GstTileScaleSettings set;
 
   if (!gst_tile_tracker_begin_image (&self->tracker, GST_ELEMENT (self), meta))
     return GST_FLOW_ERROR;
 
   GST_OBJECT_LOCK (self);
-  wprop = self->width;
-  hprop = self->height;
-  tile_height = self->tile_height;
+  set = self->settings;
   GST_OBJECT_UNLOCK (self);
 
   if (!self->have_out_info || self->in_caps_changed
       || gst_pad_check_reconfigure (self->srcpad)
       || W != self->neg_image_width || H != self->neg_image_height
-      || wprop != self->neg_width_prop || hprop != self->neg_height_prop
-      || tile_height != self->neg_tile_height
+      || memcmp (&set, &self->neg, sizeof (set)) != 0
       || GST_VIDEO_INFO_FORMAT (&self->in_info) !=
       GST_VIDEO_INFO_FORMAT (&self->out_info)) {
-    GstFlowReturn ret = gst_tile_scale_negotiate (self, W, H, wprop, hprop,
-        tile_height);
+    GstFlowReturn ret = gst_tile_scale_negotiate (self, W, H, &set);
 
     if (ret != GST_FLOW_OK) {
       gst_pad_mark_reconfigure (self->srcpad);
@@ -907,9 +851,7 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
     self->in_caps_changed = FALSE;
     self->neg_image_width = W;
     self->neg_image_height = H;
-    self->neg_width_prop = wprop;
-    self->neg_height_prop = hprop;
-    self->neg_tile_height = tile_height;
+    self->neg = set;
   }
   if (!gst_tile_scale_setup_tables (self, W, H)) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
@@ -935,8 +877,6 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
 
   self->pts = GST_BUFFER_PTS (buf);
   self->duration = GST_BUFFER_DURATION (buf);
-  self->out_base = 0;
-  self->buffers_in_image = 0;
   return GST_FLOW_OK;
 }
 
@@ -945,9 +885,8 @@ gst_tile_scale_begin_image (GstTileScale * self, const GstTileMeta * meta,
 static GstFlowReturn
 gst_tile_scale_acquire_output (GstTileScale * self, guint oy)
 {
-  GstFlowReturn ret;
+  GstFlowReturn ret = gst_tile_output_acquire (self->output, &self->outbuf);
 
-  ret = gst_tile_output_acquire (self->output, &self->outbuf);
   if (ret != GST_FLOW_OK) {
     GST_DEBUG_OBJECT (self, "no output buffer: %s", gst_flow_get_name (ret));
     self->outbuf = NULL;
@@ -980,19 +919,16 @@ gst_tile_scale_push_output (GstTileScale * self)
 {
   GstBuffer *out = self->outbuf;
   guint valid = MIN (self->rows_per_buffer, self->out_height - self->buf_y);
-  guint r;
+  gsize stride = GST_VIDEO_FRAME_PLANE_STRIDE (&self->out_frame, 0);
 
-  if (self->neg_tile_height) {
-    for (r = valid; r < self->rows_per_buffer; r++)
-      memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&self->out_frame, 0) +
-          (gsize) r * GST_VIDEO_FRAME_PLANE_STRIDE (&self->out_frame, 0), 0,
-          GST_VIDEO_FRAME_PLANE_STRIDE (&self->out_frame, 0));
-  }
+  if (self->neg.tile_height)
+    memset ((guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&self->out_frame, 0) +
+        valid * stride, 0, (self->rows_per_buffer - valid) * stride);
   gst_video_frame_unmap (&self->out_frame);
   self->outbuf = NULL;
   gst_tile_scale_update_held (self);
 
-  if (self->neg_tile_height)
+  if (self->neg.tile_height)
     gst_tile_grid_add_meta (&self->out_grid, out, self->tracker.image_index, 0,
         self->buf_y / self->rows_per_buffer);
   GST_BUFFER_PTS (out) = self->pts;
@@ -1000,7 +936,8 @@ gst_tile_scale_push_output (GstTileScale * self)
   GST_BUFFER_DURATION (out) = self->duration;
   GST_BUFFER_OFFSET (out) = self->tracker.image_index;
   GST_BUFFER_OFFSET_END (out) = GST_BUFFER_OFFSET_NONE;
-  if (self->buffers_in_image++ == 0)
+  /* the first buffer of an image starts at its first output row */
+  if (self->buf_y == 0)
     GST_BUFFER_FLAG_UNSET (out, GST_BUFFER_FLAG_DELTA_UNIT);
   else
     GST_BUFFER_FLAG_SET (out, GST_BUFFER_FLAG_DELTA_UNIT);
@@ -1053,7 +990,6 @@ gst_tile_scale_emit_row (GstTileScale * self, guint oy)
   }
   gst_tile_scale_write_row (self, oy, sums);
   memset (sums, 0, (gsize) self->ax.n_out * self->channels * sizeof (guint64));
-  self->out_base = oy + 1;
   if (oy + 1 == self->buf_y + self->rows_per_buffer
       || oy + 1 == self->out_height)
     return gst_tile_scale_push_output (self);
@@ -1134,7 +1070,7 @@ static GstFlowReturn
 gst_tile_scale_take_tile (GstTileScale * self, const GstTileMeta * meta,
     GstBuffer * buf)
 {
-  GstFlowReturn ret = GST_FLOW_OK;
+  GstFlowReturn ret;
   GstVideoFrame in;
 
   if (!gst_tile_tracker_map_tile (&self->tracker, GST_ELEMENT (self), meta,
@@ -1151,10 +1087,10 @@ gst_tile_scale_take_tile (GstTileScale * self, const GstTileMeta * meta,
     GST_DEBUG_OBJECT (self, "image %" G_GUINT64_FORMAT " done",
         self->tracker.image_index);
     gst_tile_tracker_end (&self->tracker);
-  } else if (ret == GST_FLOW_OK && gst_tile_meta_is_last (meta)) {
+  } else if (gst_tile_meta_is_last (meta)) {
     gst_tile_scale_drop_incomplete (self, "the last tile came early");
   }
-  return ret;
+  return GST_FLOW_OK;
 }
 
 static GstFlowReturn
@@ -1327,13 +1263,13 @@ gst_tile_scale_set_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_WIDTH:
-      self->width = g_value_get_uint (value);
+      self->settings.width = g_value_get_uint (value);
       break;
     case PROP_HEIGHT:
-      self->height = g_value_get_uint (value);
+      self->settings.height = g_value_get_uint (value);
       break;
     case PROP_TILE_HEIGHT:
-      self->tile_height = g_value_get_uint (value);
+      self->settings.tile_height = g_value_get_uint (value);
       break;
     case PROP_MESSAGE_INTERVAL:
       gst_message_throttle_set_interval (self->throttle,
@@ -1355,13 +1291,13 @@ gst_tile_scale_get_property (GObject * object, guint prop_id, GValue * value,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_WIDTH:
-      g_value_set_uint (value, self->width);
+      g_value_set_uint (value, self->settings.width);
       break;
     case PROP_HEIGHT:
-      g_value_set_uint (value, self->height);
+      g_value_set_uint (value, self->settings.height);
       break;
     case PROP_TILE_HEIGHT:
-      g_value_set_uint (value, self->tile_height);
+      g_value_set_uint (value, self->settings.tile_height);
       break;
     case PROP_HELD_BYTES:
       g_value_set_uint64 (value, self->sums_bytes +

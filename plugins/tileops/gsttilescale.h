@@ -38,10 +38,18 @@ typedef struct {
   guint32 *taps;                /* n_out x n_taps weights, or NULL */
 } GstTileScaleAxis;
 
+/* The size properties; copied once per image, so that a change applies from
+ * the next image on. */
+typedef struct {
+  guint width;
+  guint height;
+  guint tile_height;
+} GstTileScaleSettings;
+
 /**
  * GstTileScale:
  *
- * Locking: @width, @height and @sums_bytes are read and written under the
+ * Locking: @settings and @sums_bytes are read and written under the
  * object lock (application thread vs streaming thread); @output locks its
  * pool itself, because flushing and state changes reach it from other
  * threads to wake a streaming thread blocked in acquire. Everything else
@@ -54,10 +62,7 @@ struct _GstTileScale
   GstPad *sinkpad;
   GstPad *srcpad;
 
-  /* properties */
-  guint width;
-  guint height;
-  guint tile_height;
+  GstTileScaleSettings settings;
   guint64 sums_bytes;           /* held-bytes besides the output buffer */
 
   /* negotiation */
@@ -66,11 +71,9 @@ struct _GstTileScale
   gboolean in_caps_changed;     /* since the output caps were chosen */
   GstVideoInfo out_info;
   gboolean have_out_info;
-  guint neg_image_width;        /* input size and properties the output */
+  guint neg_image_width;        /* input size and settings the output */
   guint neg_image_height;       /* caps were negotiated for */
-  guint neg_width_prop;
-  guint neg_height_prop;
-  guint neg_tile_height;
+  GstTileScaleSettings neg;
   guint out_width;              /* size of the scaled image */
   guint out_height;
   guint rows_per_buffer;        /* out_height, or the strip height */
@@ -92,11 +95,9 @@ struct _GstTileScale
   GstTileTracker tracker;       /* open image, next tile, orphan warnings */
   GstClockTime pts;
   GstClockTime duration;
-  guint out_base;               /* first output row not yet written */
   GstBuffer *outbuf;            /* output rows buf_y ... being filled */
   GstVideoFrame out_frame;
   guint buf_y;
-  guint buffers_in_image;
   guint64 *row_acc;             /* ring of row_acc_rows x n_out x channels */
   guint row_acc_rows;
   gsize row_acc_len;            /* allocated elements */
