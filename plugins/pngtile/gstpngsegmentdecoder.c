@@ -18,6 +18,8 @@
 #include "gstpngsegmentdecoder.h"
 #include "gstpngunfilter.h"
 
+/* Only ISA-L's inflater hands segments over: without ISA-L, images with
+ * restart markers are decoded as any other. */
 #ifdef HAVE_ISAL
 
 #include <isa-l/igzip_lib.h>
@@ -336,27 +338,6 @@ gst_png_segment_decoder_held_bytes (GstPngSegmentDecoder * d)
   }
   g_mutex_unlock (&d->lock);
   return bytes;
-}
-
-#else /* !HAVE_ISAL */
-
-/* Without ISA-L there is no fast inflater to hand segments over: images
- * with restart markers are decoded as any other. */
-void
-gst_png_segment_free (GstPngSegment * segment)
-{
-  g_free (segment);
-}
-
-GstPngSegmentDecoder *
-gst_png_segment_decoder_new (guint n_workers)
-{
-  return NULL;
-}
-
-void
-gst_png_segment_decoder_free (GstPngSegmentDecoder * decoder)
-{
 }
 
 #endif /* HAVE_ISAL */
