@@ -15,10 +15,10 @@
 #include "gstpngunfilter.h"
 
 #ifdef HAVE_ISAL
-
 #include <isa-l/crc.h>
 #include <isa-l/igzip_lib.h>
 #include <zlib.h>
+#endif
 
 /* Largest stored block deflate allows; one block per rewritten IDAT. */
 #define STORED_MAX 65535
@@ -48,7 +48,9 @@ typedef enum
 
 struct _GstPngIdatInflater
 {
+#ifdef HAVE_ISAL
   struct inflate_state zstream;
+#endif
   Stage stage;
   guint left;                   /* bytes left in this stage */
   guint8 header[CHUNK_HEADER_BYTES];
@@ -104,6 +106,73 @@ struct _GstPngIdatInflater
   GstPngRowUnfilter unfilter;
   guint64 block_pos;            /* image data bytes in the blocks so far */
 };
+
+/* Built without ISA-L too, for the inflate thread; there is no inflater to
+ * call them on then. */
+gsize
+gst_png_idat_inflater_consumed (GstPngIdatInflater * inflater)
+{
+  return inflater->consumed;
+}
+
+gboolean
+gst_png_idat_inflater_is_segmented (GstPngIdatInflater * inflater)
+{
+  return inflater->segmented && !inflater->resumed;
+}
+
+gboolean
+gst_png_idat_inflater_in_plain_idat (GstPngIdatInflater * inflater)
+{
+  return inflater->idat_started && !inflater->stream_ended
+      && !inflater->interrupted
+      && !gst_png_idat_inflater_is_segmented (inflater);
+}
+
+void
+gst_png_idat_inflater_set_unfilter (GstPngIdatInflater * inflater,
+    gboolean unfilter)
+{
+  inflater->unfilter_rows = unfilter;
+}
+
+void
+gst_png_idat_inflater_defer_unfilter (GstPngIdatInflater * inflater,
+    gboolean deferred)
+{
+  inflater->unfilter_deferred = deferred;
+}
+
+void
+gst_png_idat_inflater_unfilter_block (GstPngIdatInflater * inflater,
+    guint8 * block)
+{
+  guint n = block[CHUNK_HEADER_BYTES + 1] |
+      (block[CHUNK_HEADER_BYTES + 2] << 8);
+
+  gst_png_row_unfilter_feed (&inflater->unfilter,
+      block + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES, n);
+}
+
+guint8 *
+gst_png_idat_inflater_take_block (GstPngIdatInflater * inflater,
+    const guint8 * bytes, guint8 * fresh)
+{
+  guint8 *taken = inflater->block;
+
+  if (bytes != taken)
+    return NULL;
+  inflater->block = fresh;
+  return taken;
+}
+
+void
+gst_png_idat_inflater_interrupt (GstPngIdatInflater * inflater)
+{
+  inflater->interrupted = TRUE;
+}
+
+#ifdef HAVE_ISAL
 
 /* The wrapper libpng sees: a zlib header (32 KiB window, no dictionary),
  * then stored blocks. */
@@ -168,12 +237,6 @@ gst_png_idat_inflater_reset (GstPngIdatInflater * inflater)
 }
 
 gsize
-gst_png_idat_inflater_consumed (GstPngIdatInflater * inflater)
-{
-  return inflater->consumed;
-}
-
-gsize
 gst_png_idat_inflater_held_bytes (GstPngIdatInflater * inflater)
 {
   return sizeof (GstPngIdatInflater) + GST_PNG_IDAT_BLOCK_BYTES +
@@ -196,68 +259,6 @@ gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
   drop_segments (inflater);
   gst_png_segment_decoder_free (inflater->segments);
   inflater->segments = gst_png_segment_decoder_new (threads);
-}
-
-gboolean
-gst_png_idat_inflater_is_segmented (GstPngIdatInflater * inflater)
-{
-  return inflater->segmented && !inflater->resumed;
-}
-
-gboolean
-gst_png_idat_inflater_in_plain_idat (GstPngIdatInflater * inflater)
-{
-  return inflater->idat_started && !inflater->stream_ended
-      && !inflater->interrupted
-      && !gst_png_idat_inflater_is_segmented (inflater);
-}
-
-void
-gst_png_idat_inflater_set_unfilter (GstPngIdatInflater * inflater,
-    gboolean unfilter)
-{
-  inflater->unfilter_rows = unfilter;
-}
-
-void
-gst_png_idat_inflater_defer_unfilter (GstPngIdatInflater * inflater,
-    gboolean deferred)
-{
-  inflater->unfilter_deferred = deferred;
-}
-
-void
-gst_png_idat_inflater_unfilter_block (GstPngIdatInflater * inflater,
-    guint8 * block)
-{
-  guint n = block[CHUNK_HEADER_BYTES + 1] |
-      (block[CHUNK_HEADER_BYTES + 2] << 8);
-
-  gst_png_row_unfilter_feed (&inflater->unfilter,
-      block + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES, n);
-}
-
-guint8 *
-gst_png_idat_inflater_swap_block (GstPngIdatInflater * inflater,
-    guint8 * fresh)
-{
-  guint8 *old = inflater->block;
-
-  inflater->block = fresh;
-  return old;
-}
-
-gboolean
-gst_png_idat_inflater_is_block (GstPngIdatInflater * inflater,
-    const guint8 * bytes)
-{
-  return bytes == inflater->block;
-}
-
-void
-gst_png_idat_inflater_interrupt (GstPngIdatInflater * inflater)
-{
-  inflater->interrupted = TRUE;
 }
 
 /* The chunk type for a message; damaged files may have any bytes there. */
@@ -924,70 +925,15 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
 }
 
 gsize
-gst_png_idat_inflater_consumed (GstPngIdatInflater * inflater)
-{
-  return 0;
-}
-
-gsize
 gst_png_idat_inflater_held_bytes (GstPngIdatInflater * inflater)
 {
   return 0;
 }
 
 void
-gst_png_idat_inflater_set_unfilter (GstPngIdatInflater * inflater,
-    gboolean unfilter)
-{
-}
-
-void
-gst_png_idat_inflater_defer_unfilter (GstPngIdatInflater * inflater,
-    gboolean deferred)
-{
-}
-
-void
-gst_png_idat_inflater_unfilter_block (GstPngIdatInflater * inflater,
-    guint8 * block)
-{
-}
-
-guint8 *
-gst_png_idat_inflater_swap_block (GstPngIdatInflater * inflater,
-    guint8 * fresh)
-{
-  g_return_val_if_reached (NULL);
-}
-
-gboolean
-gst_png_idat_inflater_is_block (GstPngIdatInflater * inflater,
-    const guint8 * bytes)
-{
-  return FALSE;
-}
-
-void
-gst_png_idat_inflater_interrupt (GstPngIdatInflater * inflater)
-{
-}
-
-void
 gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
     guint threads)
 {
-}
-
-gboolean
-gst_png_idat_inflater_is_segmented (GstPngIdatInflater * inflater)
-{
-  return FALSE;
-}
-
-gboolean
-gst_png_idat_inflater_in_plain_idat (GstPngIdatInflater * inflater)
-{
-  return FALSE;
 }
 
 #endif /* HAVE_ISAL */

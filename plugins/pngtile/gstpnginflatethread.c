@@ -221,23 +221,21 @@ worker_forward (gpointer user_data, guint8 * bytes, gsize len)
 {
   GstPngInflateThread *thread = user_data;
   GstPngIdatInflater *inflater = thread->inflater;
-  gboolean whole_block = gst_png_idat_inflater_is_block (inflater, bytes);
 
   g_mutex_lock (&thread->lock);
   while (len > 0) {
-    guint8 *block = take_free_block (thread);
+    guint8 *block = take_free_block (thread), *idat;
     gsize n = MIN (len, GST_PNG_IDAT_BLOCK_BYTES);
 
     if (!block) {
       gst_png_idat_inflater_interrupt (inflater);
       break;
     }
-    if (whole_block)
-      block = gst_png_idat_inflater_swap_block (inflater, block);
-    else
+    idat = gst_png_idat_inflater_take_block (inflater, bytes, block);
+    if (!idat)
       memcpy (block, bytes, n);
-    queue_piece (thread, whole_block ? PIECE_IDAT : PIECE_BYTES, block, n,
-        NULL);
+    queue_piece (thread, idat ? PIECE_IDAT : PIECE_BYTES, idat ? idat : block,
+        n, NULL);
     bytes += n;
     len -= n;
   }
