@@ -270,15 +270,6 @@ gst_png_tile_dec_init (GstPngTileDec * self)
   self->need_discont = TRUE;
 }
 
-/* Threads decoding the current image: 1 is the streaming thread alone;
- * more, one inflating ahead of libpng and as many decoding restart-marker
- * segments. */
-static guint
-gst_png_tile_dec_decode_threads (GstPngTileDec * self)
-{
-  return self->image.threads;
-}
-
 /* threads=0 gives an image one thread per core once its header shows it
  * is large enough to pay for handing its data to other threads: a run of
  * thumbnails would otherwise cost a hand-over (two thread wake-ups) per
@@ -550,15 +541,13 @@ gst_png_tile_dec_image_failed (GstPngTileDec * self, GstPngTileDecState next,
   return ret;
 }
 
-/* The image failed with the reason libpng stopped for. */
+/* The image fails for @reason (taken): ours, or why libpng stopped. */
 static GstFlowReturn
-gst_png_tile_dec_png_failed (GstPngTileDec * self)
+gst_png_tile_dec_refuse_image (GstPngTileDec * self, gchar * reason)
 {
-  gchar *reason = g_steal_pointer (&self->png_error);
-  GstFlowReturn ret;
+  GstFlowReturn ret = gst_png_tile_dec_image_failed (self,
+      GST_PNG_TILE_DEC_STATE_RESYNC, reason);
 
-  ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_RESYNC,
-      reason ? reason : "libpng stopped without a reason");
   g_free (reason);
   return ret;
 }
@@ -663,12 +652,8 @@ gst_png_tile_dec_plan_columns (GstPngTileDec * self, guint bpp)
 {
   guint c;
 
-  if (self->n_tiles < self->grid.n_columns) {
-    self->tiles = g_renew (GstPngTileDecTile, self->tiles,
-        self->grid.n_columns);
-    self->n_tiles = self->grid.n_columns;
-  }
-  memset (self->tiles, 0, self->n_tiles * sizeof (GstPngTileDecTile));
+  g_free (self->tiles);
+  self->tiles = g_new0 (GstPngTileDecTile, self->grid.n_columns);
   for (c = 0; c < self->grid.n_columns; c++) {
     guint x, w;
 
@@ -908,8 +893,7 @@ gst_png_tile_dec_open_png (GstPngTileDec * self)
     png_set_option (self->png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
     gst_png_idat_inflater_set_unfilter (self->inflater, TRUE);
 #endif
-    gst_png_idat_inflater_set_threads (self->inflater,
-        gst_png_tile_dec_decode_threads (self));
+    gst_png_idat_inflater_set_threads (self->inflater, self->image.threads);
   }
   return TRUE;
 }
@@ -1061,7 +1045,7 @@ gst_png_tile_dec_run_libpng (GstPngTileDec * self, guint8 * data, gsize size,
   gchar inflate_error[128];
   /* set before the setjmp, never changed after it; restart-marker
    * segments are inflated by workers, fed to libpng from here */
-  const gboolean pipelined = gst_png_tile_dec_decode_threads (self) > 1 &&
+  const gboolean pipelined = self->image.threads > 1 &&
       !(self->image.settings.fast_inflate &&
       gst_png_idat_inflater_is_segmented (self->inflater));
 
@@ -1144,13 +1128,9 @@ gst_png_tile_dec_finish_image (GstPngTileDec * self)
     ret = gst_png_tile_dec_finish_interlaced (self);
   } else if (self->image.rows_done < self->image.height
       || !self->tiles_acquired) {
-    gchar *reason = g_strdup_printf ("its image data ended after %u of %u "
-        "rows", self->image.rows_done, self->image.height);
-
-    ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_RESYNC,
-        reason);
-    g_free (reason);
-    return ret;
+    return gst_png_tile_dec_refuse_image (self, g_strdup_printf ("its image "
+            "data ended after %u of %u rows", self->image.rows_done,
+            self->image.height));
   } else {
     ret = gst_png_tile_dec_push_tiles (self);
   }
@@ -1163,17 +1143,6 @@ gst_png_tile_dec_finish_image (GstPngTileDec * self)
   gst_png_tile_dec_drop_image (self);
   self->state = GST_PNG_TILE_DEC_STATE_IDLE;
   return GST_FLOW_OK;
-}
-
-/* The image fails for a reason of ours (taken), found outside libpng. */
-static GstFlowReturn
-gst_png_tile_dec_refuse_image (GstPngTileDec * self, gchar * reason)
-{
-  GstFlowReturn ret = gst_png_tile_dec_image_failed (self,
-      GST_PNG_TILE_DEC_STATE_RESYNC, reason);
-
-  g_free (reason);
-  return ret;
 }
 
 /* Feeds bytes of the current image; sets *used to what it consumed. */
@@ -1206,14 +1175,16 @@ gst_png_tile_dec_decode (GstPngTileDec * self, const guint8 * data,
     done = 1;
   image->bytes += done;
   *used = done;
-  if (failed && self->downstream_flow != GST_FLOW_OK) {
-    g_free (refused);
-    gst_png_tile_dec_drop_image (self);
-    return self->downstream_flow;
-  }
   if (failed) {
     g_free (refused);
-    return gst_png_tile_dec_png_failed (self);
+    if (self->downstream_flow != GST_FLOW_OK) {
+      gst_png_tile_dec_drop_image (self);
+      return self->downstream_flow;
+    }
+    /* the reason libpng stopped for */
+    refused = g_steal_pointer (&self->png_error);
+    return gst_png_tile_dec_refuse_image (self, refused ? refused :
+        g_strdup ("libpng stopped without a reason"));
   }
   if (refused)
     return gst_png_tile_dec_refuse_image (self, refused);
@@ -1499,8 +1470,7 @@ gst_png_tile_dec_read_ahead (gpointer user_data)
 static void
 gst_png_tile_dec_clear_pull_ahead (GstPngTileDec * self)
 {
-  if (self->pull_ahead)
-    gst_png_tile_dec_unmap (self->pull_ahead, &self->pull_ahead_map);
+  gst_png_tile_dec_unmap (self->pull_ahead, &self->pull_ahead_map);
   gst_clear_buffer (&self->pull_ahead);
   self->pull_ahead_flow = GST_FLOW_OK;
 }
@@ -1707,8 +1677,6 @@ gst_png_tile_dec_take_caps (GstPngTileDec * self, GstEvent * event)
 
   gst_event_parse_caps (event, &caps);
   s = gst_caps_get_structure (caps, 0);
-  self->fps_n = 0;
-  self->fps_d = 1;
   if (!gst_structure_get_fraction (s, "framerate", &self->fps_n,
           &self->fps_d) || self->fps_d == 0 || self->fps_n <= 0) {
     self->fps_n = 0;
