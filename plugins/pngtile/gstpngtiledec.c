@@ -1266,19 +1266,6 @@ gst_png_tile_dec_feed (GstPngTileDec * self, GstBuffer * buf,
   return ret;
 }
 
-/* An empty file arrives as an empty buffer; it is an image slot that holds
- * no image, and is reported like a bad image. */
-static GstFlowReturn
-gst_png_tile_dec_empty_file (GstPngTileDec * self, GstBuffer * buf)
-{
-  GstFlowReturn ret = gst_png_tile_dec_start_image (self, buf);
-
-  if (ret == GST_FLOW_OK)
-    ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_IDLE,
-        "the file is empty");
-  return ret;
-}
-
 /* Where does a new file begin? A buffer without DELTA_UNIT does, when
  * upstream marks the other buffers of a file (seqfilesrc with several
  * blocks per file) or announced a file with a GST_TAG_LOCATION tag just
@@ -1310,8 +1297,14 @@ gst_png_tile_dec_check_unit_start (GstPngTileDec * self, GstBuffer * buf,
     ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_IDLE,
         "the file ended before its IEND chunk (truncated?)");
   }
-  if (ret == GST_FLOW_OK && size == 0)
-    ret = gst_png_tile_dec_empty_file (self, buf);
+  if (ret != GST_FLOW_OK || size > 0)
+    return ret;
+  /* An empty file arrives as an empty buffer; it is an image slot that
+   * holds no image, and is reported like a bad image. */
+  ret = gst_png_tile_dec_start_image (self, buf);
+  if (ret == GST_FLOW_OK)
+    ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_IDLE,
+        "the file is empty");
   return ret;
 }
 
@@ -1378,17 +1371,6 @@ gst_png_tile_dec_pull_start (GstPngTileDec * self)
   }
   gst_query_unref (query);
   self->pull_started = TRUE;
-}
-
-/* EOS from the pull loop; before any caps the output first sends what it
- * held (stream-start, segment, tags). */
-static void
-gst_png_tile_dec_push_eos (GstPngTileDec * self)
-{
-  GstEvent *eos = gst_event_new_eos ();
-
-  if (!gst_tile_output_hold_event (self->output, eos))
-    gst_pad_push_event (self->srcpad, eos);
 }
 
 /* The next pull block: read ahead, or read now. */
@@ -1480,6 +1462,7 @@ gst_png_tile_dec_pull_loop (GstPngTileDec * self)
 {
   GstBuffer *buf = NULL;
   GstFlowReturn ret;
+  GstEvent *eos;
 
   if (!self->pull_started)
     gst_png_tile_dec_pull_start (self);
@@ -1497,14 +1480,17 @@ gst_png_tile_dec_pull_loop (GstPngTileDec * self)
   gst_pad_pause_task (self->sinkpad);
   if (ret == GST_FLOW_EOS) {
     gst_png_tile_dec_handle_eos (self);
-    gst_png_tile_dec_push_eos (self);
   } else if (ret == GST_FLOW_NOT_LINKED || ret == GST_FLOW_NOT_NEGOTIATED) {
     /* GST_FLOW_ERROR was posted by whoever returned it */
     GST_ELEMENT_FLOW_ERROR (self, ret);
-    gst_png_tile_dec_push_eos (self);
-  } else if (ret == GST_FLOW_ERROR) {
-    gst_png_tile_dec_push_eos (self);
+  } else if (ret != GST_FLOW_ERROR) {
+    return;
   }
+  /* before any caps the output first sends what it held (stream-start,
+   * segment, tags) */
+  eos = gst_event_new_eos ();
+  if (!gst_tile_output_hold_event (self->output, eos))
+    gst_pad_push_event (self->srcpad, eos);
 }
 
 /* Why the first image of @data (the first pull block) is bad as far as its
