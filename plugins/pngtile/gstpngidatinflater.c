@@ -192,7 +192,15 @@ gst_png_idat_inflater_new (gsize ancillary_max)
   return inflater;
 }
 
-static void drop_segments (GstPngIdatInflater * inflater);
+static void
+drop_segments (GstPngIdatInflater * inflater)
+{
+  if (inflater->segments)
+    gst_png_segment_decoder_discard (inflater->segments);
+  g_clear_pointer (&inflater->gathering, gst_png_segment_free);
+  /* left by a forward callback that did not return */
+  g_clear_pointer (&inflater->using, gst_png_segment_free);
+}
 
 void
 gst_png_idat_inflater_free (GstPngIdatInflater * inflater)
@@ -311,21 +319,23 @@ flush_block (GstPngIdatInflater * inflater, GstPngIdatForward forward,
       CHUNK_HEADER_BYTES + STORED_HEADER_BYTES + n + CRC_BYTES);
 }
 
-/* Ends libpng's stream: an empty final stored block and the Adler-32,
- * which ISA-L has verified against the original. */
+/* Ends libpng's stream: the last stored block, an empty final one and
+ * the Adler-32, which ISA-L has verified against the original. */
 static void
-forward_stream_end (GstPngIdatInflater * inflater, GstPngIdatForward forward,
+end_stream (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     gpointer user_data)
 {
   guint8 end[] = { 0, 0, 0, 9, 'I', 'D', 'A', 'T', 1, 0, 0, 0xff, 0xff,
     0, 0, 0, 0, 0, 0, 0, 0
   };
 
+  flush_block (inflater, forward, user_data);
   /* with segments, libpng's stream differs from the original: its own
    * Adler-32 is kept beside */
   gst_png_write_be32 (end + 13, inflater->segmented ? inflater->out_adler :
       inflater->zstream.crc);
   forward (user_data, end, sizeof (end));
+  inflater->stream_ended = TRUE;
 }
 
 static const gchar *
@@ -363,9 +373,7 @@ end_checked_stream (GstPngIdatInflater * inflater, guint32 trailer,
         isal_reason (ISAL_INCORRECT_CHECKSUM));
     return FALSE;
   }
-  flush_block (inflater, forward, user_data);
-  forward_stream_end (inflater, forward, user_data);
-  inflater->stream_ended = TRUE;
+  end_stream (inflater, forward, user_data);
   return TRUE;
 }
 
@@ -428,9 +436,7 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
         return take_trailer (inflater, forward, user_data, error, error_size);
     }
     if (z->block_state == ISAL_BLOCK_FINISH) {
-      flush_block (inflater, forward, user_data);
-      forward_stream_end (inflater, forward, user_data);
-      inflater->stream_ended = TRUE;
+      end_stream (inflater, forward, user_data);
       return TRUE;
     }
     if (inflater->block_fill == limit)
@@ -441,18 +447,6 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
 }
 
 /* --- restart-marker segments --- */
-
-static void
-drop_segments (GstPngIdatInflater * inflater)
-{
-  if (inflater->segments)
-    gst_png_segment_decoder_discard (inflater->segments);
-  gst_png_segment_free (inflater->gathering);
-  inflater->gathering = NULL;
-  /* left by a forward callback that did not return */
-  gst_png_segment_free (inflater->using);
-  inflater->using = NULL;
-}
 
 static void
 keep_history (GstPngIdatInflater * inflater, const guint8 * bytes, gsize len)
@@ -560,8 +554,7 @@ use_oldest_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     return TRUE;
   inflater->using = segment;
   ok = use_segment (inflater, segment, forward, user_data, error, error_size);
-  inflater->using = NULL;
-  gst_png_segment_free (segment);
+  g_clear_pointer (&inflater->using, gst_png_segment_free);
   return ok;
 }
 
@@ -644,8 +637,7 @@ submit_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   if (ok)
     ok = inflate_idat (inflater, segment->compressed,
         segment->compressed_len, forward, user_data, error, error_size);
-  inflater->gathering = NULL;
-  gst_png_segment_free (segment);
+  g_clear_pointer (&inflater->gathering, gst_png_segment_free);
   return ok;
 }
 
