@@ -71,14 +71,6 @@ skip_zlib_header (GstPngSegment * segment, struct inflate_state *z)
   return TRUE;
 }
 
-/* Whole input bytes ISA-L has not used: what it has not read plus what
- * it read ahead into its bit buffer. */
-static gsize
-unused_input (struct inflate_state *z)
-{
-  return z->avail_in + z->read_in_length / 8;
-}
-
 guint
 gst_png_deflate_take_leftover (struct inflate_state *z, guint8 * dst,
     guint max)
@@ -112,7 +104,9 @@ check_segment_end (GstPngSegment * segment, struct inflate_state *z)
   if (segment->last) {
     if (z->block_state != ISAL_BLOCK_FINISH)
       return invalid (segment, "the last segment does not end the stream");
-    if (unused_input (z) != 4)
+    /* whole input bytes ISA-L has not used: what it has not read plus
+     * what it read ahead into its bit buffer */
+    if (z->avail_in + z->read_in_length / 8 != 4)
       return invalid (segment, "the last segment is not followed by "
           "exactly the Adler-32");
     gst_png_deflate_take_leftover (z, t, 4);
