@@ -392,20 +392,6 @@ gst_png_tile_dec_copy_row (GstPngTileDec * self, const guint8 * row,
 }
 
 static void
-gst_png_tile_dec_zero_rows (GstPngTileDec * self, guint from_row)
-{
-  guint c, tile_h = self->grid.tile_height;
-
-  if (from_row >= tile_h)
-    return;
-  for (c = 0; c < self->grid.n_columns; c++) {
-    GstPngTileDecTile *t = &self->tiles[c];
-
-    memset (t->data + from_row * t->stride, 0, (tile_h - from_row) * t->stride);
-  }
-}
-
-static void
 gst_png_tile_dec_stamp_tile (GstPngTileDec * self, GstBuffer * buf, guint c)
 {
   gst_tile_grid_add_meta (&self->grid, buf, self->image.index, c,
@@ -426,12 +412,15 @@ static GstFlowReturn
 gst_png_tile_dec_push_tiles (GstPngTileDec * self)
 {
   GstFlowReturn ret = GST_FLOW_OK;
-  guint c, n = self->grid.n_columns;
+  guint c, n = self->grid.n_columns, rows = self->rows_in_tile;
 
-  gst_png_tile_dec_zero_rows (self, self->rows_in_tile);
   for (c = 0; c < n; c++) {
-    gst_video_frame_unmap (&self->tiles[c].frame);
-    gst_png_tile_dec_stamp_tile (self, self->tiles[c].buffer, c);
+    GstPngTileDecTile *t = &self->tiles[c];
+
+    memset (t->data + rows * t->stride, 0,
+        (self->grid.tile_height - rows) * t->stride);
+    gst_video_frame_unmap (&t->frame);
+    gst_png_tile_dec_stamp_tile (self, t->buffer, c);
   }
   self->tiles_acquired = FALSE;
 
@@ -486,10 +475,8 @@ static void
 gst_png_tile_dec_drop_image (GstPngTileDec * self)
 {
   gst_png_tile_dec_release_tiles (self);
-  if (self->png)
-    png_destroy_read_struct (&self->png, &self->png_info, NULL);
-  self->png = NULL;
-  self->png_info = NULL;
+  /* sets both to NULL */
+  png_destroy_read_struct (&self->png, &self->png_info, NULL);
   g_clear_pointer (&self->png_error, g_free);
   g_clear_pointer (&self->image.interlace_buffer, g_free);
   g_clear_pointer (&self->image.location, g_free);
