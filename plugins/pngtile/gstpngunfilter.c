@@ -290,10 +290,8 @@ gst_png_row_unfilter_feed (GstPngRowUnfilter * u, guint8 * data, gsize len)
     }
     if (len < row_bytes)
       break;
-    if (!unfilter_span (data + 1, above + 1, row_bytes - 1, data[0], u->bpp,
-            NULL, NULL))
+    if (!gst_png_unfilter_row (data, above, row_bytes, u->bpp))
       g_return_if_reached ();
-    data[0] = 0;
     above = data;
     data += row_bytes;
     len -= row_bytes;
