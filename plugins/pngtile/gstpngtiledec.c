@@ -105,27 +105,6 @@ G_DEFINE_TYPE (GstPngTileDec, gst_png_tile_dec, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (pngtiledec, "pngtiledec", GST_RANK_NONE,
     GST_TYPE_PNG_TILE_DEC);
 
-static void gst_png_tile_dec_finalize (GObject * object);
-static void gst_png_tile_dec_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_png_tile_dec_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_png_tile_dec_change_state (GstElement *
-    element, GstStateChange transition);
-static GstFlowReturn gst_png_tile_dec_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buffer);
-static gboolean gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static gboolean gst_png_tile_dec_src_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static gboolean gst_png_tile_dec_sink_activate (GstPad * pad,
-    GstObject * parent);
-static void gst_png_tile_dec_handle_eos (GstPngTileDec * self);
-static void gst_png_tile_dec_read_ahead (gpointer user_data);
-static void gst_png_tile_dec_libpng_alloc_changed (GstPngAllocCount * count);
-static gboolean gst_png_tile_dec_sink_activate_mode (GstPad * pad,
-    GstObject * parent, GstPadMode mode, gboolean active);
-
 GType
 gst_png_tile_dec_on_error_get_type (void)
 {
@@ -143,131 +122,6 @@ gst_png_tile_dec_on_error_get_type (void)
     g_once_init_leave (&type, t);
   }
   return type;
-}
-
-static void
-gst_png_tile_dec_class_init (GstPngTileDecClass * klass)
-{
-  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-
-  gobject_class->finalize = gst_png_tile_dec_finalize;
-  gobject_class->set_property = gst_png_tile_dec_set_property;
-  gobject_class->get_property = gst_png_tile_dec_get_property;
-
-  g_object_class_install_property (gobject_class, PROP_TILE_WIDTH,
-      g_param_spec_uint ("tile-width", "Tile width",
-          "Width of a tile in pixels; 0 = the full image width (strips, the "
-          "fastest and the default). Wider than the image is clamped",
-          0, PNG_DIMENSION_MAX, DEFAULT_TILE_WIDTH,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_TILE_HEIGHT,
-      g_param_spec_uint ("tile-height", "Tile height",
-          "Height of a tile in rows; 0 = automatic: as many rows as fit in "
-          "256 KiB per tile (at least 1), so that memory depends on bytes, "
-          "not on how wide the image is. Taller than the image is clamped",
-          0, PNG_DIMENSION_MAX, DEFAULT_TILE_HEIGHT,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_MAX_PIXELS,
-      g_param_spec_uint64 ("max-pixels", "Maximum pixels",
-          "Refuse an image whose header claims more pixels than this "
-          "(decompression-bomb guard, checked at the IHDR chunk before "
-          "anything is allocated); 0 = no limit. The default allows "
-          "65536x65536", 0, PNG_PIXELS_MAX, DEFAULT_MAX_PIXELS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_MAX_INTERLACED_BYTES,
-      g_param_spec_uint64 ("max-interlaced-bytes", "Maximum interlaced bytes",
-          "Largest whole-image buffer, in bytes, an Adam7-interlaced image may "
-          "need (interlaced images cannot be decoded row by row); 0 = refuse "
-          "interlaced images", 0, G_MAXSSIZE, DEFAULT_MAX_INTERLACED_BYTES,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_ON_ERROR,
-      g_param_spec_enum ("on-error", "On error",
-          "What to do with a corrupt, truncated or over-limit image",
-          GST_TYPE_PNG_TILE_DEC_ON_ERROR, DEFAULT_ON_ERROR,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_PROGRESS_ROWS,
-      g_param_spec_uint ("progress-rows", "Progress rows",
-          "Offer a \"pngtiledec-progress\" element message every this many "
-          "decoded rows and at the end of each image, posted as "
-          "message-interval allows; 0 = no progress messages",
-          0, PNG_DIMENSION_MAX, DEFAULT_PROGRESS_ROWS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_FAST_INFLATE,
-      g_param_spec_boolean ("fast-inflate", "Fast inflate",
-          "Inflate the image data with ISA-L ahead of libpng, which then only "
-          "copies it, and undo the row filters of non-interlaced images "
-          "on the way; libpng still parses every chunk and converts every "
-          "row, so the pixels are the same, and chunk CRCs and the zlib "
-          "check are still verified. FALSE = libpng inflates with zlib and "
-          "unfilters. Reads FALSE when gst-membound was built without ISA-L", DEFAULT_FAST_INFLATE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_THREADS,
-      g_param_spec_uint ("threads", "Threads",
-          "Decoding threads: one inflates ahead of libpng, more decode mARK "
-          "segments in parallel (0 = one per core, 1 = everything on the "
-          "streaming thread)", 0, THREADS_MAX, DEFAULT_THREADS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  gst_message_throttle_install_property (gobject_class,
-      PROP_MESSAGE_INTERVAL);
-  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
-      g_param_spec_uint64 ("held-bytes", "Held bytes",
-          "Bytes the decoder holds now: tiles acquired but not yet pushed, "
-          "the interlace buffer, what libpng and zlib allocated and, with "
-          "fast-inflate, the inflater; "
-          "0 when idle", 0, G_MAXUINT64, 0,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class,
-      "Streaming PNG decoder to tiles", "Codec/Decoder/Image",
-      "Decodes PNG images row by row into a stream of tiles, in bounded "
-      "memory, from any chunking of the input",
-      "gst-membound developers");
-
-  element_class->change_state =
-      GST_DEBUG_FUNCPTR (gst_png_tile_dec_change_state);
-
-  gst_type_mark_as_plugin_api (GST_TYPE_PNG_TILE_DEC_ON_ERROR, 0);
-  GST_DEBUG_CATEGORY_INIT (gst_png_tile_dec_debug, "pngtiledec", 0,
-      "Streaming PNG decoder to tiles");
-}
-
-static void
-gst_png_tile_dec_init (GstPngTileDec * self)
-{
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_dec_chain));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_dec_sink_event));
-  gst_pad_set_activate_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_dec_sink_activate));
-  gst_pad_set_activatemode_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_dec_sink_activate_mode));
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
-
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  gst_pad_set_event_function (self->srcpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_dec_src_event));
-  gst_pad_use_fixed_caps (self->srcpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
-
-  self->settings = default_settings;
-  self->progress_throttle = gst_message_throttle_new ();
-  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
-  self->inflater = gst_png_idat_inflater_new (CHUNK_MALLOC_MAX);
-  self->inflate_thread = self->inflater ?
-      gst_png_inflate_thread_new (self->inflater) : NULL;
-  if (self->inflate_thread)
-    gst_png_inflate_thread_set_handover (self->inflate_thread,
-        gst_png_tile_dec_read_ahead, self);
-  self->png_alloc.owner = self;
-  self->png_alloc.changed = gst_png_tile_dec_libpng_alloc_changed;
-  self->state = GST_PNG_TILE_DEC_STATE_IDLE;
-  self->failed_flow = GST_FLOW_OK;
-  self->need_discont = TRUE;
 }
 
 /* threads=0 gives an image one thread per core once its header shows it
@@ -486,15 +340,6 @@ gst_png_tile_dec_drop_image (GstPngTileDec * self)
   GST_OBJECT_UNLOCK (self);
 }
 
-static gchar *
-gst_png_tile_dec_describe_image (GstPngTileDec * self)
-{
-  if (self->image.location)
-    return g_strdup_printf ("image %" G_GUINT64_FORMAT " (%s)",
-        self->image.index, self->image.location);
-  return g_strdup_printf ("image %" G_GUINT64_FORMAT, self->image.index);
-}
-
 /* Reports a bad image per on-error and drops it. Skipping, the stream goes
  * on in @next (IDLE when a new file begins with the next byte, RESYNC to
  * search for the next signature) and GST_FLOW_OK is returned; failing, the
@@ -503,7 +348,10 @@ static GstFlowReturn
 gst_png_tile_dec_image_failed (GstPngTileDec * self, GstPngTileDecState next,
     const gchar * reason)
 {
-  gchar *what = gst_png_tile_dec_describe_image (self);
+  gchar *what = self->image.location ?
+      g_strdup_printf ("image %" G_GUINT64_FORMAT " (%s)", self->image.index,
+      self->image.location) :
+      g_strdup_printf ("image %" G_GUINT64_FORMAT, self->image.index);
   GstFlowReturn ret = GST_FLOW_OK;
 
   if (self->image.settings.on_error == GST_PNG_TILE_DEC_ON_ERROR_SKIP) {
@@ -526,6 +374,14 @@ gst_png_tile_dec_image_failed (GstPngTileDec * self, GstPngTileDecState next,
   g_free (what);
   gst_png_tile_dec_drop_image (self);
   return ret;
+}
+
+static void
+gst_png_tile_dec_handle_eos (GstPngTileDec * self)
+{
+  if (self->state == GST_PNG_TILE_DEC_STATE_DECODING)
+    gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_IDLE,
+        "the stream ended before its IEND chunk (truncated file?)");
 }
 
 /* The image fails for @reason (taken): ours, or why libpng stopped. */
@@ -1669,14 +1525,6 @@ gst_png_tile_dec_take_tags (GstPngTileDec * self, GstEvent * event)
   }
 }
 
-static void
-gst_png_tile_dec_handle_eos (GstPngTileDec * self)
-{
-  if (self->state == GST_PNG_TILE_DEC_STATE_DECODING)
-    gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_IDLE,
-        "the stream ended before its IEND chunk (truncated file?)");
-}
-
 static gboolean
 gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event)
@@ -1875,4 +1723,129 @@ gst_png_tile_dec_finalize (GObject * object)
   gst_png_idat_inflater_free (self->inflater);
   gst_message_throttle_free (self->progress_throttle);
   G_OBJECT_CLASS (gst_png_tile_dec_parent_class)->finalize (object);
+}
+
+static void
+gst_png_tile_dec_class_init (GstPngTileDecClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->finalize = gst_png_tile_dec_finalize;
+  gobject_class->set_property = gst_png_tile_dec_set_property;
+  gobject_class->get_property = gst_png_tile_dec_get_property;
+
+  g_object_class_install_property (gobject_class, PROP_TILE_WIDTH,
+      g_param_spec_uint ("tile-width", "Tile width",
+          "Width of a tile in pixels; 0 = the full image width (strips, the "
+          "fastest and the default). Wider than the image is clamped",
+          0, PNG_DIMENSION_MAX, DEFAULT_TILE_WIDTH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_TILE_HEIGHT,
+      g_param_spec_uint ("tile-height", "Tile height",
+          "Height of a tile in rows; 0 = automatic: as many rows as fit in "
+          "256 KiB per tile (at least 1), so that memory depends on bytes, "
+          "not on how wide the image is. Taller than the image is clamped",
+          0, PNG_DIMENSION_MAX, DEFAULT_TILE_HEIGHT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_MAX_PIXELS,
+      g_param_spec_uint64 ("max-pixels", "Maximum pixels",
+          "Refuse an image whose header claims more pixels than this "
+          "(decompression-bomb guard, checked at the IHDR chunk before "
+          "anything is allocated); 0 = no limit. The default allows "
+          "65536x65536", 0, PNG_PIXELS_MAX, DEFAULT_MAX_PIXELS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_MAX_INTERLACED_BYTES,
+      g_param_spec_uint64 ("max-interlaced-bytes", "Maximum interlaced bytes",
+          "Largest whole-image buffer, in bytes, an Adam7-interlaced image may "
+          "need (interlaced images cannot be decoded row by row); 0 = refuse "
+          "interlaced images", 0, G_MAXSSIZE, DEFAULT_MAX_INTERLACED_BYTES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_ON_ERROR,
+      g_param_spec_enum ("on-error", "On error",
+          "What to do with a corrupt, truncated or over-limit image",
+          GST_TYPE_PNG_TILE_DEC_ON_ERROR, DEFAULT_ON_ERROR,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PROGRESS_ROWS,
+      g_param_spec_uint ("progress-rows", "Progress rows",
+          "Offer a \"pngtiledec-progress\" element message every this many "
+          "decoded rows and at the end of each image, posted as "
+          "message-interval allows; 0 = no progress messages",
+          0, PNG_DIMENSION_MAX, DEFAULT_PROGRESS_ROWS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_FAST_INFLATE,
+      g_param_spec_boolean ("fast-inflate", "Fast inflate",
+          "Inflate the image data with ISA-L ahead of libpng, which then only "
+          "copies it, and undo the row filters of non-interlaced images "
+          "on the way; libpng still parses every chunk and converts every "
+          "row, so the pixels are the same, and chunk CRCs and the zlib "
+          "check are still verified. FALSE = libpng inflates with zlib and "
+          "unfilters. Reads FALSE when gst-membound was built without ISA-L", DEFAULT_FAST_INFLATE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_uint ("threads", "Threads",
+          "Decoding threads: one inflates ahead of libpng, more decode mARK "
+          "segments in parallel (0 = one per core, 1 = everything on the "
+          "streaming thread)", 0, THREADS_MAX, DEFAULT_THREADS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  gst_message_throttle_install_property (gobject_class,
+      PROP_MESSAGE_INTERVAL);
+  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
+      g_param_spec_uint64 ("held-bytes", "Held bytes",
+          "Bytes the decoder holds now: tiles acquired but not yet pushed, "
+          "the interlace buffer, what libpng and zlib allocated and, with "
+          "fast-inflate, the inflater; "
+          "0 when idle", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Streaming PNG decoder to tiles", "Codec/Decoder/Image",
+      "Decodes PNG images row by row into a stream of tiles, in bounded "
+      "memory, from any chunking of the input",
+      "gst-membound developers");
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_png_tile_dec_change_state);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_PNG_TILE_DEC_ON_ERROR, 0);
+  GST_DEBUG_CATEGORY_INIT (gst_png_tile_dec_debug, "pngtiledec", 0,
+      "Streaming PNG decoder to tiles");
+}
+
+static void
+gst_png_tile_dec_init (GstPngTileDec * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_dec_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_dec_sink_event));
+  gst_pad_set_activate_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_dec_sink_activate));
+  gst_pad_set_activatemode_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_dec_sink_activate_mode));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_event_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_dec_src_event));
+  gst_pad_use_fixed_caps (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  self->settings = default_settings;
+  self->progress_throttle = gst_message_throttle_new ();
+  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
+  self->inflater = gst_png_idat_inflater_new (CHUNK_MALLOC_MAX);
+  self->inflate_thread = self->inflater ?
+      gst_png_inflate_thread_new (self->inflater) : NULL;
+  if (self->inflate_thread)
+    gst_png_inflate_thread_set_handover (self->inflate_thread,
+        gst_png_tile_dec_read_ahead, self);
+  self->png_alloc.owner = self;
+  self->png_alloc.changed = gst_png_tile_dec_libpng_alloc_changed;
+  self->state = GST_PNG_TILE_DEC_STATE_IDLE;
+  self->failed_flow = GST_FLOW_OK;
+  self->need_discont = TRUE;
 }
