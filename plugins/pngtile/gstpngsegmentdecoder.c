@@ -193,21 +193,17 @@ decode_segment (GstPngSegmentDecoder * d, GstPngSegment * segment)
 
   segment->valid = TRUE;
   segment->out = g_try_malloc (n);
-  if (!segment->out) {
+  if (!segment->out)
     invalid (segment, "out of memory for the segment");
-    return;
-  }
-  if (inflate_segment (segment, segment->out)) {
+  else if (inflate_segment (segment, segment->out)) {
     segment->adler = isal_adler32 (1, segment->out, n);
     segment->history_len = MIN (n, GST_PNG_SEGMENT_HISTORY);
     segment->history = g_memdup2 (segment->out + n - segment->history_len,
         segment->history_len);
     unfilter_segment (d, segment);
   }
-  if (!segment->valid) {
-    g_free (segment->out);
-    segment->out = NULL;
-  }
+  if (!segment->valid)
+    g_clear_pointer (&segment->out, g_free);
 }
 
 static void
