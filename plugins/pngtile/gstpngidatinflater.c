@@ -471,13 +471,10 @@ start_segments (GstPngIdatInflater * inflater)
 {
   GstPngSegmentDecoder *d = inflater->segments;
 
-  if (!d || inflater->threads <= 1 || !inflater->have_marker
-      || !gst_png_segment_decoder_set_header (d, inflater->ihdr))
-    return;
-  if ((guint64) gst_png_restart_marker_rows (&inflater->marker, 0) *
-      gst_png_segment_decoder_row_bytes (d) > SEGMENT_DATA_MAX)
-    return;
-  inflater->segmented = TRUE;
+  inflater->segmented = d && inflater->threads > 1 && inflater->have_marker
+      && gst_png_segment_decoder_set_header (d, inflater->ihdr)
+      && (guint64) gst_png_restart_marker_rows (&inflater->marker, 0) *
+      gst_png_segment_decoder_row_bytes (d) <= SEGMENT_DATA_MAX;
 }
 
 /* Segment @index broke a promise of the mARK: it and all after it are
@@ -625,7 +622,7 @@ submit_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
       return TRUE;
     ok = use_oldest_segment (inflater, forward, user_data, error,
         error_size);
-    if (ok && (!inflater->segmented || inflater->resumed))
+    if (ok && !gst_png_idat_inflater_is_segmented (inflater))
       ok = use_all_segments (inflater, forward, user_data, error,
           error_size);
     return ok;
@@ -649,14 +646,10 @@ note_marker (GstPngIdatInflater * inflater, const guint8 * data, gsize len)
   if (inflater->idat_started)
     return;
   /* a second mARK: the file is not what the specification says */
-  if (inflater->marker_seen) {
-    inflater->have_marker = FALSE;
-    return;
-  }
-  inflater->marker_seen = TRUE;
-  inflater->have_marker = inflater->have_ihdr &&
+  inflater->have_marker = !inflater->marker_seen && inflater->have_ihdr &&
       gst_png_restart_marker_parse (&inflater->marker, data, len,
       gst_png_read_be32 (inflater->ihdr + 4), inflater->ihdr[12] != 0, &why);
+  inflater->marker_seen = TRUE;
 }
 
 /* A complete chunk header: decides whether the chunk is inflated here or
@@ -686,7 +679,7 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     }
     inflater->in_idat_run = TRUE;
     inflater->stage = STAGE_IDAT_DATA;
-    if (inflater->segmented && !inflater->resumed && inflater->in_idat_run)
+    if (gst_png_idat_inflater_is_segmented (inflater))
       return begin_segment (inflater, length, forward, user_data, error,
           error_size);
     return TRUE;
@@ -712,7 +705,6 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     if (length <= inflater->ancillary_max) {
       inflater->stage = STAGE_ANCILLARY;
       inflater->left = length + CRC_BYTES;
-      g_byte_array_set_size (inflater->ancillary, 0);
       return TRUE;
     }
     /* libpng refuses it when it sees the length */
