@@ -65,6 +65,12 @@ struct _GstPngIdatInflater
   gboolean stream_ended;
   gboolean interrupted;         /* set from @forward: stop this feed */
   gsize consumed;
+  /* the feed in progress: where its bytes, warnings and error go */
+  GstPngIdatForward forward;
+  GstPngIdatWarn warn;
+  gpointer user_data;
+  gchar *error;
+  gsize error_size;
 
   /* restart markers: with a segment decoder, an image whose mARK is valid
    * has its IDATs (segments) inflated and unfiltered by workers, which
@@ -290,12 +296,18 @@ block_limit (GstPngIdatInflater * inflater)
       inflater->block_pos, STORED_MAX);
 }
 
+/* Bytes for libpng, to the feed's @forward. */
+static void
+pass_on (GstPngIdatInflater * inflater, const guint8 * bytes, gsize len)
+{
+  inflater->forward (inflater->user_data, (guint8 *) bytes, len);
+}
+
 /* Passes on the stored block built so far as one IDAT chunk. Its CRC is
  * left zero: libpng is told not to check critical CRCs, which are checked
  * here on the original chunks instead. */
 static void
-flush_block (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data)
+flush_block (GstPngIdatInflater * inflater)
 {
   guint8 *b = inflater->block;
   guint n = inflater->block_fill;
@@ -315,27 +327,28 @@ flush_block (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   if (!inflater->unfilter_deferred)
     gst_png_row_unfilter_feed (&inflater->unfilter,
         b + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES, n);
-  forward (user_data, b,
+  pass_on (inflater, b,
       CHUNK_HEADER_BYTES + STORED_HEADER_BYTES + n + CRC_BYTES);
 }
 
 /* Ends libpng's stream: the last stored block, an empty final one and
- * the Adler-32, which ISA-L has verified against the original. */
-static void
-end_stream (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data)
+ * the Adler-32, which ISA-L has verified against the original. Returns
+ * TRUE, as the inflating functions ending with it do. */
+static gboolean
+end_stream (GstPngIdatInflater * inflater)
 {
   guint8 end[] = { 0, 0, 0, 9, 'I', 'D', 'A', 'T', 1, 0, 0, 0xff, 0xff,
     0, 0, 0, 0, 0, 0, 0, 0
   };
 
-  flush_block (inflater, forward, user_data);
+  flush_block (inflater);
   /* with segments, libpng's stream differs from the original: its own
    * Adler-32 is kept beside */
   gst_png_write_be32 (end + 13, inflater->segmented ? inflater->out_adler :
       inflater->zstream.crc);
-  forward (user_data, end, sizeof (end));
+  pass_on (inflater, end, sizeof (end));
   inflater->stream_ended = TRUE;
+  return TRUE;
 }
 
 static const gchar *
@@ -364,40 +377,33 @@ isal_reason (int ret)
 /* The zlib stream's end, where the inflater checked the Adler-32 itself
  * (a resumed stream, segments): @trailer is the stream's own. */
 static gboolean
-end_checked_stream (GstPngIdatInflater * inflater, guint32 trailer,
-    GstPngIdatForward forward, gpointer user_data, gchar * error,
-    gsize error_size)
+end_checked_stream (GstPngIdatInflater * inflater, guint32 trailer)
 {
   if (trailer != inflater->adler) {
-    g_snprintf (error, error_size, "IDAT: %s",
+    g_snprintf (inflater->error, inflater->error_size, "IDAT: %s",
         isal_reason (ISAL_INCORRECT_CHECKSUM));
     return FALSE;
   }
-  end_stream (inflater, forward, user_data);
-  return TRUE;
+  return end_stream (inflater);
 }
 
 /* The Adler-32 after the resumed stream's end, maybe split over IDATs:
  * checked here, as ISA-L checks it in the plain path. */
 static gboolean
-take_trailer (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data, gchar * error, gsize error_size)
+take_trailer (GstPngIdatInflater * inflater)
 {
   inflater->trailer_fill += gst_png_deflate_take_leftover (&inflater->zstream,
       inflater->trailer + inflater->trailer_fill, 4 - inflater->trailer_fill);
   if (inflater->trailer_fill < 4)
     return TRUE;
-  return end_checked_stream (inflater, gst_png_read_be32 (inflater->trailer),
-      forward, user_data, error, error_size);
+  return end_checked_stream (inflater, gst_png_read_be32 (inflater->trailer));
 }
 
 /* Inflates compressed bytes of the IDAT run, passing on every full stored
  * block; the stream's end is passed on as soon as it is seen. Bytes after
  * it are ignored, as libpng ignores them. */
 static gboolean
-inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
-    GstPngIdatForward forward, gpointer user_data, gchar * error,
-    gsize error_size)
+inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size)
 {
   struct inflate_state *z = &inflater->zstream;
 
@@ -406,7 +412,7 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
   z->next_in = (guint8 *) data;
   z->avail_in = size;
   if (inflater->resumed && z->block_state == ISAL_BLOCK_FINISH)
-    return take_trailer (inflater, forward, user_data, error, error_size);
+    return take_trailer (inflater);
   for (;;) {
     /* looked up each time: a forward callback may have swapped the block */
     guint8 *out = inflater->block + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES;
@@ -422,7 +428,8 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
     ret = isal_inflate (z);
     inflater->block_fill = limit - z->avail_out;
     if (ret < 0 || ret == ISAL_NEED_DICT) {
-      g_snprintf (error, error_size, "IDAT: %s", isal_reason (ret));
+      g_snprintf (inflater->error, inflater->error_size, "IDAT: %s",
+          isal_reason (ret));
       return FALSE;
     }
     if (inflater->resumed) {
@@ -433,14 +440,12 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
       inflater->out_adler = isal_adler32 (inflater->out_adler, out + before,
           n);
       if (z->block_state == ISAL_BLOCK_FINISH)
-        return take_trailer (inflater, forward, user_data, error, error_size);
+        return take_trailer (inflater);
     }
-    if (z->block_state == ISAL_BLOCK_FINISH) {
-      end_stream (inflater, forward, user_data);
-      return TRUE;
-    }
+    if (z->block_state == ISAL_BLOCK_FINISH)
+      return end_stream (inflater);
     if (inflater->block_fill == limit)
-      flush_block (inflater, forward, user_data);
+      flush_block (inflater);
     else if (z->avail_in == 0)
       return TRUE;
   }
@@ -498,8 +503,7 @@ go_sequential (GstPngIdatInflater * inflater, guint32 index)
 /* Passes on a segment's rows in stored blocks, as inflate_idat() passes
  * on what it inflates (a forward callback may take the block). */
 static void
-forward_rows (GstPngIdatInflater * inflater, const guint8 * rows, gsize len,
-    GstPngIdatForward forward, gpointer user_data)
+forward_rows (GstPngIdatInflater * inflater, const guint8 * rows, gsize len)
 {
   while (len > 0 && !inflater->interrupted) {
     guint limit = block_limit (inflater);
@@ -511,23 +515,20 @@ forward_rows (GstPngIdatInflater * inflater, const guint8 * rows, gsize len,
     rows += n;
     len -= n;
     if (inflater->block_fill == limit)
-      flush_block (inflater, forward, user_data);
+      flush_block (inflater);
   }
 }
 
 static gboolean
-use_segment (GstPngIdatInflater * inflater, GstPngSegment * segment,
-    GstPngIdatForward forward, gpointer user_data, gchar * error,
-    gsize error_size)
+use_segment (GstPngIdatInflater * inflater, GstPngSegment * segment)
 {
   if (inflater->segmented && !inflater->resumed && !segment->valid)
     go_sequential (inflater, segment->index);
   if (!inflater->segmented || inflater->resumed)
     return inflate_idat (inflater, segment->compressed,
-        segment->compressed_len, forward, user_data, error, error_size);
+        segment->compressed_len);
 
-  forward_rows (inflater, segment->out, segment->data_len, forward,
-      user_data);
+  forward_rows (inflater, segment->out, segment->data_len);
   inflater->adler = adler32_combine (inflater->adler, segment->adler,
       segment->data_len);
   inflater->out_adler = adler32_combine (inflater->out_adler,
@@ -535,14 +536,12 @@ use_segment (GstPngIdatInflater * inflater, GstPngSegment * segment,
   keep_history (inflater, segment->history, segment->history_len);
   if (!segment->last)
     return TRUE;
-  return end_checked_stream (inflater, segment->trailer, forward, user_data,
-      error, error_size);
+  return end_checked_stream (inflater, segment->trailer);
 }
 
 /* Takes the oldest segment in flight (waiting for its worker) to libpng. */
 static gboolean
-use_oldest_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data, gchar * error, gsize error_size)
+use_oldest_segment (GstPngIdatInflater * inflater)
 {
   GstPngSegment *segment = gst_png_segment_decoder_wait (inflater->segments);
   gboolean ok;
@@ -550,19 +549,18 @@ use_oldest_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   if (!segment)
     return TRUE;
   inflater->using = segment;
-  ok = use_segment (inflater, segment, forward, user_data, error, error_size);
+  ok = use_segment (inflater, segment);
   g_clear_pointer (&inflater->using, gst_png_segment_free);
   return ok;
 }
 
 static gboolean
-use_all_segments (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data, gchar * error, gsize error_size)
+use_all_segments (GstPngIdatInflater * inflater)
 {
   if (!inflater->segments)
     return TRUE;
   while (gst_png_segment_decoder_in_flight (inflater->segments) > 0)
-    if (!use_oldest_segment (inflater, forward, user_data, error, error_size))
+    if (!use_oldest_segment (inflater))
       return FALSE;
   return TRUE;
 }
@@ -570,9 +568,7 @@ use_all_segments (GstPngIdatInflater * inflater, GstPngIdatForward forward,
 /* An IDAT header while the segments go to workers: gather it as the next
  * segment, or, if the mARK did not promise it, go on sequentially. */
 static gboolean
-begin_segment (GstPngIdatInflater * inflater, guint32 length,
-    GstPngIdatForward forward, gpointer user_data, gchar * error,
-    gsize error_size)
+begin_segment (GstPngIdatInflater * inflater, guint32 length)
 {
   guint32 index = inflater->next_segment++;
   GstPngSegment *segment;
@@ -592,7 +588,7 @@ begin_segment (GstPngIdatInflater * inflater, guint32 length,
     }
     gst_png_segment_free (segment);
   }
-  if (!use_all_segments (inflater, forward, user_data, error, error_size))
+  if (!use_all_segments (inflater))
     return FALSE;
   if (inflater->segmented && !inflater->resumed && !inflater->stream_ended)
     go_sequential (inflater, index);
@@ -602,8 +598,7 @@ begin_segment (GstPngIdatInflater * inflater, guint32 length,
 /* A gathered segment whose CRC is right goes to a worker; if every worker
  * is busy, the oldest in flight then goes to libpng. */
 static gboolean
-submit_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data, gchar * error, gsize error_size)
+submit_segment (GstPngIdatInflater * inflater)
 {
   GstPngSegment *segment = inflater->gathering;
   GstPngSegmentDecoder *d = inflater->segments;
@@ -620,20 +615,17 @@ submit_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     if (gst_png_segment_decoder_in_flight (d) <=
         gst_png_segment_decoder_n_workers (d))
       return TRUE;
-    ok = use_oldest_segment (inflater, forward, user_data, error,
-        error_size);
+    ok = use_oldest_segment (inflater);
     if (ok && !gst_png_idat_inflater_is_segmented (inflater))
-      ok = use_all_segments (inflater, forward, user_data, error,
-          error_size);
+      ok = use_all_segments (inflater);
     return ok;
   }
   /* went sequential: what is still in flight comes first; the segment
    * stays in `gathering` (freed by a reset) while a forward callback may
    * not return */
-  ok = use_all_segments (inflater, forward, user_data, error, error_size);
+  ok = use_all_segments (inflater);
   if (ok)
-    ok = inflate_idat (inflater, segment->compressed,
-        segment->compressed_len, forward, user_data, error, error_size);
+    ok = inflate_idat (inflater, segment->compressed, segment->compressed_len);
   g_clear_pointer (&inflater->gathering, gst_png_segment_free);
   return ok;
 }
@@ -655,8 +647,7 @@ note_marker (GstPngIdatInflater * inflater, const guint8 * data, gsize len)
 /* A complete chunk header: decides whether the chunk is inflated here or
  * passed on. */
 static gboolean
-begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data, gchar * error, gsize error_size)
+begin_chunk (GstPngIdatInflater * inflater)
 {
   const guint8 *type = inflater->header + 4;
   guint32 length = gst_png_read_be32 (inflater->header);
@@ -666,7 +657,8 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   inflater->check_crc = TRUE;
   if (memcmp (type, "IDAT", 4) == 0) {
     if (length > GST_PNG_CHUNK_LENGTH_MAX) {
-      g_snprintf (error, error_size, "IDAT: chunk length out of range");
+      g_snprintf (inflater->error, inflater->error_size,
+          "IDAT: chunk length out of range");
       return FALSE;
     }
     if (!inflater->idat_started) {
@@ -674,23 +666,21 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
       if (inflater->unfilter_rows && inflater->have_ihdr)
         gst_png_row_unfilter_start (&inflater->unfilter, inflater->ihdr);
       start_segments (inflater);
-      forward (user_data, (guint8 *) zlib_header_chunk,
-          sizeof (zlib_header_chunk));
+      pass_on (inflater, zlib_header_chunk, sizeof (zlib_header_chunk));
     }
     inflater->in_idat_run = TRUE;
     inflater->stage = STAGE_IDAT_DATA;
     if (gst_png_idat_inflater_is_segmented (inflater))
-      return begin_segment (inflater, length, forward, user_data, error,
-          error_size);
+      return begin_segment (inflater, length);
     return TRUE;
   }
 
   /* the run of IDATs is over: what is inflated goes to libpng, which tells
    * a stream that did not end from here on */
   if (inflater->in_idat_run) {
-    if (!use_all_segments (inflater, forward, user_data, error, error_size))
+    if (!use_all_segments (inflater))
       return FALSE;
-    flush_block (inflater, forward, user_data);
+    flush_block (inflater);
     inflater->in_idat_run = FALSE;
   }
   inflater->capture = NULL;
@@ -710,15 +700,14 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     /* libpng refuses it when it sees the length */
     inflater->check_crc = FALSE;
   }
-  forward (user_data, inflater->header, CHUNK_HEADER_BYTES);
+  pass_on (inflater, inflater->header, CHUNK_HEADER_BYTES);
   return TRUE;
 }
 
 /* A whole ancillary chunk: libpng gets it if its CRC is right, and never
  * sees it otherwise, as libpng itself drops such chunks with a warning. */
 static void
-end_ancillary (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    GstPngIdatWarn warn, gpointer user_data)
+end_ancillary (GstPngIdatInflater * inflater)
 {
   GByteArray *chunk = inflater->ancillary;
   gsize data_len = chunk->len - CRC_BYTES;
@@ -729,12 +718,12 @@ end_ancillary (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     chunk_name (inflater->header + 4, name);
     g_snprintf (message, sizeof (message), "%s: CRC error; chunk dropped",
         name);
-    warn (user_data, message);
+    inflater->warn (inflater->user_data, message);
   } else {
     if (memcmp (inflater->header + 4, "mARK", 4) == 0)
       note_marker (inflater, chunk->data, data_len);
-    forward (user_data, inflater->header, CHUNK_HEADER_BYTES);
-    forward (user_data, chunk->data, chunk->len);
+    pass_on (inflater, inflater->header, CHUNK_HEADER_BYTES);
+    pass_on (inflater, chunk->data, chunk->len);
   }
   /* do not keep the memory of a large chunk (an ICC profile, XMP) */
   if (chunk->len > ANCILLARY_KEPT_BYTES) {
@@ -770,14 +759,14 @@ gather (GstPngIdatInflater * inflater, guint8 * dst, guint total,
 }
 
 static gboolean
-crc_matches (GstPngIdatInflater * inflater, gchar * error, gsize error_size)
+crc_matches (GstPngIdatInflater * inflater)
 {
   gchar name[5];
 
   if (gst_png_read_be32 (inflater->crc_bytes) == inflater->crc)
     return TRUE;
   chunk_name (inflater->header + 4, name);
-  g_snprintf (error, error_size, "%s: CRC error", name);
+  g_snprintf (inflater->error, inflater->error_size, "%s: CRC error", name);
   return FALSE;
 }
 
@@ -788,6 +777,11 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
     gsize error_size)
 {
   inflater->consumed = 0;
+  inflater->forward = forward;
+  inflater->warn = warn;
+  inflater->user_data = user_data;
+  inflater->error = error;
+  inflater->error_size = error_size;
   *ended = FALSE;
   while (size > 0) {
     guint n = 0;
@@ -809,8 +803,7 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
       case STAGE_CHUNK_HEADER:
         n = gather (inflater, inflater->header, CHUNK_HEADER_BYTES, data,
             size);
-        if (inflater->left == 0
-            && !begin_chunk (inflater, forward, user_data, error, error_size))
+        if (inflater->left == 0 && !begin_chunk (inflater))
           return FALSE;
         break;
       case STAGE_PASS_DATA:
@@ -829,7 +822,7 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
         if (inflater->left == 0) {
           inflater->stage = STAGE_CHUNK_HEADER;
           inflater->left = CHUNK_HEADER_BYTES;
-          end_ancillary (inflater, forward, warn, user_data);
+          end_ancillary (inflater);
         }
         break;
       case STAGE_IDAT_DATA:
@@ -839,8 +832,7 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
           memcpy (inflater->gathering->compressed + inflater->gathered, data,
               n);
           inflater->gathered += n;
-        } else if (!inflate_idat (inflater, data, n, forward, user_data,
-                error, error_size))
+        } else if (!inflate_idat (inflater, data, n))
           return FALSE;
         break;
       case STAGE_PASS_CRC:
@@ -849,11 +841,10 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
         if (inflater->left > 0)
           break;
         /* checked before libpng acts on the chunk */
-        if (inflater->check_crc && !crc_matches (inflater, error, error_size))
+        if (inflater->check_crc && !crc_matches (inflater))
           return FALSE;
         if (inflater->stage == STAGE_IDAT_CRC && inflater->gathering
-            && !submit_segment (inflater, forward, user_data, error,
-                error_size))
+            && !submit_segment (inflater))
           return FALSE;
         if (inflater->stage == STAGE_PASS_CRC)
           forward (user_data, inflater->crc_bytes, CRC_BYTES);
