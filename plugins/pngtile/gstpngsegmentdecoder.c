@@ -182,13 +182,15 @@ unfilter_segment (GstPngSegmentDecoder * d, GstPngSegment * segment)
   return ok;
 }
 
-/* Inflated flat (ISA-L's fastest path), its last 32 KiB kept for a
- * sequential fallback after it, then unfiltered in place: while it runs,
- * and until it is passed on, a segment holds its compressed data and its
- * rows. */
+/* A worker's task. The segment is inflated flat (ISA-L's fastest path),
+ * its last 32 KiB kept for a sequential fallback after it, then unfiltered
+ * in place: while it runs, and until it is passed on, a segment holds its
+ * compressed data and its rows. */
 static void
-decode_segment (GstPngSegmentDecoder * d, GstPngSegment * segment)
+decode_segment (gpointer task, gpointer user_data)
 {
+  GstPngSegmentDecoder *d = user_data;
+  GstPngSegment *segment = task;
   gsize n = segment->data_len;
 
   segment->valid = TRUE;
@@ -204,15 +206,6 @@ decode_segment (GstPngSegmentDecoder * d, GstPngSegment * segment)
   }
   if (!segment->valid)
     g_clear_pointer (&segment->out, g_free);
-}
-
-static void
-worker (gpointer task, gpointer user_data)
-{
-  GstPngSegmentDecoder *d = user_data;
-  GstPngSegment *segment = task;
-
-  decode_segment (d, segment);
   g_mutex_lock (&d->lock);
   segment->done = TRUE;
   g_cond_broadcast (&d->done_cond);
@@ -225,7 +218,7 @@ gst_png_segment_decoder_new (guint n_workers)
   GstPngSegmentDecoder *d = g_new0 (GstPngSegmentDecoder, 1);
 
   d->n_workers = MAX (n_workers, 1);
-  d->pool = g_thread_pool_new (worker, d, d->n_workers, FALSE, NULL);
+  d->pool = g_thread_pool_new (decode_segment, d, d->n_workers, FALSE, NULL);
   g_mutex_init (&d->lock);
   g_cond_init (&d->done_cond);
   g_queue_init (&d->in_flight);
