@@ -245,22 +245,6 @@ gst_png_tile_dec_copy_row (GstPngTileDec * self, const guint8 * row,
   }
 }
 
-static void
-gst_png_tile_dec_stamp_tile (GstPngTileDec * self, GstBuffer * buf, guint c)
-{
-  gst_tile_grid_add_meta (&self->grid, buf, self->image.index, c,
-      self->tile_row);
-  GST_BUFFER_PTS (buf) = self->image.pts;
-  GST_BUFFER_DURATION (buf) = self->image.duration;
-  GST_BUFFER_OFFSET (buf) = self->image.index;
-  if (c != 0 || self->tile_row != 0)
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
-  if (self->need_discont) {
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-    self->need_discont = FALSE;
-  }
-}
-
 /* Pads, labels and pushes the filled tile row. */
 static GstFlowReturn
 gst_png_tile_dec_push_tiles (GstPngTileDec * self)
@@ -270,11 +254,22 @@ gst_png_tile_dec_push_tiles (GstPngTileDec * self)
 
   for (c = 0; c < n; c++) {
     GstPngTileDecTile *t = &self->tiles[c];
+    GstBuffer *buf = t->buffer;
 
     memset (t->data + rows * t->stride, 0,
         (self->grid.tile_height - rows) * t->stride);
     gst_video_frame_unmap (&t->frame);
-    gst_png_tile_dec_stamp_tile (self, t->buffer, c);
+    gst_tile_grid_add_meta (&self->grid, buf, self->image.index, c,
+        self->tile_row);
+    GST_BUFFER_PTS (buf) = self->image.pts;
+    GST_BUFFER_DURATION (buf) = self->image.duration;
+    GST_BUFFER_OFFSET (buf) = self->image.index;
+    if (c != 0 || self->tile_row != 0)
+      GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+    if (self->need_discont) {
+      GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+      self->need_discont = FALSE;
+    }
   }
   self->tiles_acquired = FALSE;
 
@@ -334,10 +329,8 @@ gst_png_tile_dec_drop_image (GstPngTileDec * self)
   g_clear_pointer (&self->png_error, g_free);
   g_clear_pointer (&self->image.interlace_buffer, g_free);
   g_clear_pointer (&self->image.location, g_free);
-  GST_OBJECT_LOCK (self);
-  self->held_interlace_bytes = 0;
-  self->held_decoder_bytes = 0;
-  GST_OBJECT_UNLOCK (self);
+  gst_png_tile_dec_set_held (self, &self->held_interlace_bytes, 0);
+  gst_png_tile_dec_set_held (self, &self->held_decoder_bytes, 0);
 }
 
 /* Reports a bad image per on-error and drops it. Skipping, the stream goes
