@@ -25,7 +25,6 @@
 #include "gstfilelocation.h"
 #include "gstpngchunk.h"
 #include "gstpngdeflate.h"
-#include "gsttileoutput.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_png_tile_dec_debug);
 #define GST_CAT_DEFAULT gst_png_tile_dec_debug
@@ -307,14 +306,13 @@ gst_png_tile_dec_post_progress (GstPngTileDec * self)
 }
 
 static void
-gst_png_tile_dec_add_rows (GstPngTileDec * self, guint rows)
+gst_png_tile_dec_add_row (GstPngTileDec * self)
 {
   guint every = self->image.settings.progress_rows;
-  guint before = self->image.rows_done;
 
-  self->image.rows_done += rows;
+  self->image.rows_done++;
   if (every > 0 && self->image.rows_done < self->image.height
-      && self->image.rows_done / every != before / every)
+      && self->image.rows_done % every == 0)
     gst_png_tile_dec_post_progress (self);
 }
 
@@ -675,7 +673,7 @@ gst_png_tile_dec_on_row (png_structp png, png_bytep new_row,
   }
   gst_png_tile_dec_copy_row (self, new_row, self->rows_in_tile);
   self->rows_in_tile++;
-  gst_png_tile_dec_add_rows (self, 1);
+  gst_png_tile_dec_add_row (self);
 
   /* the last tile row waits for IEND, so that a damaged end of file never
    * completes an image */
@@ -943,7 +941,7 @@ gst_png_tile_dec_finish_interlaced (GstPngTileDec * self)
     for (r = 0; r < rows; r++) {
       gst_png_tile_dec_copy_row (self,
           self->image.interlace_buffer + (gsize) (y + r) * self->image.rowbytes, r);
-      gst_png_tile_dec_add_rows (self, 1);
+      gst_png_tile_dec_add_row (self);
     }
     self->rows_in_tile = rows;
     y += rows;
@@ -1056,10 +1054,8 @@ gst_png_tile_dec_scan_signature (GstPngTileDec * self, const guint8 * data,
         *found = TRUE;
         return i;
       }
-    } else if (self->sig_matched > 0) {
-      self->sig_matched = 0;
     } else {
-      i++;
+      self->sig_matched = 0;
     }
   }
   return size;
