@@ -238,7 +238,6 @@ gst_png_idat_inflater_reset (GstPngIdatInflater * inflater)
   inflater->block_pos = 0;
   drop_segments (inflater);
   inflater->have_ihdr = FALSE;
-  inflater->capture = NULL;
   inflater->marker_seen = FALSE;
   inflater->have_marker = FALSE;
   inflater->segmented = FALSE;
@@ -325,8 +324,7 @@ flush_block (GstPngIdatInflater * inflater)
   inflater->block_fill = 0;
   inflater->block_pos += n;
   if (!inflater->unfilter_deferred)
-    gst_png_row_unfilter_feed (&inflater->unfilter,
-        b + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES, n);
+    gst_png_idat_inflater_unfilter_block (inflater, b);
   pass_on (inflater, b,
       CHUNK_HEADER_BYTES + STORED_HEADER_BYTES + n + CRC_BYTES);
 }
