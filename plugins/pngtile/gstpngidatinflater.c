@@ -82,8 +82,7 @@ struct _GstPngIdatInflater
   GstPngSegment *using;         /* being given to libpng */
   guint8 ihdr[13];
   gboolean have_ihdr;
-  guint8 *capture;              /* IHDR data being passed on */
-  gsize capture_len;
+  gboolean capture_ihdr;        /* the IHDR's data, passed on, goes to ihdr */
   gboolean marker_seen;
   gboolean have_marker;
   GstPngRestartMarker marker;
@@ -681,12 +680,9 @@ begin_chunk (GstPngIdatInflater * inflater)
     flush_block (inflater);
     inflater->in_idat_run = FALSE;
   }
-  inflater->capture = NULL;
-  if (memcmp (type, "IHDR", 4) == 0 && length == sizeof (inflater->ihdr)) {
-    inflater->capture = inflater->ihdr;
-    inflater->have_ihdr = TRUE;
-  }
-  inflater->capture_len = 0;
+  inflater->capture_ihdr = memcmp (type, "IHDR", 4) == 0
+      && length == sizeof (inflater->ihdr);
+  inflater->have_ihdr |= inflater->capture_ihdr;
   inflater->is_iend = memcmp (type, "IEND", 4) == 0;
   inflater->stage = STAGE_PASS_DATA;
   if (type[0] & 0x20) {
@@ -808,10 +804,9 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
         n = take (inflater, size);
         if (inflater->check_crc)
           inflater->crc = crc32_gzip_refl (inflater->crc, (guint8 *) data, n);
-        if (inflater->capture) {
-          memcpy (inflater->capture + inflater->capture_len, data, n);
-          inflater->capture_len += n;
-        }
+        if (inflater->capture_ihdr)
+          memcpy (inflater->ihdr + sizeof (inflater->ihdr) - inflater->left -
+              n, data, n);
         forward (user_data, (guint8 *) data, n);
         break;
       case STAGE_ANCILLARY:
