@@ -375,11 +375,11 @@ gst_png_inflate_thread_feed (GstPngInflateThread * thread,
   Piece *piece;
   gboolean ok;
 
-  thread->last_inline = size < GST_PNG_INFLATE_THREAD_MIN_FEED;
-  if (thread->last_inline && thread->ahead != AHEAD_STARTED)
+  thread->last_inline = size < GST_PNG_INFLATE_THREAD_MIN_FEED
+      && thread->ahead != AHEAD_STARTED;
+  if (thread->last_inline)
     return gst_png_idat_inflater_feed (thread->inflater, data, size,
         forward, warn, user_data, ended, error, error_size);
-  thread->last_inline = FALSE;
   if (!thread->thread)
     start_worker (thread);
 
