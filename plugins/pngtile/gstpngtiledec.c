@@ -1834,7 +1834,5 @@ gst_png_tile_dec_init (GstPngTileDec * self)
         gst_png_tile_dec_read_ahead, self);
   self->png_alloc.owner = self;
   self->png_alloc.changed = gst_png_tile_dec_libpng_alloc_changed;
-  self->state = GST_PNG_TILE_DEC_STATE_IDLE;
-  self->failed_flow = GST_FLOW_OK;
-  self->need_discont = TRUE;
+  /* the stream's state is set by reset_stream() at READY->PAUSED */
 }
