@@ -651,6 +651,29 @@ gst_png_tile_dec_on_info (png_structp png, png_infop info)
   image->in_pixels = TRUE;
 }
 
+/* The next decoded row of the image into the tile row, which is pushed
+ * when full. */
+static GstFlowReturn
+gst_png_tile_dec_take_row (GstPngTileDec * self, const guint8 * row)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  if (!self->tiles_acquired)
+    ret = gst_png_tile_dec_acquire_tiles (self);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  gst_png_tile_dec_copy_row (self, row, self->rows_in_tile);
+  self->rows_in_tile++;
+  gst_png_tile_dec_add_row (self);
+
+  /* the last tile row waits for IEND, so that a damaged end of file never
+   * completes an image */
+  if (self->rows_in_tile == self->grid.tile_height
+      && self->image.rows_done < self->image.height)
+    ret = gst_png_tile_dec_push_tiles (self);
+  return ret;
+}
+
 static void
 gst_png_tile_dec_on_row (png_structp png, png_bytep new_row,
     png_uint_32 row_num, int pass)
@@ -665,24 +688,9 @@ gst_png_tile_dec_on_row (png_structp png, png_bytep new_row,
         self->image.interlace_buffer + (gsize) row_num * self->image.rowbytes, new_row);
     return;
   }
-
-  if (!self->tiles_acquired) {
-    ret = gst_png_tile_dec_acquire_tiles (self);
-    if (ret != GST_FLOW_OK)
-      gst_png_tile_dec_abort (self, ret);
-  }
-  gst_png_tile_dec_copy_row (self, new_row, self->rows_in_tile);
-  self->rows_in_tile++;
-  gst_png_tile_dec_add_row (self);
-
-  /* the last tile row waits for IEND, so that a damaged end of file never
-   * completes an image */
-  if (self->rows_in_tile == self->grid.tile_height
-      && self->image.rows_done < self->image.height) {
-    ret = gst_png_tile_dec_push_tiles (self);
-    if (ret != GST_FLOW_OK)
-      gst_png_tile_dec_abort (self, ret);
-  }
+  ret = gst_png_tile_dec_take_row (self, new_row);
+  if (ret != GST_FLOW_OK)
+    gst_png_tile_dec_abort (self, ret);
 }
 
 static void
@@ -926,48 +934,25 @@ gst_png_tile_dec_run_libpng (GstPngTileDec * self, guint8 * data, gsize size,
   return size;
 }
 
-static GstFlowReturn
-gst_png_tile_dec_finish_interlaced (GstPngTileDec * self)
-{
-  guint y = 0, r;
-  GstFlowReturn ret;
-
-  while (y < self->image.height) {
-    guint rows = MIN (self->grid.tile_height, self->image.height - y);
-
-    ret = gst_png_tile_dec_acquire_tiles (self);
-    if (ret != GST_FLOW_OK)
-      return ret;
-    for (r = 0; r < rows; r++) {
-      gst_png_tile_dec_copy_row (self,
-          self->image.interlace_buffer + (gsize) (y + r) * self->image.rowbytes, r);
-      gst_png_tile_dec_add_row (self);
-    }
-    self->rows_in_tile = rows;
-    y += rows;
-    ret = gst_png_tile_dec_push_tiles (self);
-    if (ret != GST_FLOW_OK)
-      return ret;
-  }
-  return GST_FLOW_OK;
-}
-
 /* IEND seen: send what is left of the image. */
 static GstFlowReturn
 gst_png_tile_dec_finish_image (GstPngTileDec * self)
 {
-  GstFlowReturn ret;
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint y;
 
-  if (self->image.interlaced) {
-    ret = gst_png_tile_dec_finish_interlaced (self);
-  } else if (self->image.rows_done < self->image.height
-      || !self->tiles_acquired) {
+  /* an interlaced image's rows go to the tiles now it is whole */
+  for (y = 0; self->image.interlaced && y < self->image.height
+      && ret == GST_FLOW_OK; y++)
+    ret = gst_png_tile_dec_take_row (self,
+        self->image.interlace_buffer + (gsize) y * self->image.rowbytes);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  if (self->image.rows_done < self->image.height || !self->tiles_acquired)
     return gst_png_tile_dec_refuse_image (self, g_strdup_printf ("its image "
             "data ended after %u of %u rows", self->image.rows_done,
             self->image.height));
-  } else {
-    ret = gst_png_tile_dec_push_tiles (self);
-  }
+  ret = gst_png_tile_dec_push_tiles (self);
   if (ret != GST_FLOW_OK)
     return ret;
   if (self->image.settings.progress_rows > 0)
