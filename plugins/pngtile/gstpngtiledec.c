@@ -116,10 +116,9 @@ gst_png_tile_dec_on_error_get_type (void)
   };
   static gsize type = 0;
 
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstPngTileDecOnError", values);
-    g_once_init_leave (&type, t);
-  }
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstPngTileDecOnError", values));
   return type;
 }
 
@@ -622,15 +621,15 @@ gst_png_tile_dec_on_info (png_structp png, png_infop info)
 {
   GstPngTileDec *self = png_get_progressive_ptr (png);
   GstPngTileDecImage *image = &self->image;
+  gboolean interlaced =
+      png_get_interlace_type (png, info) != PNG_INTERLACE_NONE;
   GstVideoFormat format;
   GstFlowReturn ret;
 
   image->width = png_get_image_width (png, info);
   image->height = png_get_image_height (png, info);
-  image->interlaced =
-      png_get_interlace_type (png, info) != PNG_INTERLACE_NONE;
   gst_png_tile_dec_set_transforms (png, info);
-  if (image->interlaced)
+  if (interlaced)
     png_set_interlace_handling (png);
   png_read_update_info (png, info);
 
@@ -641,12 +640,12 @@ gst_png_tile_dec_on_info (png_structp png, png_infop info)
   image->rowbytes = png_get_rowbytes (png, info);
 
   /* refused before the output is set up for it */
-  if (image->interlaced)
+  if (interlaced)
     gst_png_tile_dec_check_interlaced (self);
   ret = gst_png_tile_dec_setup_output (self, format);
   if (ret != GST_FLOW_OK)
     gst_png_tile_dec_abort (self, ret);
-  if (image->interlaced)
+  if (interlaced)
     gst_png_tile_dec_alloc_interlaced (self);
   image->in_pixels = TRUE;
 }
@@ -683,7 +682,7 @@ gst_png_tile_dec_on_row (png_structp png, png_bytep new_row,
 
   if (new_row == NULL || row_num >= self->image.height)
     return;
-  if (self->image.interlaced) {
+  if (self->image.interlace_buffer) {
     png_progressive_combine_row (png,
         self->image.interlace_buffer + (gsize) row_num * self->image.rowbytes, new_row);
     return;
@@ -942,7 +941,7 @@ gst_png_tile_dec_finish_image (GstPngTileDec * self)
   guint y;
 
   /* an interlaced image's rows go to the tiles now it is whole */
-  for (y = 0; self->image.interlaced && y < self->image.height
+  for (y = 0; self->image.interlace_buffer && y < self->image.height
       && ret == GST_FLOW_OK; y++)
     ret = gst_png_tile_dec_take_row (self,
         self->image.interlace_buffer + (gsize) y * self->image.rowbytes);
@@ -1166,14 +1165,13 @@ gst_png_tile_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 
 /* --- pull mode --- */
 
-/* In pull mode nobody upstream sends stream-start, segment or the file
- * name: make them here (the name from a URI query, for error messages). */
+/* In pull mode nobody upstream sends stream-start or segment: make them
+ * here. */
 static void
 gst_png_tile_dec_pull_start (GstPngTileDec * self)
 {
   gchar *stream_id;
   GstSegment seg;
-  GstQuery *query = gst_query_new_uri ();
 
   stream_id = gst_pad_create_stream_id (self->srcpad, GST_ELEMENT (self),
       NULL);
@@ -1182,11 +1180,6 @@ gst_png_tile_dec_pull_start (GstPngTileDec * self)
   g_free (stream_id);
   gst_segment_init (&seg, GST_FORMAT_TIME);
   gst_tile_output_push_event (self->output, gst_event_new_segment (&seg));
-  if (gst_pad_peer_query (self->sinkpad, query)) {
-    g_free (self->location);
-    gst_query_parse_uri (query, &self->location);
-  }
-  gst_query_unref (query);
   self->pull_started = TRUE;
 }
 
@@ -1361,8 +1354,8 @@ gst_png_tile_dec_pull_precheck (GstPngTileDec * self, GstPad * pad)
 {
   GstBuffer *buf = NULL;
   GstMapInfo map;
-  GstQuery *query;
-  gchar *fault = NULL, *uri = NULL;
+  const gchar *uri = self->location;
+  gchar *fault = NULL;
   guint64 max_pixels;
   gboolean fail;
 
@@ -1381,17 +1374,11 @@ gst_png_tile_dec_pull_precheck (GstPngTileDec * self, GstPad * pad)
   gst_buffer_unref (buf);
   if (!fault)
     return TRUE;
-
-  query = gst_query_new_uri ();
-  if (gst_pad_peer_query (pad, query))
-    gst_query_parse_uri (query, &uri);
-  gst_query_unref (query);
   GST_ELEMENT_ERROR (self, STREAM, DECODE,
       ("Could not decode PNG image 0%s%s%s: %s", uri ? " (" : "",
           uri ? uri : "", uri ? ")" : "", fault),
       ("on-error=fail; set on-error=skip to drop bad images and go on "
           "with the next one"));
-  g_free (uri);
   g_free (fault);
   return FALSE;
 }
@@ -1400,11 +1387,10 @@ static gboolean
 gst_png_tile_dec_sink_activate (GstPad * pad, GstObject * parent)
 {
   GstQuery *query = gst_query_new_scheduling ();
-  gboolean pull = FALSE;
+  gboolean pull = gst_pad_peer_query (pad, query)
+      && gst_query_has_scheduling_mode_with_flags (query, GST_PAD_MODE_PULL,
+      GST_SCHEDULING_FLAG_SEEKABLE);
 
-  if (gst_pad_peer_query (pad, query))
-    pull = gst_query_has_scheduling_mode_with_flags (query, GST_PAD_MODE_PULL,
-        GST_SCHEDULING_FLAG_SEEKABLE);
   gst_query_unref (query);
   GST_DEBUG_OBJECT (parent, "activating in %s mode", pull ? "pull" : "push");
   return gst_pad_activate_mode (pad,
@@ -1416,19 +1402,26 @@ gst_png_tile_dec_sink_activate_mode (GstPad * pad, GstObject * parent,
     GstPadMode mode, gboolean active)
 {
   GstPngTileDec *self = GST_PNG_TILE_DEC (parent);
+  GstQuery *query;
+  gboolean stopped;
 
   if (mode != GST_PAD_MODE_PULL)
     return TRUE;
-  if (!active) {
-    gboolean stopped = gst_pad_stop_task (pad);
-
-    gst_png_tile_dec_clear_pull_ahead (self);
-    return stopped;
-  }
+  /* the task reads ahead: it stops before what it read is cleared */
+  stopped = active || gst_pad_stop_task (pad);
   gst_png_tile_dec_clear_pull_ahead (self);
+  if (!active)
+    return stopped;
   self->pull_mode = TRUE;
   self->pull_offset = 0;
   self->pull_started = FALSE;
+  /* no tag names the file in pull mode: its name, for error messages */
+  query = gst_query_new_uri ();
+  if (gst_pad_peer_query (pad, query)) {
+    g_free (self->location);
+    gst_query_parse_uri (query, &self->location);
+  }
+  gst_query_unref (query);
   if (!gst_png_tile_dec_pull_precheck (self, pad))
     return FALSE;
   return gst_pad_start_task (pad, (GstTaskFunction) gst_png_tile_dec_pull_loop,

@@ -98,8 +98,7 @@ typedef struct {
 
   guint width, height;
   gsize rowbytes;
-  gboolean interlaced;
-  guint8 *interlace_buffer;
+  guint8 *interlace_buffer;     /* set for an interlaced image */
   guint rows_done;
 } GstPngTileDecImage;
 
