@@ -161,7 +161,7 @@ inflate_segment (GstPngSegment * segment, guint8 * data)
 /* Unfilters the segment's rows in place, taking the Adler-32 of each
  * while it is in the cache. A segment's first row is filtered None or Sub
  * (checked), or starts the image: the row above it counts as zeros. */
-static gboolean
+static void
 unfilter_segment (GstPngSegmentDecoder * d, GstPngSegment * segment)
 {
   gsize row_bytes = d->row_bytes;
@@ -179,7 +179,6 @@ unfilter_segment (GstPngSegmentDecoder * d, GstPngSegment * segment)
   }
   g_free (zeros);
   segment->out_adler = adler;
-  return ok;
 }
 
 /* A worker's task. The segment is inflated flat (ISA-L's fastest path),
