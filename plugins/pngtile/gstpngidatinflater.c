@@ -15,10 +15,10 @@
 #include "gstpngunfilter.h"
 
 #ifdef HAVE_ISAL
-
 #include <isa-l/crc.h>
 #include <isa-l/igzip_lib.h>
 #include <zlib.h>
+#endif
 
 /* Largest stored block deflate allows; one block per rewritten IDAT. */
 #define STORED_MAX 65535
@@ -48,7 +48,9 @@ typedef enum
 
 struct _GstPngIdatInflater
 {
+#ifdef HAVE_ISAL
   struct inflate_state zstream;
+#endif
   Stage stage;
   guint left;                   /* bytes left in this stage */
   guint8 header[CHUNK_HEADER_BYTES];
@@ -63,6 +65,12 @@ struct _GstPngIdatInflater
   gboolean stream_ended;
   gboolean interrupted;         /* set from @forward: stop this feed */
   gsize consumed;
+  /* the feed in progress: where its bytes, warnings and error go */
+  GstPngIdatForward forward;
+  GstPngIdatWarn warn;
+  gpointer user_data;
+  gchar *error;
+  gsize error_size;
 
   /* restart markers: with a segment decoder, an image whose mARK is valid
    * has its IDATs (segments) inflated and unfiltered by workers, which
@@ -74,8 +82,7 @@ struct _GstPngIdatInflater
   GstPngSegment *using;         /* being given to libpng */
   guint8 ihdr[13];
   gboolean have_ihdr;
-  guint8 *capture;              /* IHDR data being passed on */
-  gsize capture_len;
+  gboolean capture_ihdr;        /* the IHDR's data, passed on, goes to ihdr */
   gboolean marker_seen;
   gboolean have_marker;
   GstPngRestartMarker marker;
@@ -105,97 +112,12 @@ struct _GstPngIdatInflater
   guint64 block_pos;            /* image data bytes in the blocks so far */
 };
 
-/* The wrapper libpng sees: a zlib header (32 KiB window, no dictionary),
- * then stored blocks. */
-static const guint8 zlib_header_chunk[] = {
-  0, 0, 0, 2, 'I', 'D', 'A', 'T', 0x78, 0x01, 0, 0, 0, 0
-};
-
-GstPngIdatInflater *
-gst_png_idat_inflater_new (gsize ancillary_max)
-{
-  GstPngIdatInflater *inflater = g_new0 (GstPngIdatInflater, 1);
-
-  inflater->ancillary_max = ancillary_max;
-  inflater->ancillary = g_byte_array_new ();
-  inflater->block = g_malloc (GST_PNG_IDAT_BLOCK_BYTES);
-  gst_png_idat_inflater_reset (inflater);
-  return inflater;
-}
-
-static void drop_segments (GstPngIdatInflater * inflater);
-
-void
-gst_png_idat_inflater_free (GstPngIdatInflater * inflater)
-{
-  if (!inflater)
-    return;
-  drop_segments (inflater);
-  gst_png_segment_decoder_free (inflater->segments);
-  g_byte_array_unref (inflater->ancillary);
-  g_free (inflater->block);
-  gst_png_row_unfilter_clear (&inflater->unfilter);
-  g_free (inflater);
-}
-
-void
-gst_png_idat_inflater_reset (GstPngIdatInflater * inflater)
-{
-  isal_inflate_init (&inflater->zstream);
-  inflater->zstream.crc_flag = ISAL_ZLIB;
-  inflater->stage = STAGE_SIGNATURE;
-  inflater->left = 8;
-  inflater->idat_started = FALSE;
-  inflater->in_idat_run = FALSE;
-  inflater->stream_ended = FALSE;
-  inflater->interrupted = FALSE;
-  inflater->block_fill = 0;
-  inflater->consumed = 0;
-  gst_png_row_unfilter_stop (&inflater->unfilter);
-  inflater->block_pos = 0;
-  drop_segments (inflater);
-  inflater->have_ihdr = FALSE;
-  inflater->capture = NULL;
-  inflater->marker_seen = FALSE;
-  inflater->have_marker = FALSE;
-  inflater->segmented = FALSE;
-  inflater->resumed = FALSE;
-  inflater->next_segment = 0;
-  inflater->adler = inflater->out_adler = 1;
-  inflater->history_len = 0;
-  inflater->trailer_fill = 0;
-  g_byte_array_set_size (inflater->ancillary, 0);
-}
-
+/* Built without ISA-L too, for the inflate thread; there is no inflater to
+ * call them on then. */
 gsize
 gst_png_idat_inflater_consumed (GstPngIdatInflater * inflater)
 {
   return inflater->consumed;
-}
-
-gsize
-gst_png_idat_inflater_held_bytes (GstPngIdatInflater * inflater)
-{
-  return sizeof (GstPngIdatInflater) + GST_PNG_IDAT_BLOCK_BYTES +
-      gst_png_row_unfilter_held_bytes (&inflater->unfilter) +
-      inflater->ancillary->len + (inflater->gathering ?
-      inflater->gathering->compressed_len : 0) + (inflater->segments ?
-      gst_png_segment_decoder_held_bytes (inflater->segments) : 0);
-}
-
-void
-gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
-    guint threads)
-{
-  inflater->threads = threads;
-  /* workers are kept through images given one thread, for the next */
-  if (threads <= 1 || (inflater->segments
-          && gst_png_segment_decoder_n_workers (inflater->segments) ==
-          threads))
-    return;
-  drop_segments (inflater);
-  gst_png_segment_decoder_free (inflater->segments);
-  inflater->segments = gst_png_segment_decoder_new (threads);
 }
 
 gboolean
@@ -238,26 +160,117 @@ gst_png_idat_inflater_unfilter_block (GstPngIdatInflater * inflater,
 }
 
 guint8 *
-gst_png_idat_inflater_swap_block (GstPngIdatInflater * inflater,
-    guint8 * fresh)
+gst_png_idat_inflater_take_block (GstPngIdatInflater * inflater,
+    const guint8 * bytes, guint8 * fresh)
 {
-  guint8 *old = inflater->block;
+  guint8 *taken = inflater->block;
 
+  if (bytes != taken)
+    return NULL;
   inflater->block = fresh;
-  return old;
-}
-
-gboolean
-gst_png_idat_inflater_is_block (GstPngIdatInflater * inflater,
-    const guint8 * bytes)
-{
-  return bytes == inflater->block;
+  return taken;
 }
 
 void
 gst_png_idat_inflater_interrupt (GstPngIdatInflater * inflater)
 {
   inflater->interrupted = TRUE;
+}
+
+#ifdef HAVE_ISAL
+
+/* The wrapper libpng sees: a zlib header (32 KiB window, no dictionary),
+ * then stored blocks. */
+static const guint8 zlib_header_chunk[] = {
+  0, 0, 0, 2, 'I', 'D', 'A', 'T', 0x78, 0x01, 0, 0, 0, 0
+};
+
+GstPngIdatInflater *
+gst_png_idat_inflater_new (gsize ancillary_max)
+{
+  GstPngIdatInflater *inflater = g_new0 (GstPngIdatInflater, 1);
+
+  inflater->ancillary_max = ancillary_max;
+  inflater->ancillary = g_byte_array_new ();
+  inflater->block = g_malloc (GST_PNG_IDAT_BLOCK_BYTES);
+  gst_png_idat_inflater_reset (inflater);
+  return inflater;
+}
+
+static void
+drop_segments (GstPngIdatInflater * inflater)
+{
+  if (inflater->segments)
+    gst_png_segment_decoder_discard (inflater->segments);
+  g_clear_pointer (&inflater->gathering, gst_png_segment_free);
+  /* left by a forward callback that did not return */
+  g_clear_pointer (&inflater->using, gst_png_segment_free);
+}
+
+void
+gst_png_idat_inflater_free (GstPngIdatInflater * inflater)
+{
+  if (!inflater)
+    return;
+  drop_segments (inflater);
+  gst_png_segment_decoder_free (inflater->segments);
+  g_byte_array_unref (inflater->ancillary);
+  g_free (inflater->block);
+  gst_png_row_unfilter_clear (&inflater->unfilter);
+  g_free (inflater);
+}
+
+void
+gst_png_idat_inflater_reset (GstPngIdatInflater * inflater)
+{
+  isal_inflate_init (&inflater->zstream);
+  inflater->zstream.crc_flag = ISAL_ZLIB;
+  inflater->stage = STAGE_SIGNATURE;
+  inflater->left = 8;
+  inflater->idat_started = FALSE;
+  inflater->in_idat_run = FALSE;
+  inflater->stream_ended = FALSE;
+  inflater->interrupted = FALSE;
+  inflater->block_fill = 0;
+  inflater->consumed = 0;
+  gst_png_row_unfilter_stop (&inflater->unfilter);
+  inflater->block_pos = 0;
+  drop_segments (inflater);
+  inflater->have_ihdr = FALSE;
+  inflater->marker_seen = FALSE;
+  inflater->have_marker = FALSE;
+  inflater->segmented = FALSE;
+  inflater->resumed = FALSE;
+  inflater->next_segment = 0;
+  inflater->adler = inflater->out_adler = 1;
+  inflater->history_len = 0;
+  inflater->trailer_fill = 0;
+  g_byte_array_set_size (inflater->ancillary, 0);
+}
+
+gsize
+gst_png_idat_inflater_held_bytes (GstPngIdatInflater * inflater)
+{
+  return sizeof (GstPngIdatInflater) + GST_PNG_IDAT_BLOCK_BYTES +
+      gst_png_row_unfilter_held_bytes (&inflater->unfilter) +
+      inflater->ancillary->len + (inflater->gathering ?
+      inflater->gathering->compressed_len : 0) + (inflater->segments ?
+      gst_png_segment_decoder_held_bytes (inflater->segments) : 0);
+}
+
+void
+gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
+    guint threads)
+{
+  inflater->threads = threads;
+  /* workers are kept through images given one thread, for the next */
+  if (threads <= 1 || (inflater->segments
+          && gst_png_segment_decoder_n_workers (inflater->segments) ==
+          threads))
+    return;
+  drop_segments (inflater);
+  gst_png_segment_decoder_free (inflater->segments);
+  inflater->segments = gst_png_segment_decoder_new (threads);
 }
 
 /* The chunk type for a message; damaged files may have any bytes there. */
@@ -281,12 +294,18 @@ block_limit (GstPngIdatInflater * inflater)
       inflater->block_pos, STORED_MAX);
 }
 
+/* Bytes for libpng, to the feed's @forward. */
+static void
+pass_on (GstPngIdatInflater * inflater, const guint8 * bytes, gsize len)
+{
+  inflater->forward (inflater->user_data, (guint8 *) bytes, len);
+}
+
 /* Passes on the stored block built so far as one IDAT chunk. Its CRC is
  * left zero: libpng is told not to check critical CRCs, which are checked
  * here on the original chunks instead. */
 static void
-flush_block (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data)
+flush_block (GstPngIdatInflater * inflater)
 {
   guint8 *b = inflater->block;
   guint n = inflater->block_fill;
@@ -304,27 +323,29 @@ flush_block (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   inflater->block_fill = 0;
   inflater->block_pos += n;
   if (!inflater->unfilter_deferred)
-    gst_png_row_unfilter_feed (&inflater->unfilter,
-        b + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES, n);
-  forward (user_data, b,
+    gst_png_idat_inflater_unfilter_block (inflater, b);
+  pass_on (inflater, b,
       CHUNK_HEADER_BYTES + STORED_HEADER_BYTES + n + CRC_BYTES);
 }
 
-/* Ends libpng's stream: an empty final stored block and the Adler-32,
- * which ISA-L has verified against the original. */
-static void
-forward_stream_end (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data)
+/* Ends libpng's stream: the last stored block, an empty final one and
+ * the Adler-32, which ISA-L has verified against the original. Returns
+ * TRUE, as the inflating functions ending with it do. */
+static gboolean
+end_stream (GstPngIdatInflater * inflater)
 {
   guint8 end[] = { 0, 0, 0, 9, 'I', 'D', 'A', 'T', 1, 0, 0, 0xff, 0xff,
     0, 0, 0, 0, 0, 0, 0, 0
   };
 
+  flush_block (inflater);
   /* with segments, libpng's stream differs from the original: its own
    * Adler-32 is kept beside */
   gst_png_write_be32 (end + 13, inflater->segmented ? inflater->out_adler :
       inflater->zstream.crc);
-  forward (user_data, end, sizeof (end));
+  pass_on (inflater, end, sizeof (end));
+  inflater->stream_ended = TRUE;
+  return TRUE;
 }
 
 static const gchar *
@@ -353,42 +374,33 @@ isal_reason (int ret)
 /* The zlib stream's end, where the inflater checked the Adler-32 itself
  * (a resumed stream, segments): @trailer is the stream's own. */
 static gboolean
-end_checked_stream (GstPngIdatInflater * inflater, guint32 trailer,
-    GstPngIdatForward forward, gpointer user_data, gchar * error,
-    gsize error_size)
+end_checked_stream (GstPngIdatInflater * inflater, guint32 trailer)
 {
   if (trailer != inflater->adler) {
-    g_snprintf (error, error_size, "IDAT: %s",
+    g_snprintf (inflater->error, inflater->error_size, "IDAT: %s",
         isal_reason (ISAL_INCORRECT_CHECKSUM));
     return FALSE;
   }
-  flush_block (inflater, forward, user_data);
-  forward_stream_end (inflater, forward, user_data);
-  inflater->stream_ended = TRUE;
-  return TRUE;
+  return end_stream (inflater);
 }
 
 /* The Adler-32 after the resumed stream's end, maybe split over IDATs:
  * checked here, as ISA-L checks it in the plain path. */
 static gboolean
-take_trailer (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data, gchar * error, gsize error_size)
+take_trailer (GstPngIdatInflater * inflater)
 {
   inflater->trailer_fill += gst_png_deflate_take_leftover (&inflater->zstream,
       inflater->trailer + inflater->trailer_fill, 4 - inflater->trailer_fill);
   if (inflater->trailer_fill < 4)
     return TRUE;
-  return end_checked_stream (inflater, gst_png_read_be32 (inflater->trailer),
-      forward, user_data, error, error_size);
+  return end_checked_stream (inflater, gst_png_read_be32 (inflater->trailer));
 }
 
 /* Inflates compressed bytes of the IDAT run, passing on every full stored
  * block; the stream's end is passed on as soon as it is seen. Bytes after
  * it are ignored, as libpng ignores them. */
 static gboolean
-inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
-    GstPngIdatForward forward, gpointer user_data, gchar * error,
-    gsize error_size)
+inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size)
 {
   struct inflate_state *z = &inflater->zstream;
 
@@ -397,7 +409,7 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
   z->next_in = (guint8 *) data;
   z->avail_in = size;
   if (inflater->resumed && z->block_state == ISAL_BLOCK_FINISH)
-    return take_trailer (inflater, forward, user_data, error, error_size);
+    return take_trailer (inflater);
   for (;;) {
     /* looked up each time: a forward callback may have swapped the block */
     guint8 *out = inflater->block + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES;
@@ -413,7 +425,8 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
     ret = isal_inflate (z);
     inflater->block_fill = limit - z->avail_out;
     if (ret < 0 || ret == ISAL_NEED_DICT) {
-      g_snprintf (error, error_size, "IDAT: %s", isal_reason (ret));
+      g_snprintf (inflater->error, inflater->error_size, "IDAT: %s",
+          isal_reason (ret));
       return FALSE;
     }
     if (inflater->resumed) {
@@ -424,34 +437,18 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size,
       inflater->out_adler = isal_adler32 (inflater->out_adler, out + before,
           n);
       if (z->block_state == ISAL_BLOCK_FINISH)
-        return take_trailer (inflater, forward, user_data, error, error_size);
+        return take_trailer (inflater);
     }
-    if (z->block_state == ISAL_BLOCK_FINISH) {
-      flush_block (inflater, forward, user_data);
-      forward_stream_end (inflater, forward, user_data);
-      inflater->stream_ended = TRUE;
-      return TRUE;
-    }
+    if (z->block_state == ISAL_BLOCK_FINISH)
+      return end_stream (inflater);
     if (inflater->block_fill == limit)
-      flush_block (inflater, forward, user_data);
+      flush_block (inflater);
     else if (z->avail_in == 0)
       return TRUE;
   }
 }
 
 /* --- restart-marker segments --- */
-
-static void
-drop_segments (GstPngIdatInflater * inflater)
-{
-  if (inflater->segments)
-    gst_png_segment_decoder_discard (inflater->segments);
-  gst_png_segment_free (inflater->gathering);
-  inflater->gathering = NULL;
-  /* left by a forward callback that did not return */
-  gst_png_segment_free (inflater->using);
-  inflater->using = NULL;
-}
 
 static void
 keep_history (GstPngIdatInflater * inflater, const guint8 * bytes, gsize len)
@@ -476,13 +473,10 @@ start_segments (GstPngIdatInflater * inflater)
 {
   GstPngSegmentDecoder *d = inflater->segments;
 
-  if (!d || inflater->threads <= 1 || !inflater->have_marker
-      || !gst_png_segment_decoder_set_header (d, inflater->ihdr))
-    return;
-  if ((guint64) gst_png_restart_marker_rows (&inflater->marker, 0) *
-      gst_png_segment_decoder_row_bytes (d) > SEGMENT_DATA_MAX)
-    return;
-  inflater->segmented = TRUE;
+  inflater->segmented = d && inflater->threads > 1 && inflater->have_marker
+      && gst_png_segment_decoder_set_header (d, inflater->ihdr)
+      && (guint64) gst_png_restart_marker_rows (&inflater->marker, 0) *
+      gst_png_segment_decoder_row_bytes (d) <= SEGMENT_DATA_MAX;
 }
 
 /* Segment @index broke a promise of the mARK: it and all after it are
@@ -506,8 +500,7 @@ go_sequential (GstPngIdatInflater * inflater, guint32 index)
 /* Passes on a segment's rows in stored blocks, as inflate_idat() passes
  * on what it inflates (a forward callback may take the block). */
 static void
-forward_rows (GstPngIdatInflater * inflater, const guint8 * rows, gsize len,
-    GstPngIdatForward forward, gpointer user_data)
+forward_rows (GstPngIdatInflater * inflater, const guint8 * rows, gsize len)
 {
   while (len > 0 && !inflater->interrupted) {
     guint limit = block_limit (inflater);
@@ -519,23 +512,20 @@ forward_rows (GstPngIdatInflater * inflater, const guint8 * rows, gsize len,
     rows += n;
     len -= n;
     if (inflater->block_fill == limit)
-      flush_block (inflater, forward, user_data);
+      flush_block (inflater);
   }
 }
 
 static gboolean
-use_segment (GstPngIdatInflater * inflater, GstPngSegment * segment,
-    GstPngIdatForward forward, gpointer user_data, gchar * error,
-    gsize error_size)
+use_segment (GstPngIdatInflater * inflater, GstPngSegment * segment)
 {
   if (inflater->segmented && !inflater->resumed && !segment->valid)
     go_sequential (inflater, segment->index);
   if (!inflater->segmented || inflater->resumed)
     return inflate_idat (inflater, segment->compressed,
-        segment->compressed_len, forward, user_data, error, error_size);
+        segment->compressed_len);
 
-  forward_rows (inflater, segment->out, segment->data_len, forward,
-      user_data);
+  forward_rows (inflater, segment->out, segment->data_len);
   inflater->adler = adler32_combine (inflater->adler, segment->adler,
       segment->data_len);
   inflater->out_adler = adler32_combine (inflater->out_adler,
@@ -543,14 +533,12 @@ use_segment (GstPngIdatInflater * inflater, GstPngSegment * segment,
   keep_history (inflater, segment->history, segment->history_len);
   if (!segment->last)
     return TRUE;
-  return end_checked_stream (inflater, segment->trailer, forward, user_data,
-      error, error_size);
+  return end_checked_stream (inflater, segment->trailer);
 }
 
 /* Takes the oldest segment in flight (waiting for its worker) to libpng. */
 static gboolean
-use_oldest_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data, gchar * error, gsize error_size)
+use_oldest_segment (GstPngIdatInflater * inflater)
 {
   GstPngSegment *segment = gst_png_segment_decoder_wait (inflater->segments);
   gboolean ok;
@@ -558,20 +546,18 @@ use_oldest_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   if (!segment)
     return TRUE;
   inflater->using = segment;
-  ok = use_segment (inflater, segment, forward, user_data, error, error_size);
-  inflater->using = NULL;
-  gst_png_segment_free (segment);
+  ok = use_segment (inflater, segment);
+  g_clear_pointer (&inflater->using, gst_png_segment_free);
   return ok;
 }
 
 static gboolean
-use_all_segments (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data, gchar * error, gsize error_size)
+use_all_segments (GstPngIdatInflater * inflater)
 {
   if (!inflater->segments)
     return TRUE;
   while (gst_png_segment_decoder_in_flight (inflater->segments) > 0)
-    if (!use_oldest_segment (inflater, forward, user_data, error, error_size))
+    if (!use_oldest_segment (inflater))
       return FALSE;
   return TRUE;
 }
@@ -579,9 +565,7 @@ use_all_segments (GstPngIdatInflater * inflater, GstPngIdatForward forward,
 /* An IDAT header while the segments go to workers: gather it as the next
  * segment, or, if the mARK did not promise it, go on sequentially. */
 static gboolean
-begin_segment (GstPngIdatInflater * inflater, guint32 length,
-    GstPngIdatForward forward, gpointer user_data, gchar * error,
-    gsize error_size)
+begin_segment (GstPngIdatInflater * inflater, guint32 length)
 {
   guint32 index = inflater->next_segment++;
   GstPngSegment *segment;
@@ -601,7 +585,7 @@ begin_segment (GstPngIdatInflater * inflater, guint32 length,
     }
     gst_png_segment_free (segment);
   }
-  if (!use_all_segments (inflater, forward, user_data, error, error_size))
+  if (!use_all_segments (inflater))
     return FALSE;
   if (inflater->segmented && !inflater->resumed && !inflater->stream_ended)
     go_sequential (inflater, index);
@@ -611,8 +595,7 @@ begin_segment (GstPngIdatInflater * inflater, guint32 length,
 /* A gathered segment whose CRC is right goes to a worker; if every worker
  * is busy, the oldest in flight then goes to libpng. */
 static gboolean
-submit_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data, gchar * error, gsize error_size)
+submit_segment (GstPngIdatInflater * inflater)
 {
   GstPngSegment *segment = inflater->gathering;
   GstPngSegmentDecoder *d = inflater->segments;
@@ -629,22 +612,18 @@ submit_segment (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     if (gst_png_segment_decoder_in_flight (d) <=
         gst_png_segment_decoder_n_workers (d))
       return TRUE;
-    ok = use_oldest_segment (inflater, forward, user_data, error,
-        error_size);
-    if (ok && (!inflater->segmented || inflater->resumed))
-      ok = use_all_segments (inflater, forward, user_data, error,
-          error_size);
+    ok = use_oldest_segment (inflater);
+    if (ok && !gst_png_idat_inflater_is_segmented (inflater))
+      ok = use_all_segments (inflater);
     return ok;
   }
   /* went sequential: what is still in flight comes first; the segment
    * stays in `gathering` (freed by a reset) while a forward callback may
    * not return */
-  ok = use_all_segments (inflater, forward, user_data, error, error_size);
+  ok = use_all_segments (inflater);
   if (ok)
-    ok = inflate_idat (inflater, segment->compressed,
-        segment->compressed_len, forward, user_data, error, error_size);
-  inflater->gathering = NULL;
-  gst_png_segment_free (segment);
+    ok = inflate_idat (inflater, segment->compressed, segment->compressed_len);
+  g_clear_pointer (&inflater->gathering, gst_png_segment_free);
   return ok;
 }
 
@@ -656,21 +635,16 @@ note_marker (GstPngIdatInflater * inflater, const guint8 * data, gsize len)
   if (inflater->idat_started)
     return;
   /* a second mARK: the file is not what the specification says */
-  if (inflater->marker_seen) {
-    inflater->have_marker = FALSE;
-    return;
-  }
-  inflater->marker_seen = TRUE;
-  inflater->have_marker = inflater->have_ihdr &&
+  inflater->have_marker = !inflater->marker_seen && inflater->have_ihdr &&
       gst_png_restart_marker_parse (&inflater->marker, data, len,
       gst_png_read_be32 (inflater->ihdr + 4), inflater->ihdr[12] != 0, &why);
+  inflater->marker_seen = TRUE;
 }
 
 /* A complete chunk header: decides whether the chunk is inflated here or
  * passed on. */
 static gboolean
-begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    gpointer user_data, gchar * error, gsize error_size)
+begin_chunk (GstPngIdatInflater * inflater)
 {
   const guint8 *type = inflater->header + 4;
   guint32 length = gst_png_read_be32 (inflater->header);
@@ -680,7 +654,8 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
   inflater->check_crc = TRUE;
   if (memcmp (type, "IDAT", 4) == 0) {
     if (length > GST_PNG_CHUNK_LENGTH_MAX) {
-      g_snprintf (error, error_size, "IDAT: chunk length out of range");
+      g_snprintf (inflater->error, inflater->error_size,
+          "IDAT: chunk length out of range");
       return FALSE;
     }
     if (!inflater->idat_started) {
@@ -688,52 +663,45 @@ begin_chunk (GstPngIdatInflater * inflater, GstPngIdatForward forward,
       if (inflater->unfilter_rows && inflater->have_ihdr)
         gst_png_row_unfilter_start (&inflater->unfilter, inflater->ihdr);
       start_segments (inflater);
-      forward (user_data, (guint8 *) zlib_header_chunk,
-          sizeof (zlib_header_chunk));
+      pass_on (inflater, zlib_header_chunk, sizeof (zlib_header_chunk));
     }
     inflater->in_idat_run = TRUE;
     inflater->stage = STAGE_IDAT_DATA;
-    if (inflater->segmented && !inflater->resumed && inflater->in_idat_run)
-      return begin_segment (inflater, length, forward, user_data, error,
-          error_size);
+    if (gst_png_idat_inflater_is_segmented (inflater))
+      return begin_segment (inflater, length);
     return TRUE;
   }
 
   /* the run of IDATs is over: what is inflated goes to libpng, which tells
    * a stream that did not end from here on */
   if (inflater->in_idat_run) {
-    if (!use_all_segments (inflater, forward, user_data, error, error_size))
+    if (!use_all_segments (inflater))
       return FALSE;
-    flush_block (inflater, forward, user_data);
+    flush_block (inflater);
     inflater->in_idat_run = FALSE;
   }
-  inflater->capture = NULL;
-  if (memcmp (type, "IHDR", 4) == 0 && length == sizeof (inflater->ihdr)) {
-    inflater->capture = inflater->ihdr;
-    inflater->have_ihdr = TRUE;
-  }
-  inflater->capture_len = 0;
+  inflater->capture_ihdr = memcmp (type, "IHDR", 4) == 0
+      && length == sizeof (inflater->ihdr);
+  inflater->have_ihdr |= inflater->capture_ihdr;
   inflater->is_iend = memcmp (type, "IEND", 4) == 0;
   inflater->stage = STAGE_PASS_DATA;
   if (type[0] & 0x20) {
     if (length <= inflater->ancillary_max) {
       inflater->stage = STAGE_ANCILLARY;
       inflater->left = length + CRC_BYTES;
-      g_byte_array_set_size (inflater->ancillary, 0);
       return TRUE;
     }
     /* libpng refuses it when it sees the length */
     inflater->check_crc = FALSE;
   }
-  forward (user_data, inflater->header, CHUNK_HEADER_BYTES);
+  pass_on (inflater, inflater->header, CHUNK_HEADER_BYTES);
   return TRUE;
 }
 
 /* A whole ancillary chunk: libpng gets it if its CRC is right, and never
  * sees it otherwise, as libpng itself drops such chunks with a warning. */
 static void
-end_ancillary (GstPngIdatInflater * inflater, GstPngIdatForward forward,
-    GstPngIdatWarn warn, gpointer user_data)
+end_ancillary (GstPngIdatInflater * inflater)
 {
   GByteArray *chunk = inflater->ancillary;
   gsize data_len = chunk->len - CRC_BYTES;
@@ -744,12 +712,12 @@ end_ancillary (GstPngIdatInflater * inflater, GstPngIdatForward forward,
     chunk_name (inflater->header + 4, name);
     g_snprintf (message, sizeof (message), "%s: CRC error; chunk dropped",
         name);
-    warn (user_data, message);
+    inflater->warn (inflater->user_data, message);
   } else {
     if (memcmp (inflater->header + 4, "mARK", 4) == 0)
       note_marker (inflater, chunk->data, data_len);
-    forward (user_data, inflater->header, CHUNK_HEADER_BYTES);
-    forward (user_data, chunk->data, chunk->len);
+    pass_on (inflater, inflater->header, CHUNK_HEADER_BYTES);
+    pass_on (inflater, chunk->data, chunk->len);
   }
   /* do not keep the memory of a large chunk (an ICC profile, XMP) */
   if (chunk->len > ANCILLARY_KEPT_BYTES) {
@@ -785,14 +753,14 @@ gather (GstPngIdatInflater * inflater, guint8 * dst, guint total,
 }
 
 static gboolean
-crc_matches (GstPngIdatInflater * inflater, gchar * error, gsize error_size)
+crc_matches (GstPngIdatInflater * inflater)
 {
   gchar name[5];
 
   if (gst_png_read_be32 (inflater->crc_bytes) == inflater->crc)
     return TRUE;
   chunk_name (inflater->header + 4, name);
-  g_snprintf (error, error_size, "%s: CRC error", name);
+  g_snprintf (inflater->error, inflater->error_size, "%s: CRC error", name);
   return FALSE;
 }
 
@@ -803,6 +771,11 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
     gsize error_size)
 {
   inflater->consumed = 0;
+  inflater->forward = forward;
+  inflater->warn = warn;
+  inflater->user_data = user_data;
+  inflater->error = error;
+  inflater->error_size = error_size;
   *ended = FALSE;
   while (size > 0) {
     guint n = 0;
@@ -824,18 +797,16 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
       case STAGE_CHUNK_HEADER:
         n = gather (inflater, inflater->header, CHUNK_HEADER_BYTES, data,
             size);
-        if (inflater->left == 0
-            && !begin_chunk (inflater, forward, user_data, error, error_size))
+        if (inflater->left == 0 && !begin_chunk (inflater))
           return FALSE;
         break;
       case STAGE_PASS_DATA:
         n = take (inflater, size);
         if (inflater->check_crc)
           inflater->crc = crc32_gzip_refl (inflater->crc, (guint8 *) data, n);
-        if (inflater->capture) {
-          memcpy (inflater->capture + inflater->capture_len, data, n);
-          inflater->capture_len += n;
-        }
+        if (inflater->capture_ihdr)
+          memcpy (inflater->ihdr + sizeof (inflater->ihdr) - inflater->left -
+              n, data, n);
         forward (user_data, (guint8 *) data, n);
         break;
       case STAGE_ANCILLARY:
@@ -844,7 +815,7 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
         if (inflater->left == 0) {
           inflater->stage = STAGE_CHUNK_HEADER;
           inflater->left = CHUNK_HEADER_BYTES;
-          end_ancillary (inflater, forward, warn, user_data);
+          end_ancillary (inflater);
         }
         break;
       case STAGE_IDAT_DATA:
@@ -854,8 +825,7 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
           memcpy (inflater->gathering->compressed + inflater->gathered, data,
               n);
           inflater->gathered += n;
-        } else if (!inflate_idat (inflater, data, n, forward, user_data,
-                error, error_size))
+        } else if (!inflate_idat (inflater, data, n))
           return FALSE;
         break;
       case STAGE_PASS_CRC:
@@ -864,11 +834,10 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
         if (inflater->left > 0)
           break;
         /* checked before libpng acts on the chunk */
-        if (inflater->check_crc && !crc_matches (inflater, error, error_size))
+        if (inflater->check_crc && !crc_matches (inflater))
           return FALSE;
         if (inflater->stage == STAGE_IDAT_CRC && inflater->gathering
-            && !submit_segment (inflater, forward, user_data, error,
-                error_size))
+            && !submit_segment (inflater))
           return FALSE;
         if (inflater->stage == STAGE_PASS_CRC)
           forward (user_data, inflater->crc_bytes, CRC_BYTES);
@@ -924,70 +893,15 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
 }
 
 gsize
-gst_png_idat_inflater_consumed (GstPngIdatInflater * inflater)
-{
-  return 0;
-}
-
-gsize
 gst_png_idat_inflater_held_bytes (GstPngIdatInflater * inflater)
 {
   return 0;
 }
 
 void
-gst_png_idat_inflater_set_unfilter (GstPngIdatInflater * inflater,
-    gboolean unfilter)
-{
-}
-
-void
-gst_png_idat_inflater_defer_unfilter (GstPngIdatInflater * inflater,
-    gboolean deferred)
-{
-}
-
-void
-gst_png_idat_inflater_unfilter_block (GstPngIdatInflater * inflater,
-    guint8 * block)
-{
-}
-
-guint8 *
-gst_png_idat_inflater_swap_block (GstPngIdatInflater * inflater,
-    guint8 * fresh)
-{
-  g_return_val_if_reached (NULL);
-}
-
-gboolean
-gst_png_idat_inflater_is_block (GstPngIdatInflater * inflater,
-    const guint8 * bytes)
-{
-  return FALSE;
-}
-
-void
-gst_png_idat_inflater_interrupt (GstPngIdatInflater * inflater)
-{
-}
-
-void
 gst_png_idat_inflater_set_threads (GstPngIdatInflater * inflater,
     guint threads)
 {
-}
-
-gboolean
-gst_png_idat_inflater_is_segmented (GstPngIdatInflater * inflater)
-{
-  return FALSE;
-}
-
-gboolean
-gst_png_idat_inflater_in_plain_idat (GstPngIdatInflater * inflater)
-{
-  return FALSE;
 }
 
 #endif /* HAVE_ISAL */

@@ -99,14 +99,11 @@ void gst_png_idat_inflater_unfilter_block (GstPngIdatInflater * inflater,
  * block header, 65535 inflated bytes, CRC. */
 #define GST_PNG_IDAT_BLOCK_BYTES (8 + 5 + 65535 + 4)
 
-/* From inside @forward only: TRUE when @bytes is the inflater's block, i.e.
- * a rewritten IDAT. Such a block may then be taken without a copy by
- * swapping in another one of GST_PNG_IDAT_BLOCK_BYTES; the inflater returns
- * the block it held. */
-gboolean gst_png_idat_inflater_is_block (GstPngIdatInflater * inflater,
-    const guint8 * bytes);
-guint8 *gst_png_idat_inflater_swap_block (GstPngIdatInflater * inflater,
-    guint8 * fresh);
+/* From inside @forward only: when @bytes is the inflater's block, i.e. a
+ * rewritten IDAT, takes it without a copy, swapping in @fresh (of
+ * GST_PNG_IDAT_BLOCK_BYTES); NULL, and @fresh not taken, otherwise. */
+guint8 *gst_png_idat_inflater_take_block (GstPngIdatInflater * inflater,
+    const guint8 * bytes, guint8 * fresh);
 
 /* From inside @forward or @warn only: the current feed stops as soon as
  * the callback returns and reports "decoding was interrupted". The next

@@ -148,13 +148,14 @@ gst_png_inflate_thread_held_bytes (GstPngInflateThread * thread)
 
 /* --- the worker --- */
 
-/* With the lock held. */
+/* With the lock held: waits on @cond, @waiting telling the other thread
+ * to signal it. */
 static void
-worker_wait (GstPngInflateThread * thread)
+wait_flagged (GstPngInflateThread * thread, GCond * cond, gboolean * waiting)
 {
-  thread->worker_waiting = TRUE;
-  g_cond_wait (&thread->worker_cond, &thread->lock);
-  thread->worker_waiting = FALSE;
+  *waiting = TRUE;
+  g_cond_wait (cond, &thread->lock);
+  *waiting = FALSE;
 }
 
 /* With the lock held. */
@@ -163,15 +164,6 @@ wake_worker (GstPngInflateThread * thread)
 {
   if (thread->worker_waiting)
     g_cond_signal (&thread->worker_cond);
-}
-
-/* With the lock held. */
-static void
-caller_wait (GstPngInflateThread * thread)
-{
-  thread->caller_waiting = TRUE;
-  g_cond_wait (&thread->caller_cond, &thread->lock);
-  thread->caller_waiting = FALSE;
 }
 
 /* With the lock held, after a piece is queued: wakes the caller when
@@ -192,14 +184,14 @@ take_free_block (GstPngInflateThread * thread)
   /* Waits for a block the caller has forwarded; the caller signals after
    * each one, consumed() and free() with cancel and shutdown. */
   while (thread->n_free == 0 && !thread->cancel && !thread->shutdown)
-    worker_wait (thread);
+    wait_flagged (thread, &thread->worker_cond, &thread->worker_waiting);
   if (thread->cancel || thread->shutdown)
     return NULL;
   return thread->free_blocks[--thread->n_free];
 }
 
 /* With the lock held. */
-static void
+static Piece *
 queue_piece (GstPngInflateThread * thread, PieceKind kind, guint8 * block,
     gsize len, gchar * message)
 {
@@ -212,6 +204,7 @@ queue_piece (GstPngInflateThread * thread, PieceKind kind, guint8 * block,
   piece->message = message;
   g_queue_push_tail (&thread->pieces, piece);
   wake_caller (thread, kind);
+  return piece;
 }
 
 /* A rewritten IDAT is taken as it is (another block is swapped in for the
@@ -221,23 +214,21 @@ worker_forward (gpointer user_data, guint8 * bytes, gsize len)
 {
   GstPngInflateThread *thread = user_data;
   GstPngIdatInflater *inflater = thread->inflater;
-  gboolean whole_block = gst_png_idat_inflater_is_block (inflater, bytes);
 
   g_mutex_lock (&thread->lock);
   while (len > 0) {
-    guint8 *block = take_free_block (thread);
+    guint8 *block = take_free_block (thread), *idat;
     gsize n = MIN (len, GST_PNG_IDAT_BLOCK_BYTES);
 
     if (!block) {
       gst_png_idat_inflater_interrupt (inflater);
       break;
     }
-    if (whole_block)
-      block = gst_png_idat_inflater_swap_block (inflater, block);
-    else
+    idat = gst_png_idat_inflater_take_block (inflater, bytes, block);
+    if (!idat)
       memcpy (block, bytes, n);
-    queue_piece (thread, whole_block ? PIECE_IDAT : PIECE_BYTES, block, n,
-        NULL);
+    queue_piece (thread, idat ? PIECE_IDAT : PIECE_BYTES, idat ? idat : block,
+        n, NULL);
     bytes += n;
     len -= n;
   }
@@ -252,21 +243,6 @@ worker_warn (gpointer user_data, const gchar * message)
   g_mutex_lock (&thread->lock);
   queue_piece (thread, PIECE_WARNING, NULL, 0, g_strdup (message));
   g_mutex_unlock (&thread->lock);
-}
-
-/* With the lock held: the job's last piece, with its result. */
-static void
-queue_end (GstPngInflateThread * thread, gboolean ok, gboolean ended)
-{
-  Piece *end = g_new0 (Piece, 1);
-
-  end->kind = PIECE_END;
-  end->ok = ok;
-  end->ended = ended;
-  end->consumed = gst_png_idat_inflater_consumed (thread->inflater);
-  end->message = ok ? NULL : g_strdup (thread->job_error);
-  g_queue_push_tail (&thread->pieces, end);
-  wake_caller (thread, PIECE_END);
 }
 
 /* With the lock held, at a job's end: the job queued ahead starts now if
@@ -302,10 +278,11 @@ worker_main (gpointer user_data)
     const guint8 *data;
     gsize size;
     gboolean ok, ended;
+    Piece *end;
 
     /* Waits for a job; feed() brings one, free() sets shutdown. */
     while (!thread->job_pending && !thread->shutdown)
-      worker_wait (thread);
+      wait_flagged (thread, &thread->worker_cond, &thread->worker_waiting);
     if (thread->shutdown)
       break;
     thread->job_pending = FALSE;
@@ -318,7 +295,11 @@ worker_main (gpointer user_data)
         thread->job_error, sizeof (thread->job_error));
 
     g_mutex_lock (&thread->lock);
-    queue_end (thread, ok, ended);
+    /* the job's last piece: its result is set before the lock is let go */
+    end = queue_piece (thread, PIECE_END, NULL, 0,
+        ok ? NULL : g_strdup (thread->job_error));
+    end->ok = ok;
+    end->ended = ended;
     start_ahead (thread, ok && !ended);
   }
   g_mutex_unlock (&thread->lock);
@@ -351,7 +332,7 @@ next_piece (GstPngInflateThread * thread)
   while (thread->pieces.length < CALLER_BATCH
       && !(thread->pieces.tail && ((Piece *) thread->pieces.tail->data)->kind
           == PIECE_END))
-    caller_wait (thread);
+    wait_flagged (thread, &thread->caller_cond, &thread->caller_waiting);
   return g_queue_pop_head (&thread->pieces);
 }
 
@@ -394,11 +375,11 @@ gst_png_inflate_thread_feed (GstPngInflateThread * thread,
   Piece *piece;
   gboolean ok;
 
-  thread->last_inline = size < GST_PNG_INFLATE_THREAD_MIN_FEED;
-  if (thread->last_inline && thread->ahead != AHEAD_STARTED)
+  thread->last_inline = size < GST_PNG_INFLATE_THREAD_MIN_FEED
+      && thread->ahead != AHEAD_STARTED;
+  if (thread->last_inline)
     return gst_png_idat_inflater_feed (thread->inflater, data, size,
         forward, warn, user_data, ended, error, error_size);
-  thread->last_inline = FALSE;
   if (!thread->thread)
     start_worker (thread);
 
@@ -477,14 +458,13 @@ cancel_jobs (GstPngInflateThread * thread)
   wake_worker (thread);
   /* Waits for the worker to leave its jobs: with cancel set it stops at
    * its next block, and queues each job's PIECE_END. */
-  while (thread->jobs_unended > 0) {
-    while (!g_queue_is_empty (&thread->pieces))
-      recycle_piece (thread, g_queue_pop_head (&thread->pieces));
-    if (thread->jobs_unended > 0)
-      caller_wait (thread);
+  for (;;) {
+    while ((piece = g_queue_pop_head (&thread->pieces)))
+      recycle_piece (thread, piece);
+    if (thread->jobs_unended == 0)
+      break;
+    wait_flagged (thread, &thread->caller_cond, &thread->caller_waiting);
   }
-  while ((piece = g_queue_pop_head (&thread->pieces)))
-    recycle_piece (thread, piece);
   thread->cancel = FALSE;
   thread->job_running = FALSE;
   gst_png_idat_inflater_defer_unfilter (thread->inflater, FALSE);

@@ -7,50 +7,33 @@
 #endif
 
 #include "gstpngrestartmarker.h"
+#include "gstpngchunk.h"
 
 gboolean
 gst_png_restart_marker_parse (GstPngRestartMarker * marker,
     const guint8 * data, gsize len, guint32 height, gboolean interlaced,
     const gchar ** why)
 {
-  guint32 n;
+  guint32 n = len == GST_PNG_RESTART_MARKER_BYTES ?
+      gst_png_read_be32 (data + 2) : 0;
 
-  if (len != GST_PNG_RESTART_MARKER_BYTES) {
+  if (len != GST_PNG_RESTART_MARKER_BYTES)
     *why = len > GST_PNG_RESTART_MARKER_BYTES && (len - 2) % 4 == 0 ?
         "segment offsets (type 0) are not used" : "wrong chunk length";
-    return FALSE;
-  }
-  if (data[0] != 0) {
+  else if (data[0] != 0)
     *why = "unknown segmentation method";
-    return FALSE;
-  }
-  if (data[1] != 1) {
+  else if (data[1] != 1)
     *why = "segmentation type other than 1 (one IDAT per segment)";
-    return FALSE;
-  }
-  n = ((guint32) data[2] << 24) | ((guint32) data[3] << 16) |
-      ((guint32) data[4] << 8) | data[5];
-  if (n < 2 || n >= height) {
+  else if (n < 2 || n >= height)
     *why = "segment count outside 2 .. height - 1";
-    return FALSE;
-  }
-  if (interlaced) {
+  else if (interlaced)
     *why = "the image is interlaced";
-    return FALSE;
+  else {
+    marker->height = height;
+    marker->n_segments = n;
+    return TRUE;
   }
-  marker->height = height;
-  marker->n_segments = n;
-  return TRUE;
-}
-
-guint32
-gst_png_restart_marker_first_row (const GstPngRestartMarker * marker,
-    guint32 segment)
-{
-  guint32 base = marker->height / marker->n_segments;
-
-  return segment == 0 ? 0 : marker->height % marker->n_segments +
-      segment * base;
+  return FALSE;
 }
 
 guint32

@@ -31,10 +31,8 @@ gboolean gst_png_restart_marker_parse (GstPngRestartMarker * marker,
     const guint8 * data, gsize len, guint32 height, gboolean interlaced,
     const gchar ** why);
 
-/* First row and row count of @segment: height / n each, the first segment
- * also takes the remainder. */
-guint32 gst_png_restart_marker_first_row (const GstPngRestartMarker * marker,
-    guint32 segment);
+/* Row count of @segment: height / n each, the first segment also takes the
+ * remainder. */
 guint32 gst_png_restart_marker_rows (const GstPngRestartMarker * marker,
     guint32 segment);
 

@@ -18,6 +18,8 @@
 #include "gstpngsegmentdecoder.h"
 #include "gstpngunfilter.h"
 
+/* Only ISA-L's inflater hands segments over: without ISA-L, images with
+ * restart markers are decoded as any other. */
 #ifdef HAVE_ISAL
 
 #include <isa-l/igzip_lib.h>
@@ -69,14 +71,6 @@ skip_zlib_header (GstPngSegment * segment, struct inflate_state *z)
   return TRUE;
 }
 
-/* Whole input bytes ISA-L has not used: what it has not read plus what
- * it read ahead into its bit buffer. */
-static gsize
-unused_input (struct inflate_state *z)
-{
-  return z->avail_in + z->read_in_length / 8;
-}
-
 guint
 gst_png_deflate_take_leftover (struct inflate_state *z, guint8 * dst,
     guint max)
@@ -110,7 +104,9 @@ check_segment_end (GstPngSegment * segment, struct inflate_state *z)
   if (segment->last) {
     if (z->block_state != ISAL_BLOCK_FINISH)
       return invalid (segment, "the last segment does not end the stream");
-    if (unused_input (z) != 4)
+    /* whole input bytes ISA-L has not used: what it has not read plus
+     * what it read ahead into its bit buffer */
+    if (z->avail_in + z->read_in_length / 8 != 4)
       return invalid (segment, "the last segment is not followed by "
           "exactly the Adler-32");
     gst_png_deflate_take_leftover (z, t, 4);
@@ -165,7 +161,7 @@ inflate_segment (GstPngSegment * segment, guint8 * data)
 /* Unfilters the segment's rows in place, taking the Adler-32 of each
  * while it is in the cache. A segment's first row is filtered None or Sub
  * (checked), or starts the image: the row above it counts as zeros. */
-static gboolean
+static void
 unfilter_segment (GstPngSegmentDecoder * d, GstPngSegment * segment)
 {
   gsize row_bytes = d->row_bytes;
@@ -183,44 +179,32 @@ unfilter_segment (GstPngSegmentDecoder * d, GstPngSegment * segment)
   }
   g_free (zeros);
   segment->out_adler = adler;
-  return ok;
 }
 
-/* Inflated flat (ISA-L's fastest path), its last 32 KiB kept for a
- * sequential fallback after it, then unfiltered in place: while it runs,
- * and until it is passed on, a segment holds its compressed data and its
- * rows. */
+/* A worker's task. The segment is inflated flat (ISA-L's fastest path),
+ * its last 32 KiB kept for a sequential fallback after it, then unfiltered
+ * in place: while it runs, and until it is passed on, a segment holds its
+ * compressed data and its rows. */
 static void
-decode_segment (GstPngSegmentDecoder * d, GstPngSegment * segment)
+decode_segment (gpointer task, gpointer user_data)
 {
+  GstPngSegmentDecoder *d = user_data;
+  GstPngSegment *segment = task;
   gsize n = segment->data_len;
 
   segment->valid = TRUE;
   segment->out = g_try_malloc (n);
-  if (!segment->out) {
+  if (!segment->out)
     invalid (segment, "out of memory for the segment");
-    return;
-  }
-  if (inflate_segment (segment, segment->out)) {
+  else if (inflate_segment (segment, segment->out)) {
     segment->adler = isal_adler32 (1, segment->out, n);
     segment->history_len = MIN (n, GST_PNG_SEGMENT_HISTORY);
     segment->history = g_memdup2 (segment->out + n - segment->history_len,
         segment->history_len);
     unfilter_segment (d, segment);
   }
-  if (!segment->valid) {
-    g_free (segment->out);
-    segment->out = NULL;
-  }
-}
-
-static void
-worker (gpointer task, gpointer user_data)
-{
-  GstPngSegmentDecoder *d = user_data;
-  GstPngSegment *segment = task;
-
-  decode_segment (d, segment);
+  if (!segment->valid)
+    g_clear_pointer (&segment->out, g_free);
   g_mutex_lock (&d->lock);
   segment->done = TRUE;
   g_cond_broadcast (&d->done_cond);
@@ -233,7 +217,7 @@ gst_png_segment_decoder_new (guint n_workers)
   GstPngSegmentDecoder *d = g_new0 (GstPngSegmentDecoder, 1);
 
   d->n_workers = MAX (n_workers, 1);
-  d->pool = g_thread_pool_new (worker, d, d->n_workers, FALSE, NULL);
+  d->pool = g_thread_pool_new (decode_segment, d, d->n_workers, FALSE, NULL);
   g_mutex_init (&d->lock);
   g_cond_init (&d->done_cond);
   g_queue_init (&d->in_flight);
@@ -336,27 +320,6 @@ gst_png_segment_decoder_held_bytes (GstPngSegmentDecoder * d)
   }
   g_mutex_unlock (&d->lock);
   return bytes;
-}
-
-#else /* !HAVE_ISAL */
-
-/* Without ISA-L there is no fast inflater to hand segments over: images
- * with restart markers are decoded as any other. */
-void
-gst_png_segment_free (GstPngSegment * segment)
-{
-  g_free (segment);
-}
-
-GstPngSegmentDecoder *
-gst_png_segment_decoder_new (guint n_workers)
-{
-  return NULL;
-}
-
-void
-gst_png_segment_decoder_free (GstPngSegmentDecoder * decoder)
-{
 }
 
 #endif /* HAVE_ISAL */

@@ -25,7 +25,6 @@
 #include "gstfilelocation.h"
 #include "gstpngchunk.h"
 #include "gstpngdeflate.h"
-#include "gsttileoutput.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_png_tile_dec_debug);
 #define GST_CAT_DEFAULT gst_png_tile_dec_debug
@@ -105,27 +104,6 @@ G_DEFINE_TYPE (GstPngTileDec, gst_png_tile_dec, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (pngtiledec, "pngtiledec", GST_RANK_NONE,
     GST_TYPE_PNG_TILE_DEC);
 
-static void gst_png_tile_dec_finalize (GObject * object);
-static void gst_png_tile_dec_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_png_tile_dec_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_png_tile_dec_change_state (GstElement *
-    element, GstStateChange transition);
-static GstFlowReturn gst_png_tile_dec_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buffer);
-static gboolean gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static gboolean gst_png_tile_dec_src_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static gboolean gst_png_tile_dec_sink_activate (GstPad * pad,
-    GstObject * parent);
-static void gst_png_tile_dec_handle_eos (GstPngTileDec * self);
-static void gst_png_tile_dec_read_ahead (gpointer user_data);
-static void gst_png_tile_dec_libpng_alloc_changed (GstPngAllocCount * count);
-static gboolean gst_png_tile_dec_sink_activate_mode (GstPad * pad,
-    GstObject * parent, GstPadMode mode, gboolean active);
-
 GType
 gst_png_tile_dec_on_error_get_type (void)
 {
@@ -138,145 +116,10 @@ gst_png_tile_dec_on_error_get_type (void)
   };
   static gsize type = 0;
 
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstPngTileDecOnError", values);
-    g_once_init_leave (&type, t);
-  }
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type,
+        g_enum_register_static ("GstPngTileDecOnError", values));
   return type;
-}
-
-static void
-gst_png_tile_dec_class_init (GstPngTileDecClass * klass)
-{
-  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-
-  gobject_class->finalize = gst_png_tile_dec_finalize;
-  gobject_class->set_property = gst_png_tile_dec_set_property;
-  gobject_class->get_property = gst_png_tile_dec_get_property;
-
-  g_object_class_install_property (gobject_class, PROP_TILE_WIDTH,
-      g_param_spec_uint ("tile-width", "Tile width",
-          "Width of a tile in pixels; 0 = the full image width (strips, the "
-          "fastest and the default). Wider than the image is clamped",
-          0, PNG_DIMENSION_MAX, DEFAULT_TILE_WIDTH,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_TILE_HEIGHT,
-      g_param_spec_uint ("tile-height", "Tile height",
-          "Height of a tile in rows; 0 = automatic: as many rows as fit in "
-          "256 KiB per tile (at least 1), so that memory depends on bytes, "
-          "not on how wide the image is. Taller than the image is clamped",
-          0, PNG_DIMENSION_MAX, DEFAULT_TILE_HEIGHT,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_MAX_PIXELS,
-      g_param_spec_uint64 ("max-pixels", "Maximum pixels",
-          "Refuse an image whose header claims more pixels than this "
-          "(decompression-bomb guard, checked at the IHDR chunk before "
-          "anything is allocated); 0 = no limit. The default allows "
-          "65536x65536", 0, PNG_PIXELS_MAX, DEFAULT_MAX_PIXELS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_MAX_INTERLACED_BYTES,
-      g_param_spec_uint64 ("max-interlaced-bytes", "Maximum interlaced bytes",
-          "Largest whole-image buffer, in bytes, an Adam7-interlaced image may "
-          "need (interlaced images cannot be decoded row by row); 0 = refuse "
-          "interlaced images", 0, G_MAXSSIZE, DEFAULT_MAX_INTERLACED_BYTES,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_ON_ERROR,
-      g_param_spec_enum ("on-error", "On error",
-          "What to do with a corrupt, truncated or over-limit image",
-          GST_TYPE_PNG_TILE_DEC_ON_ERROR, DEFAULT_ON_ERROR,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_PROGRESS_ROWS,
-      g_param_spec_uint ("progress-rows", "Progress rows",
-          "Offer a \"pngtiledec-progress\" element message every this many "
-          "decoded rows and at the end of each image, posted as "
-          "message-interval allows; 0 = no progress messages",
-          0, PNG_DIMENSION_MAX, DEFAULT_PROGRESS_ROWS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_FAST_INFLATE,
-      g_param_spec_boolean ("fast-inflate", "Fast inflate",
-          "Inflate the image data with ISA-L ahead of libpng, which then only "
-          "copies it, and undo the row filters of non-interlaced images "
-          "on the way; libpng still parses every chunk and converts every "
-          "row, so the pixels are the same, and chunk CRCs and the zlib "
-          "check are still verified. FALSE = libpng inflates with zlib and "
-          "unfilters. Reads FALSE when gst-membound was built without ISA-L", DEFAULT_FAST_INFLATE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_THREADS,
-      g_param_spec_uint ("threads", "Threads",
-          "Decoding threads: one inflates ahead of libpng, more decode mARK "
-          "segments in parallel (0 = one per core, 1 = everything on the "
-          "streaming thread)", 0, THREADS_MAX, DEFAULT_THREADS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  gst_message_throttle_install_property (gobject_class,
-      PROP_MESSAGE_INTERVAL);
-  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
-      g_param_spec_uint64 ("held-bytes", "Held bytes",
-          "Bytes the decoder holds now: tiles acquired but not yet pushed, "
-          "the interlace buffer, what libpng and zlib allocated and, with "
-          "fast-inflate, the inflater; "
-          "0 when idle", 0, G_MAXUINT64, 0,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class,
-      "Streaming PNG decoder to tiles", "Codec/Decoder/Image",
-      "Decodes PNG images row by row into a stream of tiles, in bounded "
-      "memory, from any chunking of the input",
-      "gst-membound developers");
-
-  element_class->change_state =
-      GST_DEBUG_FUNCPTR (gst_png_tile_dec_change_state);
-
-  gst_type_mark_as_plugin_api (GST_TYPE_PNG_TILE_DEC_ON_ERROR, 0);
-  GST_DEBUG_CATEGORY_INIT (gst_png_tile_dec_debug, "pngtiledec", 0,
-      "Streaming PNG decoder to tiles");
-}
-
-static void
-gst_png_tile_dec_init (GstPngTileDec * self)
-{
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_dec_chain));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_dec_sink_event));
-  gst_pad_set_activate_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_dec_sink_activate));
-  gst_pad_set_activatemode_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_dec_sink_activate_mode));
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
-
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  gst_pad_set_event_function (self->srcpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_dec_src_event));
-  gst_pad_use_fixed_caps (self->srcpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
-
-  self->settings = default_settings;
-  self->progress_throttle = gst_message_throttle_new ();
-  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
-  self->inflater = gst_png_idat_inflater_new (CHUNK_MALLOC_MAX);
-  self->inflate_thread = self->inflater ?
-      gst_png_inflate_thread_new (self->inflater) : NULL;
-  if (self->inflate_thread)
-    gst_png_inflate_thread_set_handover (self->inflate_thread,
-        gst_png_tile_dec_read_ahead, self);
-  self->png_alloc.owner = self;
-  self->png_alloc.changed = gst_png_tile_dec_libpng_alloc_changed;
-  self->state = GST_PNG_TILE_DEC_STATE_IDLE;
-  self->failed_flow = GST_FLOW_OK;
-  self->need_discont = TRUE;
-}
-
-/* Threads decoding the current image: 1 is the streaming thread alone;
- * more, one inflating ahead of libpng and as many decoding restart-marker
- * segments. */
-static guint
-gst_png_tile_dec_decode_threads (GstPngTileDec * self)
-{
-  return self->image.threads;
 }
 
 /* threads=0 gives an image one thread per core once its header shows it
@@ -400,47 +243,31 @@ gst_png_tile_dec_copy_row (GstPngTileDec * self, const guint8 * row,
   }
 }
 
-static void
-gst_png_tile_dec_zero_rows (GstPngTileDec * self, guint from_row)
-{
-  guint c, tile_h = self->grid.tile_height;
-
-  if (from_row >= tile_h)
-    return;
-  for (c = 0; c < self->grid.n_columns; c++) {
-    GstPngTileDecTile *t = &self->tiles[c];
-
-    memset (t->data + from_row * t->stride, 0, (tile_h - from_row) * t->stride);
-  }
-}
-
-static void
-gst_png_tile_dec_stamp_tile (GstPngTileDec * self, GstBuffer * buf, guint c)
-{
-  gst_tile_grid_add_meta (&self->grid, buf, self->image.index, c,
-      self->tile_row);
-  GST_BUFFER_PTS (buf) = self->image.pts;
-  GST_BUFFER_DURATION (buf) = self->image.duration;
-  GST_BUFFER_OFFSET (buf) = self->image.index;
-  if (c != 0 || self->tile_row != 0)
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
-  if (self->need_discont) {
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-    self->need_discont = FALSE;
-  }
-}
-
 /* Pads, labels and pushes the filled tile row. */
 static GstFlowReturn
 gst_png_tile_dec_push_tiles (GstPngTileDec * self)
 {
   GstFlowReturn ret = GST_FLOW_OK;
-  guint c, n = self->grid.n_columns;
+  guint c, n = self->grid.n_columns, rows = self->rows_in_tile;
 
-  gst_png_tile_dec_zero_rows (self, self->rows_in_tile);
   for (c = 0; c < n; c++) {
-    gst_video_frame_unmap (&self->tiles[c].frame);
-    gst_png_tile_dec_stamp_tile (self, self->tiles[c].buffer, c);
+    GstPngTileDecTile *t = &self->tiles[c];
+    GstBuffer *buf = t->buffer;
+
+    memset (t->data + rows * t->stride, 0,
+        (self->grid.tile_height - rows) * t->stride);
+    gst_video_frame_unmap (&t->frame);
+    gst_tile_grid_add_meta (&self->grid, buf, self->image.index, c,
+        self->tile_row);
+    GST_BUFFER_PTS (buf) = self->image.pts;
+    GST_BUFFER_DURATION (buf) = self->image.duration;
+    GST_BUFFER_OFFSET (buf) = self->image.index;
+    if (c != 0 || self->tile_row != 0)
+      GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+    if (self->need_discont) {
+      GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+      self->need_discont = FALSE;
+    }
   }
   self->tiles_acquired = FALSE;
 
@@ -478,14 +305,13 @@ gst_png_tile_dec_post_progress (GstPngTileDec * self)
 }
 
 static void
-gst_png_tile_dec_add_rows (GstPngTileDec * self, guint rows)
+gst_png_tile_dec_add_row (GstPngTileDec * self)
 {
   guint every = self->image.settings.progress_rows;
-  guint before = self->image.rows_done;
 
-  self->image.rows_done += rows;
+  self->image.rows_done++;
   if (every > 0 && self->image.rows_done < self->image.height
-      && self->image.rows_done / every != before / every)
+      && self->image.rows_done % every == 0)
     gst_png_tile_dec_post_progress (self);
 }
 
@@ -495,26 +321,13 @@ static void
 gst_png_tile_dec_drop_image (GstPngTileDec * self)
 {
   gst_png_tile_dec_release_tiles (self);
-  if (self->png)
-    png_destroy_read_struct (&self->png, &self->png_info, NULL);
-  self->png = NULL;
-  self->png_info = NULL;
+  /* sets both to NULL */
+  png_destroy_read_struct (&self->png, &self->png_info, NULL);
   g_clear_pointer (&self->png_error, g_free);
   g_clear_pointer (&self->image.interlace_buffer, g_free);
   g_clear_pointer (&self->image.location, g_free);
-  GST_OBJECT_LOCK (self);
-  self->held_interlace_bytes = 0;
-  self->held_decoder_bytes = 0;
-  GST_OBJECT_UNLOCK (self);
-}
-
-static gchar *
-gst_png_tile_dec_describe_image (GstPngTileDec * self)
-{
-  if (self->image.location)
-    return g_strdup_printf ("image %" G_GUINT64_FORMAT " (%s)",
-        self->image.index, self->image.location);
-  return g_strdup_printf ("image %" G_GUINT64_FORMAT, self->image.index);
+  gst_png_tile_dec_set_held (self, &self->held_interlace_bytes, 0);
+  gst_png_tile_dec_set_held (self, &self->held_decoder_bytes, 0);
 }
 
 /* Reports a bad image per on-error and drops it. Skipping, the stream goes
@@ -525,7 +338,10 @@ static GstFlowReturn
 gst_png_tile_dec_image_failed (GstPngTileDec * self, GstPngTileDecState next,
     const gchar * reason)
 {
-  gchar *what = gst_png_tile_dec_describe_image (self);
+  gchar *what = self->image.location ?
+      g_strdup_printf ("image %" G_GUINT64_FORMAT " (%s)", self->image.index,
+      self->image.location) :
+      g_strdup_printf ("image %" G_GUINT64_FORMAT, self->image.index);
   GstFlowReturn ret = GST_FLOW_OK;
 
   if (self->image.settings.on_error == GST_PNG_TILE_DEC_ON_ERROR_SKIP) {
@@ -550,15 +366,21 @@ gst_png_tile_dec_image_failed (GstPngTileDec * self, GstPngTileDecState next,
   return ret;
 }
 
-/* The image failed with the reason libpng stopped for. */
-static GstFlowReturn
-gst_png_tile_dec_png_failed (GstPngTileDec * self)
+static void
+gst_png_tile_dec_handle_eos (GstPngTileDec * self)
 {
-  gchar *reason = g_steal_pointer (&self->png_error);
-  GstFlowReturn ret;
+  if (self->state == GST_PNG_TILE_DEC_STATE_DECODING)
+    gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_IDLE,
+        "the stream ended before its IEND chunk (truncated file?)");
+}
 
-  ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_RESYNC,
-      reason ? reason : "libpng stopped without a reason");
+/* The image fails for @reason (taken): ours, or why libpng stopped. */
+static GstFlowReturn
+gst_png_tile_dec_refuse_image (GstPngTileDec * self, gchar * reason)
+{
+  GstFlowReturn ret = gst_png_tile_dec_image_failed (self,
+      GST_PNG_TILE_DEC_STATE_RESYNC, reason);
+
   g_free (reason);
   return ret;
 }
@@ -663,12 +485,8 @@ gst_png_tile_dec_plan_columns (GstPngTileDec * self, guint bpp)
 {
   guint c;
 
-  if (self->n_tiles < self->grid.n_columns) {
-    self->tiles = g_renew (GstPngTileDecTile, self->tiles,
-        self->grid.n_columns);
-    self->n_tiles = self->grid.n_columns;
-  }
-  memset (self->tiles, 0, self->n_tiles * sizeof (GstPngTileDecTile));
+  g_free (self->tiles);
+  self->tiles = g_new0 (GstPngTileDecTile, self->grid.n_columns);
   for (c = 0; c < self->grid.n_columns; c++) {
     guint x, w;
 
@@ -803,15 +621,15 @@ gst_png_tile_dec_on_info (png_structp png, png_infop info)
 {
   GstPngTileDec *self = png_get_progressive_ptr (png);
   GstPngTileDecImage *image = &self->image;
+  gboolean interlaced =
+      png_get_interlace_type (png, info) != PNG_INTERLACE_NONE;
   GstVideoFormat format;
   GstFlowReturn ret;
 
   image->width = png_get_image_width (png, info);
   image->height = png_get_image_height (png, info);
-  image->interlaced =
-      png_get_interlace_type (png, info) != PNG_INTERLACE_NONE;
   gst_png_tile_dec_set_transforms (png, info);
-  if (image->interlaced)
+  if (interlaced)
     png_set_interlace_handling (png);
   png_read_update_info (png, info);
 
@@ -822,14 +640,37 @@ gst_png_tile_dec_on_info (png_structp png, png_infop info)
   image->rowbytes = png_get_rowbytes (png, info);
 
   /* refused before the output is set up for it */
-  if (image->interlaced)
+  if (interlaced)
     gst_png_tile_dec_check_interlaced (self);
   ret = gst_png_tile_dec_setup_output (self, format);
   if (ret != GST_FLOW_OK)
     gst_png_tile_dec_abort (self, ret);
-  if (image->interlaced)
+  if (interlaced)
     gst_png_tile_dec_alloc_interlaced (self);
   image->in_pixels = TRUE;
+}
+
+/* The next decoded row of the image into the tile row, which is pushed
+ * when full. */
+static GstFlowReturn
+gst_png_tile_dec_take_row (GstPngTileDec * self, const guint8 * row)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  if (!self->tiles_acquired)
+    ret = gst_png_tile_dec_acquire_tiles (self);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  gst_png_tile_dec_copy_row (self, row, self->rows_in_tile);
+  self->rows_in_tile++;
+  gst_png_tile_dec_add_row (self);
+
+  /* the last tile row waits for IEND, so that a damaged end of file never
+   * completes an image */
+  if (self->rows_in_tile == self->grid.tile_height
+      && self->image.rows_done < self->image.height)
+    ret = gst_png_tile_dec_push_tiles (self);
+  return ret;
 }
 
 static void
@@ -841,29 +682,14 @@ gst_png_tile_dec_on_row (png_structp png, png_bytep new_row,
 
   if (new_row == NULL || row_num >= self->image.height)
     return;
-  if (self->image.interlaced) {
+  if (self->image.interlace_buffer) {
     png_progressive_combine_row (png,
         self->image.interlace_buffer + (gsize) row_num * self->image.rowbytes, new_row);
     return;
   }
-
-  if (!self->tiles_acquired) {
-    ret = gst_png_tile_dec_acquire_tiles (self);
-    if (ret != GST_FLOW_OK)
-      gst_png_tile_dec_abort (self, ret);
-  }
-  gst_png_tile_dec_copy_row (self, new_row, self->rows_in_tile);
-  self->rows_in_tile++;
-  gst_png_tile_dec_add_rows (self, 1);
-
-  /* the last tile row waits for IEND, so that a damaged end of file never
-   * completes an image */
-  if (self->rows_in_tile == self->grid.tile_height
-      && self->image.rows_done < self->image.height) {
-    ret = gst_png_tile_dec_push_tiles (self);
-    if (ret != GST_FLOW_OK)
-      gst_png_tile_dec_abort (self, ret);
-  }
+  ret = gst_png_tile_dec_take_row (self, new_row);
+  if (ret != GST_FLOW_OK)
+    gst_png_tile_dec_abort (self, ret);
 }
 
 static void
@@ -908,8 +734,7 @@ gst_png_tile_dec_open_png (GstPngTileDec * self)
     png_set_option (self->png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);
     gst_png_idat_inflater_set_unfilter (self->inflater, TRUE);
 #endif
-    gst_png_idat_inflater_set_threads (self->inflater,
-        gst_png_tile_dec_decode_threads (self));
+    gst_png_idat_inflater_set_threads (self->inflater, self->image.threads);
   }
   return TRUE;
 }
@@ -1061,7 +886,7 @@ gst_png_tile_dec_run_libpng (GstPngTileDec * self, guint8 * data, gsize size,
   gchar inflate_error[128];
   /* set before the setjmp, never changed after it; restart-marker
    * segments are inflated by workers, fed to libpng from here */
-  const gboolean pipelined = gst_png_tile_dec_decode_threads (self) > 1 &&
+  const gboolean pipelined = self->image.threads > 1 &&
       !(self->image.settings.fast_inflate &&
       gst_png_idat_inflater_is_segmented (self->inflater));
 
@@ -1108,52 +933,25 @@ gst_png_tile_dec_run_libpng (GstPngTileDec * self, guint8 * data, gsize size,
   return size;
 }
 
-static GstFlowReturn
-gst_png_tile_dec_finish_interlaced (GstPngTileDec * self)
-{
-  guint y = 0, r;
-  GstFlowReturn ret;
-
-  while (y < self->image.height) {
-    guint rows = MIN (self->grid.tile_height, self->image.height - y);
-
-    ret = gst_png_tile_dec_acquire_tiles (self);
-    if (ret != GST_FLOW_OK)
-      return ret;
-    for (r = 0; r < rows; r++) {
-      gst_png_tile_dec_copy_row (self,
-          self->image.interlace_buffer + (gsize) (y + r) * self->image.rowbytes, r);
-      gst_png_tile_dec_add_rows (self, 1);
-    }
-    self->rows_in_tile = rows;
-    y += rows;
-    ret = gst_png_tile_dec_push_tiles (self);
-    if (ret != GST_FLOW_OK)
-      return ret;
-  }
-  return GST_FLOW_OK;
-}
-
 /* IEND seen: send what is left of the image. */
 static GstFlowReturn
 gst_png_tile_dec_finish_image (GstPngTileDec * self)
 {
-  GstFlowReturn ret;
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint y;
 
-  if (self->image.interlaced) {
-    ret = gst_png_tile_dec_finish_interlaced (self);
-  } else if (self->image.rows_done < self->image.height
-      || !self->tiles_acquired) {
-    gchar *reason = g_strdup_printf ("its image data ended after %u of %u "
-        "rows", self->image.rows_done, self->image.height);
-
-    ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_RESYNC,
-        reason);
-    g_free (reason);
+  /* an interlaced image's rows go to the tiles now it is whole */
+  for (y = 0; self->image.interlace_buffer && y < self->image.height
+      && ret == GST_FLOW_OK; y++)
+    ret = gst_png_tile_dec_take_row (self,
+        self->image.interlace_buffer + (gsize) y * self->image.rowbytes);
+  if (ret != GST_FLOW_OK)
     return ret;
-  } else {
-    ret = gst_png_tile_dec_push_tiles (self);
-  }
+  if (self->image.rows_done < self->image.height || !self->tiles_acquired)
+    return gst_png_tile_dec_refuse_image (self, g_strdup_printf ("its image "
+            "data ended after %u of %u rows", self->image.rows_done,
+            self->image.height));
+  ret = gst_png_tile_dec_push_tiles (self);
   if (ret != GST_FLOW_OK)
     return ret;
   if (self->image.settings.progress_rows > 0)
@@ -1163,17 +961,6 @@ gst_png_tile_dec_finish_image (GstPngTileDec * self)
   gst_png_tile_dec_drop_image (self);
   self->state = GST_PNG_TILE_DEC_STATE_IDLE;
   return GST_FLOW_OK;
-}
-
-/* The image fails for a reason of ours (taken), found outside libpng. */
-static GstFlowReturn
-gst_png_tile_dec_refuse_image (GstPngTileDec * self, gchar * reason)
-{
-  GstFlowReturn ret = gst_png_tile_dec_image_failed (self,
-      GST_PNG_TILE_DEC_STATE_RESYNC, reason);
-
-  g_free (reason);
-  return ret;
 }
 
 /* Feeds bytes of the current image; sets *used to what it consumed. */
@@ -1206,14 +993,16 @@ gst_png_tile_dec_decode (GstPngTileDec * self, const guint8 * data,
     done = 1;
   image->bytes += done;
   *used = done;
-  if (failed && self->downstream_flow != GST_FLOW_OK) {
-    g_free (refused);
-    gst_png_tile_dec_drop_image (self);
-    return self->downstream_flow;
-  }
   if (failed) {
     g_free (refused);
-    return gst_png_tile_dec_png_failed (self);
+    if (self->downstream_flow != GST_FLOW_OK) {
+      gst_png_tile_dec_drop_image (self);
+      return self->downstream_flow;
+    }
+    /* the reason libpng stopped for */
+    refused = g_steal_pointer (&self->png_error);
+    return gst_png_tile_dec_refuse_image (self, refused ? refused :
+        g_strdup ("libpng stopped without a reason"));
   }
   if (refused)
     return gst_png_tile_dec_refuse_image (self, refused);
@@ -1249,10 +1038,8 @@ gst_png_tile_dec_scan_signature (GstPngTileDec * self, const guint8 * data,
         *found = TRUE;
         return i;
       }
-    } else if (self->sig_matched > 0) {
-      self->sig_matched = 0;
     } else {
-      i++;
+      self->sig_matched = 0;
     }
   }
   return size;
@@ -1295,19 +1082,6 @@ gst_png_tile_dec_feed (GstPngTileDec * self, GstBuffer * buf,
   return ret;
 }
 
-/* An empty file arrives as an empty buffer; it is an image slot that holds
- * no image, and is reported like a bad image. */
-static GstFlowReturn
-gst_png_tile_dec_empty_file (GstPngTileDec * self, GstBuffer * buf)
-{
-  GstFlowReturn ret = gst_png_tile_dec_start_image (self, buf);
-
-  if (ret == GST_FLOW_OK)
-    ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_IDLE,
-        "the file is empty");
-  return ret;
-}
-
 /* Where does a new file begin? A buffer without DELTA_UNIT does, when
  * upstream marks the other buffers of a file (seqfilesrc with several
  * blocks per file) or announced a file with a GST_TAG_LOCATION tag just
@@ -1339,8 +1113,14 @@ gst_png_tile_dec_check_unit_start (GstPngTileDec * self, GstBuffer * buf,
     ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_IDLE,
         "the file ended before its IEND chunk (truncated?)");
   }
-  if (ret == GST_FLOW_OK && size == 0)
-    ret = gst_png_tile_dec_empty_file (self, buf);
+  if (ret != GST_FLOW_OK || size > 0)
+    return ret;
+  /* An empty file arrives as an empty buffer; it is an image slot that
+   * holds no image, and is reported like a bad image. */
+  ret = gst_png_tile_dec_start_image (self, buf);
+  if (ret == GST_FLOW_OK)
+    ret = gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_IDLE,
+        "the file is empty");
   return ret;
 }
 
@@ -1385,14 +1165,13 @@ gst_png_tile_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 
 /* --- pull mode --- */
 
-/* In pull mode nobody upstream sends stream-start, segment or the file
- * name: make them here (the name from a URI query, for error messages). */
+/* In pull mode nobody upstream sends stream-start or segment: make them
+ * here. */
 static void
 gst_png_tile_dec_pull_start (GstPngTileDec * self)
 {
   gchar *stream_id;
   GstSegment seg;
-  GstQuery *query = gst_query_new_uri ();
 
   stream_id = gst_pad_create_stream_id (self->srcpad, GST_ELEMENT (self),
       NULL);
@@ -1401,23 +1180,7 @@ gst_png_tile_dec_pull_start (GstPngTileDec * self)
   g_free (stream_id);
   gst_segment_init (&seg, GST_FORMAT_TIME);
   gst_tile_output_push_event (self->output, gst_event_new_segment (&seg));
-  if (gst_pad_peer_query (self->sinkpad, query)) {
-    g_free (self->location);
-    gst_query_parse_uri (query, &self->location);
-  }
-  gst_query_unref (query);
   self->pull_started = TRUE;
-}
-
-/* EOS from the pull loop; before any caps the output first sends what it
- * held (stream-start, segment, tags). */
-static void
-gst_png_tile_dec_push_eos (GstPngTileDec * self)
-{
-  GstEvent *eos = gst_event_new_eos ();
-
-  if (!gst_tile_output_hold_event (self->output, eos))
-    gst_pad_push_event (self->srcpad, eos);
 }
 
 /* The next pull block: read ahead, or read now. */
@@ -1499,8 +1262,7 @@ gst_png_tile_dec_read_ahead (gpointer user_data)
 static void
 gst_png_tile_dec_clear_pull_ahead (GstPngTileDec * self)
 {
-  if (self->pull_ahead)
-    gst_png_tile_dec_unmap (self->pull_ahead, &self->pull_ahead_map);
+  gst_png_tile_dec_unmap (self->pull_ahead, &self->pull_ahead_map);
   gst_clear_buffer (&self->pull_ahead);
   self->pull_ahead_flow = GST_FLOW_OK;
 }
@@ -1510,6 +1272,7 @@ gst_png_tile_dec_pull_loop (GstPngTileDec * self)
 {
   GstBuffer *buf = NULL;
   GstFlowReturn ret;
+  GstEvent *eos;
 
   if (!self->pull_started)
     gst_png_tile_dec_pull_start (self);
@@ -1527,14 +1290,17 @@ gst_png_tile_dec_pull_loop (GstPngTileDec * self)
   gst_pad_pause_task (self->sinkpad);
   if (ret == GST_FLOW_EOS) {
     gst_png_tile_dec_handle_eos (self);
-    gst_png_tile_dec_push_eos (self);
   } else if (ret == GST_FLOW_NOT_LINKED || ret == GST_FLOW_NOT_NEGOTIATED) {
     /* GST_FLOW_ERROR was posted by whoever returned it */
     GST_ELEMENT_FLOW_ERROR (self, ret);
-    gst_png_tile_dec_push_eos (self);
-  } else if (ret == GST_FLOW_ERROR) {
-    gst_png_tile_dec_push_eos (self);
+  } else if (ret != GST_FLOW_ERROR) {
+    return;
   }
+  /* before any caps the output first sends what it held (stream-start,
+   * segment, tags) */
+  eos = gst_event_new_eos ();
+  if (!gst_tile_output_hold_event (self->output, eos))
+    gst_pad_push_event (self->srcpad, eos);
 }
 
 /* Why the first image of @data (the first pull block) is bad as far as its
@@ -1588,8 +1354,8 @@ gst_png_tile_dec_pull_precheck (GstPngTileDec * self, GstPad * pad)
 {
   GstBuffer *buf = NULL;
   GstMapInfo map;
-  GstQuery *query;
-  gchar *fault = NULL, *uri = NULL;
+  const gchar *uri = self->location;
+  gchar *fault = NULL;
   guint64 max_pixels;
   gboolean fail;
 
@@ -1608,17 +1374,11 @@ gst_png_tile_dec_pull_precheck (GstPngTileDec * self, GstPad * pad)
   gst_buffer_unref (buf);
   if (!fault)
     return TRUE;
-
-  query = gst_query_new_uri ();
-  if (gst_pad_peer_query (pad, query))
-    gst_query_parse_uri (query, &uri);
-  gst_query_unref (query);
   GST_ELEMENT_ERROR (self, STREAM, DECODE,
       ("Could not decode PNG image 0%s%s%s: %s", uri ? " (" : "",
           uri ? uri : "", uri ? ")" : "", fault),
       ("on-error=fail; set on-error=skip to drop bad images and go on "
           "with the next one"));
-  g_free (uri);
   g_free (fault);
   return FALSE;
 }
@@ -1627,11 +1387,10 @@ static gboolean
 gst_png_tile_dec_sink_activate (GstPad * pad, GstObject * parent)
 {
   GstQuery *query = gst_query_new_scheduling ();
-  gboolean pull = FALSE;
+  gboolean pull = gst_pad_peer_query (pad, query)
+      && gst_query_has_scheduling_mode_with_flags (query, GST_PAD_MODE_PULL,
+      GST_SCHEDULING_FLAG_SEEKABLE);
 
-  if (gst_pad_peer_query (pad, query))
-    pull = gst_query_has_scheduling_mode_with_flags (query, GST_PAD_MODE_PULL,
-        GST_SCHEDULING_FLAG_SEEKABLE);
   gst_query_unref (query);
   GST_DEBUG_OBJECT (parent, "activating in %s mode", pull ? "pull" : "push");
   return gst_pad_activate_mode (pad,
@@ -1643,19 +1402,26 @@ gst_png_tile_dec_sink_activate_mode (GstPad * pad, GstObject * parent,
     GstPadMode mode, gboolean active)
 {
   GstPngTileDec *self = GST_PNG_TILE_DEC (parent);
+  GstQuery *query;
+  gboolean stopped;
 
   if (mode != GST_PAD_MODE_PULL)
     return TRUE;
-  if (!active) {
-    gboolean stopped = gst_pad_stop_task (pad);
-
-    gst_png_tile_dec_clear_pull_ahead (self);
-    return stopped;
-  }
+  /* the task reads ahead: it stops before what it read is cleared */
+  stopped = active || gst_pad_stop_task (pad);
   gst_png_tile_dec_clear_pull_ahead (self);
+  if (!active)
+    return stopped;
   self->pull_mode = TRUE;
   self->pull_offset = 0;
   self->pull_started = FALSE;
+  /* no tag names the file in pull mode: its name, for error messages */
+  query = gst_query_new_uri ();
+  if (gst_pad_peer_query (pad, query)) {
+    g_free (self->location);
+    gst_query_parse_uri (query, &self->location);
+  }
+  gst_query_unref (query);
   if (!gst_png_tile_dec_pull_precheck (self, pad))
     return FALSE;
   return gst_pad_start_task (pad, (GstTaskFunction) gst_png_tile_dec_pull_loop,
@@ -1707,8 +1473,6 @@ gst_png_tile_dec_take_caps (GstPngTileDec * self, GstEvent * event)
 
   gst_event_parse_caps (event, &caps);
   s = gst_caps_get_structure (caps, 0);
-  self->fps_n = 0;
-  self->fps_d = 1;
   if (!gst_structure_get_fraction (s, "framerate", &self->fps_n,
           &self->fps_d) || self->fps_d == 0 || self->fps_n <= 0) {
     self->fps_n = 0;
@@ -1726,14 +1490,6 @@ gst_png_tile_dec_take_tags (GstPngTileDec * self, GstEvent * event)
     self->location = location;
     self->location_announced = TRUE;
   }
-}
-
-static void
-gst_png_tile_dec_handle_eos (GstPngTileDec * self)
-{
-  if (self->state == GST_PNG_TILE_DEC_STATE_DECODING)
-    gst_png_tile_dec_image_failed (self, GST_PNG_TILE_DEC_STATE_IDLE,
-        "the stream ended before its IEND chunk (truncated file?)");
 }
 
 static gboolean
@@ -1934,4 +1690,127 @@ gst_png_tile_dec_finalize (GObject * object)
   gst_png_idat_inflater_free (self->inflater);
   gst_message_throttle_free (self->progress_throttle);
   G_OBJECT_CLASS (gst_png_tile_dec_parent_class)->finalize (object);
+}
+
+static void
+gst_png_tile_dec_class_init (GstPngTileDecClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->finalize = gst_png_tile_dec_finalize;
+  gobject_class->set_property = gst_png_tile_dec_set_property;
+  gobject_class->get_property = gst_png_tile_dec_get_property;
+
+  g_object_class_install_property (gobject_class, PROP_TILE_WIDTH,
+      g_param_spec_uint ("tile-width", "Tile width",
+          "Width of a tile in pixels; 0 = the full image width (strips, the "
+          "fastest and the default). Wider than the image is clamped",
+          0, PNG_DIMENSION_MAX, DEFAULT_TILE_WIDTH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_TILE_HEIGHT,
+      g_param_spec_uint ("tile-height", "Tile height",
+          "Height of a tile in rows; 0 = automatic: as many rows as fit in "
+          "256 KiB per tile (at least 1), so that memory depends on bytes, "
+          "not on how wide the image is. Taller than the image is clamped",
+          0, PNG_DIMENSION_MAX, DEFAULT_TILE_HEIGHT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_MAX_PIXELS,
+      g_param_spec_uint64 ("max-pixels", "Maximum pixels",
+          "Refuse an image whose header claims more pixels than this "
+          "(decompression-bomb guard, checked at the IHDR chunk before "
+          "anything is allocated); 0 = no limit. The default allows "
+          "65536x65536", 0, PNG_PIXELS_MAX, DEFAULT_MAX_PIXELS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_MAX_INTERLACED_BYTES,
+      g_param_spec_uint64 ("max-interlaced-bytes", "Maximum interlaced bytes",
+          "Largest whole-image buffer, in bytes, an Adam7-interlaced image may "
+          "need (interlaced images cannot be decoded row by row); 0 = refuse "
+          "interlaced images", 0, G_MAXSSIZE, DEFAULT_MAX_INTERLACED_BYTES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_ON_ERROR,
+      g_param_spec_enum ("on-error", "On error",
+          "What to do with a corrupt, truncated or over-limit image",
+          GST_TYPE_PNG_TILE_DEC_ON_ERROR, DEFAULT_ON_ERROR,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_PROGRESS_ROWS,
+      g_param_spec_uint ("progress-rows", "Progress rows",
+          "Offer a \"pngtiledec-progress\" element message every this many "
+          "decoded rows and at the end of each image, posted as "
+          "message-interval allows; 0 = no progress messages",
+          0, PNG_DIMENSION_MAX, DEFAULT_PROGRESS_ROWS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_FAST_INFLATE,
+      g_param_spec_boolean ("fast-inflate", "Fast inflate",
+          "Inflate the image data with ISA-L ahead of libpng, which then only "
+          "copies it, and undo the row filters of non-interlaced images "
+          "on the way; libpng still parses every chunk and converts every "
+          "row, so the pixels are the same, and chunk CRCs and the zlib "
+          "check are still verified. FALSE = libpng inflates with zlib and "
+          "unfilters. Reads FALSE when gst-membound was built without ISA-L", DEFAULT_FAST_INFLATE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_uint ("threads", "Threads",
+          "Decoding threads: one inflates ahead of libpng, more decode mARK "
+          "segments in parallel (0 = one per core, 1 = everything on the "
+          "streaming thread)", 0, THREADS_MAX, DEFAULT_THREADS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  gst_message_throttle_install_property (gobject_class,
+      PROP_MESSAGE_INTERVAL);
+  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
+      g_param_spec_uint64 ("held-bytes", "Held bytes",
+          "Bytes the decoder holds now: tiles acquired but not yet pushed, "
+          "the interlace buffer, what libpng and zlib allocated and, with "
+          "fast-inflate, the inflater; "
+          "0 when idle", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Streaming PNG decoder to tiles", "Codec/Decoder/Image",
+      "Decodes PNG images row by row into a stream of tiles, in bounded "
+      "memory, from any chunking of the input",
+      "gst-membound developers");
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_png_tile_dec_change_state);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_PNG_TILE_DEC_ON_ERROR, 0);
+  GST_DEBUG_CATEGORY_INIT (gst_png_tile_dec_debug, "pngtiledec", 0,
+      "Streaming PNG decoder to tiles");
+}
+
+static void
+gst_png_tile_dec_init (GstPngTileDec * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_dec_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_dec_sink_event));
+  gst_pad_set_activate_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_dec_sink_activate));
+  gst_pad_set_activatemode_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_dec_sink_activate_mode));
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_event_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_dec_src_event));
+  gst_pad_use_fixed_caps (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  self->settings = default_settings;
+  self->progress_throttle = gst_message_throttle_new ();
+  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
+  self->inflater = gst_png_idat_inflater_new (CHUNK_MALLOC_MAX);
+  self->inflate_thread = self->inflater ?
+      gst_png_inflate_thread_new (self->inflater) : NULL;
+  if (self->inflate_thread)
+    gst_png_inflate_thread_set_handover (self->inflate_thread,
+        gst_png_tile_dec_read_ahead, self);
+  self->png_alloc.owner = self;
+  self->png_alloc.changed = gst_png_tile_dec_libpng_alloc_changed;
+  /* the stream's state is set by reset_stream() at READY->PAUSED */
 }

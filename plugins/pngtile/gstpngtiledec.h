@@ -92,12 +92,13 @@ typedef struct {
   gboolean in_pixels;           /* libpng is past the header, in the IDATs */
   gboolean ended;               /* libpng saw IEND */
   gsize end_remaining;          /* bytes libpng did not look at after IEND */
-  guint threads;                /* decoding it: see decode_threads() */
+  /* threads decoding it: 1 is the streaming thread alone; more, one
+   * inflating ahead of libpng and as many decoding restart-marker segments */
+  guint threads;
 
   guint width, height;
   gsize rowbytes;
-  gboolean interlaced;
-  guint8 *interlace_buffer;
+  guint8 *interlace_buffer;     /* set for an interlaced image */
   guint rows_done;
 } GstPngTileDecImage;
 
@@ -163,8 +164,7 @@ struct _GstPngTileDec
   GstVideoInfo out_info;
   GstTileGrid grid;
   guint pool_columns;
-  GstPngTileDecTile *tiles;
-  guint n_tiles;
+  GstPngTileDecTile *tiles;     /* grid.n_columns of them */
   gboolean tiles_acquired;
   guint tile_row;
   guint rows_in_tile;

@@ -211,30 +211,15 @@ gst_png_row_unfilter_piece_len (const GstPngRowUnfilter * u, guint64 pos,
 static void
 unfilter_bytewise (GstPngRowUnfilter * u, guint8 * x, gsize len)
 {
-  const gsize bpp = u->bpp;
   gsize i;
 
   for (i = 0; i < len; i++, u->col++) {
     gsize p = u->col;
-    guint8 a = p > bpp ? u->row[p - bpp] : 0, b = u->above[p];
-    guint8 c = p > bpp ? u->above[p - bpp] : 0;
+    gboolean has_left = p > u->bpp;
 
-    switch (u->filter) {
-      case 1:
-        x[i] += a;
-        break;
-      case 2:
-        x[i] += b;
-        break;
-      case 3:
-        x[i] += (a + b) >> 1;
-        break;
-      case 4:
-        x[i] += paeth (a, b, c);
-        break;
-      default:
-        break;
-    }
+    unfilter_pixels (x + i, u->above + p, 1, u->filter, 1,
+        has_left ? u->row + p - u->bpp : NULL,
+        has_left ? u->above + p - u->bpp : NULL);
     u->row[p] = x[i];
   }
 }
@@ -305,10 +290,8 @@ gst_png_row_unfilter_feed (GstPngRowUnfilter * u, guint8 * data, gsize len)
     }
     if (len < row_bytes)
       break;
-    if (!unfilter_span (data + 1, above + 1, row_bytes - 1, data[0], u->bpp,
-            NULL, NULL))
+    if (!gst_png_unfilter_row (data, above, row_bytes, u->bpp))
       g_return_if_reached ();
-    data[0] = 0;
     above = data;
     data += row_bytes;
     len -= row_bytes;
