@@ -784,19 +784,16 @@ gst_seq_file_src_open_next (GstSeqFileSrc * self)
     gchar *path;
     gint index, err;
 
-    if (self->n_slots >= 0 && self->slot >= self->n_slots) {
+    /* a pattern also ends where its numbers would pass G_MAXINT */
+    if ((self->n_slots >= 0 && self->slot >= self->n_slots)
+        || (self->mode == GST_SEQ_FILE_SRC_MODE_PATTERN
+            && self->start_index + self->slot > G_MAXINT)) {
       if ((ret = gst_seq_file_src_end_pass (self)) != GST_FLOW_OK)
         return ret;
       continue;
     }
     if (gst_seq_file_src_past_segment_stop (self))
       return GST_FLOW_EOS;
-    if (self->mode == GST_SEQ_FILE_SRC_MODE_PATTERN
-        && self->start_index + self->slot > G_MAXINT) {
-      if ((ret = gst_seq_file_src_end_pass (self)) != GST_FLOW_OK)
-        return ret;
-      continue;
-    }
 
     path = gst_seq_file_src_slot_path (self, self->slot, &index);
     err = gst_seq_file_src_open_path (self, path);
