@@ -336,10 +336,9 @@ gst_mem_meter_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_FLUSH_START:
-      gst_mem_meter_set_flushing (self, TRUE);
-      break;
     case GST_EVENT_FLUSH_STOP:
-      gst_mem_meter_set_flushing (self, FALSE);
+      gst_mem_meter_set_flushing (self,
+          GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START);
       break;
     case GST_EVENT_EOS:{
       gboolean ticking;
