@@ -648,7 +648,6 @@ gst_deep_zoom_sink_stop (GstBaseSink * sink)
 
   gst_deep_zoom_sink_release_image (self);
   gst_tile_tracker_clear (&self->tracker);
-  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_POSITION);
   self->have_info = FALSE;
   return TRUE;
 }
