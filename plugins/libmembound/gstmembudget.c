@@ -1015,10 +1015,8 @@ gst_mem_charge_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
   GstMemChargeMeta *cmeta = (GstMemChargeMeta *) meta;
 
   /* Only our own code may attach it, always with a record. */
-  if (!params)
-    return FALSE;
   cmeta->charge = params;
-  return TRUE;
+  return params != NULL;
 }
 
 /* Only called for a meta whose init succeeded, so with a record. */

@@ -238,11 +238,9 @@ gst_tile_grid_rows_for_bytes (guint64 row_bytes, guint64 target_bytes,
 
   if (row_bytes == 0)
     return 1;
-  rows = target_bytes / row_bytes;
-  if (rows < 1)
-    rows = 1;
-  if (max_rows > 0 && rows > max_rows)
-    rows = max_rows;
+  rows = MAX (target_bytes / row_bytes, 1);
+  if (max_rows > 0)
+    rows = MIN (rows, max_rows);
   return (guint) MIN (rows, G_MAXUINT);
 }
 
