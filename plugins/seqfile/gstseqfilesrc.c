@@ -276,9 +276,9 @@ gst_seq_file_src_is_glob (const gchar * location)
   return strpbrk (location, "*?[") != NULL;
 }
 
-/* Globs into a natural-sorted array of paths; directories are not part of
- * a sequence and are left out. */
-static gboolean
+/* Globs into a natural-sorted array of paths (NULL and the error posted if
+ * none); directories are not part of a sequence and are left out. */
+static GPtrArray *
 gst_seq_file_src_expand_glob (GstSeqFileSrc * self, const gchar * location)
 {
   glob_t g;
@@ -292,69 +292,62 @@ gst_seq_file_src_expand_glob (GstSeqFileSrc * self, const gchar * location)
         ("Could not list the files matching \"%s\".", location),
         ("glob() failed with code %d; check the location property", r));
     globfree (&g);
-    return FALSE;
+    return NULL;
   }
-  names = g_ptr_array_new ();
+  names = g_ptr_array_new_with_free_func (g_free);
   for (i = 0; r == 0 && i < g.gl_pathc; i++) {
     if (!g_str_has_suffix (g.gl_pathv[i], "/"))
       g_ptr_array_add (names, g_strdup (g.gl_pathv[i]));
   }
   globfree (&g);
   if (names->len == 0) {
-    g_ptr_array_free (names, TRUE);
+    g_ptr_array_unref (names);
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         ("No file matches \"%s\".", location),
         ("The glob matched nothing (or only directories); check the "
             "directory and the pattern in the location property"));
-    return FALSE;
+    return NULL;
   }
   g_ptr_array_sort (names, gst_seq_file_src_natural_compare_ptr);
-  self->n_names = names->len;
-  g_ptr_array_add (names, NULL);
-  self->names = (gchar **) g_ptr_array_free (names, FALSE);
-  GST_INFO_OBJECT (self, "%u files match %s, first %s, last %s",
-      self->n_names, location, self->names[0],
-      self->names[self->n_names - 1]);
-  return TRUE;
+  GST_INFO_OBJECT (self, "%u files match %s, first %s, last %s", names->len,
+      location, (gchar *) names->pdata[0],
+      (gchar *) names->pdata[names->len - 1]);
+  return names;
 }
 
 /* A glob's start-index / stop-index select positions of its sorted list,
  * so that N processes (GNU parallel, a Slurm array, a Kubernetes indexed
  * job) each read one contiguous range of one folder. The unselected names
  * are freed; with list_first each selected file keeps its position in the
- * whole list as its index, which output file names can keep. */
+ * whole list as its index, which output file names can keep. Takes
+ * @names. */
 static gboolean
 gst_seq_file_src_select_range (GstSeqFileSrc * self, const gchar * location,
-    gint start_index, gint stop_index)
+    GPtrArray * names, gint start_index, gint stop_index)
 {
-  guint last = self->n_names - 1, first, count, i;
+  guint last = names->len - 1, first = start_index;
 
-  if ((guint) start_index > last) {
+  if (first > last) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("start-index %d selects no file: \"%s\" matches %u files, at "
-            "positions 0 to %u.", start_index, location, self->n_names, last),
+            "positions 0 to %u.", start_index, location, names->len, last),
         ("For a glob, start-index and stop-index count positions in the "
             "sorted list from 0"));
-    g_clear_pointer (&self->names, g_strfreev);
-    self->n_names = 0;
+    g_ptr_array_unref (names);
     return FALSE;
   }
-  first = start_index;
   /* a stop past the end reads to the end: the last of N equal-sized
    * shards may be shorter */
-  count = (stop_index < 0 || (guint) stop_index > last ? last :
-      (guint) stop_index) - first + 1;
-
-  for (i = 0; i < first; i++)
-    g_free (self->names[i]);
-  for (i = first + count; i < self->n_names; i++)
-    g_free (self->names[i]);
-  memmove (self->names, self->names + first, count * sizeof (gchar *));
-  self->names[count] = NULL;
-  self->n_names = count;
+  if (stop_index >= 0 && (guint) stop_index < last)
+    g_ptr_array_set_size (names, stop_index + 1);
+  g_ptr_array_remove_range (names, 0, first);
   self->list_first = first;
   GST_INFO_OBJECT (self, "positions %u to %u selected: %s to %s", first,
-      first + count - 1, self->names[0], self->names[count - 1]);
+      first + names->len - 1, (gchar *) names->pdata[0],
+      (gchar *) names->pdata[names->len - 1]);
+  /* the names go on into the NULL-terminated array, not freed */
+  g_ptr_array_add (names, NULL);
+  self->names = (gchar **) g_ptr_array_free (names, FALSE);
   return TRUE;
 }
 
@@ -378,7 +371,6 @@ gst_seq_file_src_setup_pattern (GstSeqFileSrc * self, const gchar * location)
     self->mode = GST_SEQ_FILE_SRC_MODE_LIST;
     self->names = g_new0 (gchar *, 2);
     self->names[0] = g_strdup (prefix->str);
-    self->n_names = 1;
   } else {
     self->mode = GST_SEQ_FILE_SRC_MODE_PATTERN;
     self->pattern_prefix = g_strdup (prefix->str);
@@ -440,10 +432,11 @@ gst_seq_file_src_start (GstBaseSrc * bsrc)
         ("Set stop-index to -1 to read to the end of the sequence"));
     ok = FALSE;
   } else if (gst_seq_file_src_is_glob (location)) {
+    GPtrArray *names = gst_seq_file_src_expand_glob (self, location);
+
     self->mode = GST_SEQ_FILE_SRC_MODE_LIST;
-    ok = gst_seq_file_src_expand_glob (self, location)
-        && gst_seq_file_src_select_range (self, location, start_index,
-        stop_index);
+    ok = names && gst_seq_file_src_select_range (self, location, names,
+        start_index, stop_index);
   } else {
     ok = gst_seq_file_src_setup_pattern (self, location);
   }
@@ -453,7 +446,7 @@ gst_seq_file_src_start (GstBaseSrc * bsrc)
 
   GST_OBJECT_LOCK (self);
   if (self->mode == GST_SEQ_FILE_SRC_MODE_LIST)
-    self->n_slots = self->n_names;
+    self->n_slots = g_strv_length (self->names);
   else if (stop_index >= 0)
     self->n_slots = (gint64) stop_index - start_index + 1;
   else
@@ -486,7 +479,6 @@ gst_seq_file_src_stop (GstBaseSrc * bsrc)
 
   gst_seq_file_src_close_file (self);
   g_clear_pointer (&self->names, g_strfreev);
-  self->n_names = 0;
   g_clear_pointer (&self->pattern_prefix, g_free);
   g_clear_pointer (&self->pattern_conversion, g_free);
   g_clear_pointer (&self->pattern_suffix, g_free);

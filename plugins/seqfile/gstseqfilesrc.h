@@ -62,7 +62,6 @@ struct _GstSeqFileSrc
   gchar *pattern_conversion;    /* PATTERN: the validated "%05d" */
   gchar *pattern_suffix;
   gchar **names;                /* LIST: sorted paths, the only O(files) data */
-  guint n_names;
   guint list_first;             /* LIST: position of the first selected name */
   gint64 n_slots;               /* files per pass; -1 until known */
 
