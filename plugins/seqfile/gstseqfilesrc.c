@@ -926,12 +926,10 @@ gst_seq_file_src_read_block (GstSeqFileSrc * self, GstBuffer ** buf)
 
   block = gst_buffer_new_allocate (NULL, want, NULL);
   gst_seq_file_src_set_held (self, want);
-  n = 0;
-  if (want > 0) {
-    gst_buffer_map (block, &map, GST_MAP_WRITE);
-    n = gst_seq_file_src_read_full (self->fd, map.data, want);
-    gst_buffer_unmap (block, &map);
-  }
+  /* an empty block maps to no data, which read_full does not touch */
+  gst_buffer_map (block, &map, GST_MAP_WRITE);
+  n = gst_seq_file_src_read_full (self->fd, map.data, want);
+  gst_buffer_unmap (block, &map);
   gst_seq_file_src_set_held (self, 0);
 
   if (n < 0) {
