@@ -270,12 +270,6 @@ gst_seq_file_src_parse_pattern (const gchar * location, GString * prefix,
   return n;
 }
 
-static gboolean
-gst_seq_file_src_is_glob (const gchar * location)
-{
-  return strpbrk (location, "*?[") != NULL;
-}
-
 /* Globs into a natural-sorted array of paths (NULL and the error posted if
  * none); directories are not part of a sequence and are left out. */
 static GPtrArray *
@@ -431,7 +425,7 @@ gst_seq_file_src_start (GstBaseSrc * bsrc)
         ("stop-index %d is below start-index %d.", stop_index, start_index),
         ("Set stop-index to -1 to read to the end of the sequence"));
     ok = FALSE;
-  } else if (gst_seq_file_src_is_glob (location)) {
+  } else if (strpbrk (location, "*?[")) {
     GPtrArray *names = gst_seq_file_src_expand_glob (self, location);
 
     self->mode = GST_SEQ_FILE_SRC_MODE_LIST;
