@@ -926,17 +926,15 @@ gst_seq_file_src_read_block (GstSeqFileSrc * self, GstBuffer ** buf)
   gst_buffer_unmap (block, &map);
   gst_seq_file_src_set_held (self, 0);
 
-  if (n < 0) {
+  if (n < 0 && !gst_seq_file_src_file_failed (self, GST_RESOURCE_ERROR_READ,
+          self->current_file, self->current_index, "reading failed",
+          (gint) - n)) {
     gst_buffer_unref (block);
-    if (!gst_seq_file_src_file_failed (self, GST_RESOURCE_ERROR_READ,
-            self->current_file, self->current_index, "reading failed",
-            (gint) - n))
-      return GST_FLOW_ERROR;
-    gst_seq_file_src_file_done (self);
-    return GST_FLOW_OK;
+    return GST_FLOW_ERROR;
   }
-  /* an empty file still is one (empty) buffer, so that it is not lost */
-  if (n == 0 && self->file_started) {
+  /* a failed read is skipped; an empty file still is one (empty) buffer,
+   * so that it is not lost */
+  if (n < 0 || (n == 0 && self->file_started)) {
     gst_buffer_unref (block);
     gst_seq_file_src_file_done (self);
     return GST_FLOW_OK;
