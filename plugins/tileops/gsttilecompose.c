@@ -495,20 +495,6 @@ gst_tile_compose_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
 /* --- Events and queries --- */
 
 static gboolean
-gst_tile_compose_set_caps (GstTileCompose * self, GstCaps * caps)
-{
-  GstVideoInfo info;
-
-  if (!gst_video_info_from_caps (&info, caps)) {
-    GST_WARNING_OBJECT (self, "invalid tile caps %" GST_PTR_FORMAT, caps);
-    return FALSE;
-  }
-  self->in_info = info;
-  self->have_in_info = TRUE;
-  return TRUE;
-}
-
-static gboolean
 gst_tile_compose_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event)
 {
@@ -519,11 +505,18 @@ gst_tile_compose_sink_event (GstPad * pad, GstObject * parent,
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:{
       GstCaps *caps;
+      GstVideoInfo info;
       gboolean ok;
 
       /* Tile caps are not frame caps: ours follow from the first tile. */
       gst_event_parse_caps (event, &caps);
-      ok = gst_tile_compose_set_caps (self, caps);
+      ok = gst_video_info_from_caps (&info, caps);
+      if (ok) {
+        self->in_info = info;
+        self->have_in_info = TRUE;
+      } else {
+        GST_WARNING_OBJECT (self, "invalid tile caps %" GST_PTR_FORMAT, caps);
+      }
       gst_event_unref (event);
       return ok;
     }
