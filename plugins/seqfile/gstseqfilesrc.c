@@ -410,17 +410,14 @@ gst_seq_file_src_start (GstBaseSrc * bsrc)
   stop_index = self->stop_index;
   GST_OBJECT_UNLOCK (self);
 
+  self->list_first = 0;
   if (!location || !*location) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         ("No file sequence given."),
         ("Set the location property to a pattern (frame%%05d.png) or a glob "
             "(frames/*.png)"));
-    g_free (location);
-    return FALSE;
-  }
-
-  self->list_first = 0;
-  if (stop_index >= 0 && stop_index < start_index) {
+    ok = FALSE;
+  } else if (stop_index >= 0 && stop_index < start_index) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("stop-index %d is below start-index %d.", stop_index, start_index),
         ("Set stop-index to -1 to read to the end of the sequence"));
