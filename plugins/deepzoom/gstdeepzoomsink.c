@@ -619,6 +619,7 @@ gst_deep_zoom_sink_start (GstBaseSink * sink)
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         ("No location set: deepzoomsink needs the .dzi file to write."),
         ("set location, e.g. location=big.dzi"));
+    n = -1;
   } else if (n < 0) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("The location \"%s\" is not a valid pattern: %s.", location, why),
@@ -631,7 +632,7 @@ gst_deep_zoom_sink_start (GstBaseSink * sink)
     n = -1;
   }
   g_free (location);
-  if (!location || n < 0)
+  if (n < 0)
     return FALSE;
 
   /* stop() has reset the stream */

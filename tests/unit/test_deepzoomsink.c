@@ -584,6 +584,8 @@ test_bad_settings_are_refused (void)
       GST_STATE_CHANGE_FAILURE);
   g_assert_cmpint (start_with ("name", "no-location", NULL), ==,
       GST_STATE_CHANGE_FAILURE);
+  g_assert_cmpint (start_with ("location", "", NULL), ==,
+      GST_STATE_CHANGE_FAILURE);
   g_assert_cmpint (start_with ("location", "/tmp/100%%-%05d.dzi", NULL), !=,
       GST_STATE_CHANGE_FAILURE);
 
