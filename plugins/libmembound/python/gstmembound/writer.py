@@ -74,12 +74,9 @@ class _StripWriter:
         # the caps' own layout: rows padded to 4 bytes, as every element expects
         info = GstVideo.VideoInfo.new_from_caps(caps)
         self.stride, self.strip_bytes = info.stride[0], info.size
-        strip_bytes = self.strip_bytes
         self.src = _pipeline.make("appsrc", caps=caps, block=True, format=Gst.Format.TIME,
-                                  max_bytes=_QUEUED_STRIPS * strip_bytes)
-        encoder = _pipeline.make("pngtileenc")
-        for name, value in encoder_props.items():
-            _pipeline.set_property(encoder, name, value)
+                                  max_bytes=_QUEUED_STRIPS * self.strip_bytes)
+        encoder = _pipeline.make("pngtileenc", **encoder_props)
         sink = _pipeline.make("filesink", location=path)
         self.pipeline = _pipeline.Pipeline(path, [self.src, encoder, sink])
         self._strip = None
@@ -222,16 +219,10 @@ def convert(src, dst, progress=None, **encoder_props):
     read_header(src)   # a missing or non-PNG file is named before any pipeline runs
     decoder = _pipeline.make("pngtiledec")
     _pipeline.ask_for_progress(decoder, progress is not None)
-    encoder = _pipeline.make("pngtileenc")
-    for name, value in encoder_props.items():
-        _pipeline.set_property(encoder, name, value)
-    on_rows = None
-    if progress is not None:
-        def on_rows(done, total):
-            progress(done / total if total else 1.0)
+    encoder = _pipeline.make("pngtileenc", **encoder_props)
     pipeline = _pipeline.Pipeline(src, [_pipeline.make("filesrc", location=src), decoder,
                                         encoder, _pipeline.make("filesink", location=dst)],
-                                  on_progress=on_rows)
+                                  progress)
     try:
         pipeline.start()
         pipeline.wait_eos()
