@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "gstpngtileenc.h"
+#include "gstpngdeflate.h"
 #include "gsttilemeta.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_png_tile_enc_debug);
@@ -686,7 +687,7 @@ gst_png_tile_enc_start_writer (GstPngTileEnc * self)
   self->next_segment = 0;
   GST_DEBUG_OBJECT (self, "%u segments, %u threads, %s, markers %d",
       gst_png_writer_n_segments (self->png_writer), threads,
-      gst_png_writer_describe_level (s->writer.compression_level),
+      gst_png_deflate_describe (s->writer.compression_level),
       gst_png_writer_has_restart_markers (self->png_writer));
   return gst_png_writer_write_header (self->png_writer,
       gst_png_tile_enc_write, self);

@@ -129,12 +129,6 @@ gst_png_writer_supports_format (GstVideoFormat format)
   return find_format (format) != NULL;
 }
 
-const gchar *
-gst_png_writer_describe_level (gint compression_level)
-{
-  return gst_png_deflate_describe (compression_level);
-}
-
 static void
 held_add (gsize * held_bytes, gssize delta)
 {
@@ -143,6 +137,14 @@ held_add (gsize * held_bytes, gssize delta)
 }
 
 /* --- the image --- */
+
+/* Filtered bytes of segment @index: its rows with their filter type. */
+static gsize
+segment_raw_bytes (const GstPngWriter * writer, guint index)
+{
+  return (gsize) gst_png_restart_marker_rows (&writer->segments, index) *
+      (writer->row_bytes + 1);
+}
 
 /* As many segments as whole runs of segment_bytes fit: the specification
  * gives the first segment the remainder rows (fewer than a run, as N is
@@ -162,7 +164,7 @@ writer_segmentation (GstPngWriter * w)
   w->segments.height = w->height;
   w->segments.n_segments = n;
   w->markers = w->settings.restart_markers && n >= 2
-      && gst_png_writer_segment_raw_bytes (w, 0) <= MAX_IDAT_DATA / 2;
+      && segment_raw_bytes (w, 0) <= MAX_IDAT_DATA / 2;
 }
 
 GstPngWriter *
@@ -212,13 +214,6 @@ guint
 gst_png_writer_segment_rows (const GstPngWriter * writer, guint index)
 {
   return gst_png_restart_marker_rows (&writer->segments, index);
-}
-
-gsize
-gst_png_writer_segment_raw_bytes (const GstPngWriter * writer, guint index)
-{
-  return (gsize) gst_png_writer_segment_rows (writer, index) *
-      (writer->row_bytes + 1);
 }
 
 gsize
@@ -276,31 +271,6 @@ gst_png_writer_write_header (GstPngWriter * writer, GstPngWriteFunc write,
   return write_chunk ("mARK", mark, 6, write, user_data);
 }
 
-/* Calls @func on @len bytes of @out from @from on, a block's piece at a
- * time, until it returns FALSE. */
-static gboolean
-out_foreach (const GstPngDeflateOut * out, gsize from, gsize len,
-    GstPngWriteFunc func, gpointer user_data)
-{
-  guint i;
-
-  for (i = 0; len > 0 && i < gst_png_deflate_out_n_blocks (out); i++) {
-    const GstPngDeflateOutBlock *b = gst_png_deflate_out_block (out, i);
-    gsize n;
-
-    if (from >= b->len) {
-      from -= b->len;
-      continue;
-    }
-    n = MIN (b->len - from, len);
-    if (!func (b->data + from, n, user_data))
-      return FALSE;
-    from = 0;
-    len -= n;
-  }
-  return TRUE;
-}
-
 static gboolean
 add_crc32 (const guint8 * data, gsize n, gpointer user_data)
 {
@@ -322,12 +292,12 @@ write_idat (const GstPngDeflateOut * idat, gsize from, gsize len,
   gst_png_write_be32 (head, len + (trailer ? 4 : 0));
   memcpy (head + 4, "IDAT", 4);
   crc = gst_png_deflate_crc32 (0, head + 4, 4);
-  out_foreach (idat, from, len, add_crc32, &crc);
+  gst_png_deflate_out_foreach (idat, from, len, add_crc32, &crc);
   if (trailer)
     crc = gst_png_deflate_crc32 (crc, trailer, 4);
   gst_png_write_be32 (tail, crc);
   return write (head, 8, user_data)
-      && out_foreach (idat, from, len, write, user_data)
+      && gst_png_deflate_out_foreach (idat, from, len, write, user_data)
       && (!trailer || write (trailer, 4, user_data))
       && write (tail, 4, user_data);
 }
@@ -359,8 +329,7 @@ gst_png_writer_write_segment (GstPngWriter * writer,
   g_return_val_if_fail (segment->index == writer->next_segment, FALSE);
   writer->next_segment++;
   writer->adler = gst_png_deflate_adler32_combine (writer->adler,
-      segment->adler, gst_png_writer_segment_raw_bytes (writer,
-          segment->index));
+      segment->adler, segment_raw_bytes (writer, segment->index));
   gst_png_write_be32 (trailer, writer->adler);
   if (segment->idat.len > MAX_IDAT_DATA)
     return write_segment_split (&segment->idat, last ? trailer : NULL,
@@ -380,33 +349,6 @@ gst_png_writer_write_end (GstPngWriter * writer, GstPngWriteFunc write,
 /* --- segments --- */
 
 GstPngWriterSegment *
-gst_png_writer_segment_new (const GstPngWriter * writer, guint index,
-    gsize * held_bytes)
-{
-  GstPngWriterSegment *s;
-  gsize bytes;
-
-  g_return_val_if_fail (index < writer->n_segments, NULL);
-  bytes = gst_png_writer_segment_held_row_bytes (writer, index);
-  s = g_new0 (GstPngWriterSegment, 1);
-  s->rows = g_try_malloc (bytes);
-  if (!s->rows) {
-    g_free (s);
-    return NULL;
-  }
-  s->writer = writer;
-  s->index = index;
-  s->n_rows = gst_png_writer_segment_rows (writer, index);
-  s->rows_alloc = bytes;
-  s->input = s->rows;
-  s->input_stride = (gsize) writer->width * writer->fmt->in_pixel;
-  s->held_bytes = held_bytes;
-  s->idat.held_bytes = held_bytes;
-  held_add (held_bytes, bytes);
-  return s;
-}
-
-GstPngWriterSegment *
 gst_png_writer_segment_new_borrowed (const GstPngWriter * writer,
     guint index, const guint8 * rows, gsize stride, gsize * held_bytes)
 {
@@ -422,6 +364,29 @@ gst_png_writer_segment_new_borrowed (const GstPngWriter * writer,
   s->input_stride = stride;
   s->held_bytes = held_bytes;
   s->idat.held_bytes = held_bytes;
+  return s;
+}
+
+/* A borrowed segment of its own rows, none of them added yet. */
+GstPngWriterSegment *
+gst_png_writer_segment_new (const GstPngWriter * writer, guint index,
+    gsize * held_bytes)
+{
+  GstPngWriterSegment *s;
+  gsize bytes;
+  guint8 *rows;
+
+  g_return_val_if_fail (index < writer->n_segments, NULL);
+  bytes = gst_png_writer_segment_held_row_bytes (writer, index);
+  rows = g_try_malloc (bytes);
+  if (!rows)
+    return NULL;
+  s = gst_png_writer_segment_new_borrowed (writer, index, rows,
+      (gsize) writer->width * writer->fmt->in_pixel, held_bytes);
+  s->rows = rows;
+  s->rows_alloc = bytes;
+  s->rows_added = 0;
+  held_add (held_bytes, bytes);
   return s;
 }
 
@@ -618,9 +583,7 @@ segment_encode_rows (GstPngWriterSegment * s)
     prior = png;
   }
   streamer_clear (&st);
-  if (!ok)
-    return FALSE;
-  return TRUE;
+  return ok;
 }
 
 /* Filters and compresses the segment's rows (all must have been added);
