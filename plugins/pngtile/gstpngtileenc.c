@@ -237,11 +237,8 @@ gst_png_tile_enc_init (GstPngTileEnc * self)
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
   self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
 
+  /* the writer's defaults are the properties' */
   gst_png_writer_settings_init (&self->settings.writer);
-  self->settings.writer.compression_level = DEFAULT_COMPRESSION_LEVEL;
-  self->settings.writer.filter = DEFAULT_FILTER;
-  self->settings.writer.segment_bytes = DEFAULT_SEGMENT_BYTES;
-  self->settings.writer.restart_markers = DEFAULT_RESTART_MARKERS;
   self->settings.threads = DEFAULT_THREADS;
   self->settings.output_buffer_size = DEFAULT_OUTPUT_BUFFER_SIZE;
   self->segment_encoder =
@@ -320,15 +317,6 @@ gst_png_tile_enc_get_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
-}
-
-/* The band's share of held-bytes; on the streaming thread. */
-static void
-gst_png_tile_enc_update_band_held (GstPngTileEnc * self)
-{
-  GST_OBJECT_LOCK (self);
-  self->band_held = self->band_alloc;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -541,13 +529,13 @@ gst_png_tile_enc_close_image (GstPngTileEnc * self)
   g_clear_pointer (&self->png_error, g_free);
   g_clear_pointer (&self->segment_error, g_free);
   g_clear_pointer (&self->band, g_free);
-  self->band_alloc = 0;
   g_clear_pointer (&self->out_data, g_free);
   self->out_fill = 0;
   self->downstream_flow = GST_FLOW_OK;
   gst_tile_tracker_end (&self->tracker);
-  gst_png_tile_enc_update_band_held (self);
-  gst_png_tile_enc_update_out_held (self);
+  GST_OBJECT_LOCK (self);
+  self->band_held = self->out_held = 0;
+  GST_OBJECT_UNLOCK (self);
 }
 
 /* The writer gave up on the image: report why, drop what is left of it. */
@@ -643,21 +631,26 @@ gst_png_tile_enc_announce_image (GstPngTileEnc * self)
           running_time, TRUE, self->images_started++));
 }
 
+/* The band's share of held-bytes is set on the streaming thread. */
 static gboolean
-gst_png_tile_enc_alloc_band (GstPngTileEnc * self, guint tile_height)
+gst_png_tile_enc_alloc_band (GstPngTileEnc * self, gsize size)
+{
+  self->band = g_try_malloc (size);
+  GST_OBJECT_LOCK (self);
+  self->band_held = self->band ? size : 0;
+  GST_OBJECT_UNLOCK (self);
+  return self->band != NULL;
+}
+
+static gboolean
+gst_png_tile_enc_alloc_tile_row (GstPngTileEnc * self, guint tile_height)
 {
   gsize size;
 
-  if (!g_size_checked_mul (&self->band_stride, self->tracker.image_width,
-          self->pixel_stride)
-      || !g_size_checked_mul (&size, self->band_stride, tile_height))
-    return FALSE;
-  self->band = g_try_malloc (size);
-  if (!self->band)
-    return FALSE;
-  self->band_alloc = size;
-  gst_png_tile_enc_update_band_held (self);
-  return TRUE;
+  return g_size_checked_mul (&self->band_stride, self->tracker.image_width,
+      self->pixel_stride)
+      && g_size_checked_mul (&size, self->band_stride, tile_height)
+      && gst_png_tile_enc_alloc_band (self, size);
 }
 
 /* The writer, its header, and the workers for this image's settings. */
@@ -733,7 +726,7 @@ gst_png_tile_enc_begin_image (GstPngTileEnc * self,
   gst_png_tile_enc_announce_image (self);
 
   if (tile->n_columns > 1
-      && !gst_png_tile_enc_alloc_band (self,
+      && !gst_png_tile_enc_alloc_tile_row (self,
           GST_VIDEO_INFO_HEIGHT (&self->info))) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Cannot allocate one tile row of image %" G_GUINT64_FORMAT
@@ -758,10 +751,7 @@ gst_png_tile_enc_tile_fits (GstPngTileEnc * self, const GstTileMeta * t)
   return !(gst_tile_tracker_check (&self->tracker, t,
           GST_VIDEO_INFO_WIDTH (&self->info),
           GST_VIDEO_INFO_HEIGHT (&self->info)) &
-      (GST_TILE_TRACKER_FAULT_IMAGE | GST_TILE_TRACKER_FAULT_GRID |
-          GST_TILE_TRACKER_FAULT_ORDER | GST_TILE_TRACKER_FAULT_POSITION |
-          GST_TILE_TRACKER_FAULT_REGION | GST_TILE_TRACKER_FAULT_OUTSIDE |
-          GST_TILE_TRACKER_FAULT_ROW_HEIGHT | GST_TILE_TRACKER_FAULT_EDGE));
+      ~(GST_TILE_TRACKER_FAULT_EARLY_EDGE | GST_TILE_TRACKER_FAULT_LAST_FLAG));
 }
 
 static GstFlowReturn
@@ -900,14 +890,9 @@ gst_png_tile_enc_finish_incomplete (GstPngTileEnc * self, const gchar * why)
   }
 
   if (self->rows_written < t->image_height) {
-    if (!self->band) {
-      self->band = g_try_malloc (row_bytes);
-      if (!self->band) {
-        self->png_error = g_strdup ("out of memory for a row of zeros");
-        return gst_png_tile_enc_fail_image (self);
-      }
-      self->band_alloc = row_bytes;
-      gst_png_tile_enc_update_band_held (self);
+    if (!self->band && !gst_png_tile_enc_alloc_band (self, row_bytes)) {
+      self->png_error = g_strdup ("out of memory for a row of zeros");
+      return gst_png_tile_enc_fail_image (self);
     }
     memset (self->band, 0, row_bytes);
     if (!gst_png_tile_enc_add_rows (self, self->band, 0,
