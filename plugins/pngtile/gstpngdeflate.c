@@ -158,7 +158,6 @@ struct _GstPngDeflateStream
 {
   gboolean last;
   gsize *held_bytes;
-  gboolean ok;
   gboolean use_isal;
   z_stream zs;
 #ifdef HAVE_ISAL
@@ -314,7 +313,6 @@ gst_png_deflate_stream_new (gint level, gboolean filtered, gboolean last,
 
   st->last = last;
   st->held_bytes = held_bytes;
-  st->ok = TRUE;
   st->use_isal = use_isal (level);
 #ifdef HAVE_ISAL
   if (st->use_isal) {
@@ -340,21 +338,21 @@ gst_png_deflate_stream_feed (GstPngDeflateStream * stream,
     const guint8 * data, gsize len, gboolean end, GstPngDeflateOut * out,
     const gchar ** error_text)
 {
+  gboolean ok;
+
   g_return_val_if_fail (len <= GST_PNG_DEFLATE_PIECE, FALSE);
-  if (!stream->ok)
-    return FALSE;
 #ifdef HAVE_ISAL
   if (stream->use_isal) {
-    stream->ok = isal_feed (stream, data, len, end, out);
-    if (!stream->ok)
+    ok = isal_feed (stream, data, len, end, out);
+    if (!ok)
       *error_text = "ISA-L failed to compress";
-    return stream->ok;
+    return ok;
   }
 #endif
-  stream->ok = zlib_feed (stream, data, len, end, out);
-  if (!stream->ok)
+  ok = zlib_feed (stream, data, len, end, out);
+  if (!ok)
     *error_text = "zlib failed to compress";
-  return stream->ok;
+  return ok;
 }
 
 void
