@@ -72,7 +72,6 @@ struct _GstPngWriter
   guint height;
   gsize row_bytes;              /* PNG bytes of a row, without filter type */
   GstPngRestartMarker segments;        /* the geometry, even without mARK */
-  guint n_segments;
   gboolean markers;
 
   /* written so far, in order */
@@ -160,7 +159,6 @@ writer_segmentation (GstPngWriter * w)
   n = w->settings.segment_bytes > 0 ? w->height / rows_per_run : 1;
   /* the specification wants fewer segments than rows */
   n = CLAMP (n, 1, w->height > 1 ? w->height - 1 : 1);
-  w->n_segments = n;
   w->segments.height = w->height;
   w->segments.n_segments = n;
   w->markers = w->settings.restart_markers && n >= 2
@@ -207,7 +205,7 @@ gst_png_writer_free (GstPngWriter * writer)
 guint
 gst_png_writer_n_segments (const GstPngWriter * writer)
 {
-  return writer->n_segments;
+  return writer->segments.n_segments;
 }
 
 guint
@@ -267,7 +265,7 @@ gst_png_writer_write_header (GstPngWriter * writer, GstPngWriteFunc write,
     return TRUE;
   mark[0] = 0;                  /* segmentation method 0 */
   mark[1] = 1;                  /* type 1: each segment one IDAT chunk */
-  gst_png_write_be32 (mark + 2, writer->n_segments);
+  gst_png_write_be32 (mark + 2, writer->segments.n_segments);
   return write_chunk ("mARK", mark, 6, write, user_data);
 }
 
@@ -322,7 +320,7 @@ gboolean
 gst_png_writer_write_segment (GstPngWriter * writer,
     const GstPngWriterSegment * segment, GstPngWriteFunc write, gpointer user_data)
 {
-  gboolean last = segment->index == writer->n_segments - 1;
+  gboolean last = segment->index == writer->segments.n_segments - 1;
   guint8 trailer[4];
 
   g_return_val_if_fail (segment->encoded, FALSE);
@@ -342,7 +340,8 @@ gboolean
 gst_png_writer_write_end (GstPngWriter * writer, GstPngWriteFunc write,
     gpointer user_data)
 {
-  g_return_val_if_fail (writer->next_segment == writer->n_segments, FALSE);
+  g_return_val_if_fail (writer->next_segment ==
+      writer->segments.n_segments, FALSE);
   return write_chunk ("IEND", NULL, 0, write, user_data);
 }
 
@@ -354,7 +353,7 @@ gst_png_writer_segment_new_borrowed (const GstPngWriter * writer,
 {
   GstPngWriterSegment *s;
 
-  g_return_val_if_fail (index < writer->n_segments, NULL);
+  g_return_val_if_fail (index < writer->segments.n_segments, NULL);
   s = g_new0 (GstPngWriterSegment, 1);
   s->writer = writer;
   s->index = index;
@@ -376,7 +375,7 @@ gst_png_writer_segment_new (const GstPngWriter * writer, guint index,
   gsize bytes;
   guint8 *rows;
 
-  g_return_val_if_fail (index < writer->n_segments, NULL);
+  g_return_val_if_fail (index < writer->segments.n_segments, NULL);
   bytes = gst_png_writer_segment_held_row_bytes (writer, index);
   rows = g_try_malloc (bytes);
   if (!rows)
@@ -524,7 +523,7 @@ streamer_init (Streamer * st, GstPngWriterSegment * s)
   }
   st->deflate = gst_png_deflate_stream_new (w->settings.compression_level,
       w->settings.filter != GST_PNG_WRITER_FILTER_NONE,
-      s->index == w->n_segments - 1, s->held_bytes, &s->error);
+      s->index == w->segments.n_segments - 1, s->held_bytes, &s->error);
   return st->deflate != NULL;
 }
 
@@ -631,7 +630,7 @@ gst_png_writer_write_image (const guint8 * pixels, gsize stride,
   if (!w)
     return FALSE;
   ok = gst_png_writer_write_header (w, write, user_data);
-  for (i = 0; ok && i < w->n_segments; i++) {
+  for (i = 0; ok && i < w->segments.n_segments; i++) {
     /* the rows are the caller's: no copy */
     GstPngWriterSegment *s = gst_png_writer_segment_new_borrowed (w, i,
         pixels + (gsize) row * stride, stride, NULL);
