@@ -416,32 +416,26 @@ gst_png_tile_enc_write_segment (GstPngWriterSegment * seg, gpointer user_data)
       gst_png_tile_enc_write, self);
 }
 
-static gboolean
-gst_png_tile_enc_begin_segment (GstPngTileEnc * self)
-{
-  guint index = self->next_segment;
-
-  self->filling = gst_png_writer_segment_new (self->png_writer, index,
-      &self->segments_held);
-  if (!self->filling) {
-    self->png_error = g_strdup_printf ("out of memory for the %"
-        G_GSIZE_FORMAT " bytes of rows of segment %u",
-        gst_png_writer_segment_held_row_bytes (self->png_writer, index),
-        index);
-    return FALSE;
-  }
-  self->next_segment++;
-  return TRUE;
-}
-
 /* Copies up to @n_rows rows into the segment being filled (begun if
  * needed), @taken of them; a full segment goes to the encoder. */
 static gboolean
 gst_png_tile_enc_fill_segment (GstPngTileEnc * self, const guint8 * data,
     gsize stride, guint n_rows, guint * taken)
 {
-  if (!self->filling && !gst_png_tile_enc_begin_segment (self))
-    return FALSE;
+  guint index = self->next_segment;
+
+  if (!self->filling) {
+    self->filling = gst_png_writer_segment_new (self->png_writer, index,
+        &self->segments_held);
+    if (!self->filling) {
+      self->png_error = g_strdup_printf ("out of memory for the %"
+          G_GSIZE_FORMAT " bytes of rows of segment %u",
+          gst_png_writer_segment_held_row_bytes (self->png_writer, index),
+          index);
+      return FALSE;
+    }
+    self->next_segment++;
+  }
   *taken = MIN (n_rows, gst_png_writer_segment_rows_missing (self->filling));
   gst_png_writer_segment_add_rows (self->filling, data, stride, *taken);
   if (gst_png_writer_segment_rows_missing (self->filling) > 0)
