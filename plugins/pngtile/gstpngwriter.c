@@ -231,19 +231,34 @@ gst_png_writer_has_restart_markers (const GstPngWriter * writer)
 /* --- chunks --- */
 
 static gboolean
-write_chunk (const gchar * type, const guint8 * data, gsize len,
-    GstPngWriteFunc write, gpointer user_data)
+add_crc32 (const guint8 * data, gsize n, gpointer user_data)
+{
+  guint32 *crc = user_data;
+
+  *crc = gst_png_deflate_crc32 (*crc, data, n);
+  return TRUE;
+}
+
+/* One chunk of @type: @len bytes of @idat from @from on (@idat may be NULL
+ * when @len is 0), then the @data_len bytes at @data. */
+static gboolean
+write_chunk (const gchar * type, const GstPngDeflateOut * idat, gsize from,
+    gsize len, const guint8 * data, gsize data_len, GstPngWriteFunc write,
+    gpointer user_data)
 {
   guint8 head[8], tail[4];
   guint32 crc;
 
-  gst_png_write_be32 (head, len);
+  gst_png_write_be32 (head, len + data_len);
   memcpy (head + 4, type, 4);
   crc = gst_png_deflate_crc32 (0, head + 4, 4);
-  crc = gst_png_deflate_crc32 (crc, data, len);
+  gst_png_deflate_out_foreach (idat, from, len, add_crc32, &crc);
+  crc = gst_png_deflate_crc32 (crc, data, data_len);
   gst_png_write_be32 (tail, crc);
-  return write (head, 8, user_data) && (len == 0 || write (data, len,
-          user_data)) && write (tail, 4, user_data);
+  return write (head, 8, user_data)
+      && gst_png_deflate_out_foreach (idat, from, len, write, user_data)
+      && (data_len == 0 || write (data, data_len, user_data))
+      && write (tail, 4, user_data);
 }
 
 gboolean
@@ -259,45 +274,14 @@ gst_png_writer_write_header (GstPngWriter * writer, GstPngWriteFunc write,
   ihdr[9] = writer->fmt->color_type;
   ihdr[10] = ihdr[11] = ihdr[12] = 0;   /* deflate, filter 0, no interlace */
   if (!write (signature, 8, user_data)
-      || !write_chunk ("IHDR", ihdr, 13, write, user_data))
+      || !write_chunk ("IHDR", NULL, 0, 0, ihdr, 13, write, user_data))
     return FALSE;
   if (!writer->markers)
     return TRUE;
   mark[0] = 0;                  /* segmentation method 0 */
   mark[1] = 1;                  /* type 1: each segment one IDAT chunk */
   gst_png_write_be32 (mark + 2, writer->segments.n_segments);
-  return write_chunk ("mARK", mark, 6, write, user_data);
-}
-
-static gboolean
-add_crc32 (const guint8 * data, gsize n, gpointer user_data)
-{
-  guint32 *crc = user_data;
-
-  *crc = gst_png_deflate_crc32 (*crc, data, n);
-  return TRUE;
-}
-
-/* One IDAT chunk of @len bytes of @idat from @from on, then @trailer (the
- * Adler-32) if not NULL. */
-static gboolean
-write_idat (const GstPngDeflateOut * idat, gsize from, gsize len,
-    const guint8 * trailer, GstPngWriteFunc write, gpointer user_data)
-{
-  guint8 head[8], tail[4];
-  guint32 crc;
-
-  gst_png_write_be32 (head, len + (trailer ? 4 : 0));
-  memcpy (head + 4, "IDAT", 4);
-  crc = gst_png_deflate_crc32 (0, head + 4, 4);
-  gst_png_deflate_out_foreach (idat, from, len, add_crc32, &crc);
-  if (trailer)
-    crc = gst_png_deflate_crc32 (crc, trailer, 4);
-  gst_png_write_be32 (tail, crc);
-  return write (head, 8, user_data)
-      && gst_png_deflate_out_foreach (idat, from, len, write, user_data)
-      && (!trailer || write (trailer, 4, user_data))
-      && write (tail, 4, user_data);
+  return write_chunk ("mARK", NULL, 0, 0, mark, 6, write, user_data);
 }
 
 /* A segment of more than MAX_IDAT_DATA bytes (only without markers) goes
@@ -310,10 +294,11 @@ write_segment_split (const GstPngDeflateOut * idat, const guint8 * trailer,
   gsize from;
 
   for (from = 0; from < idat->len; from += MAX_IDAT_DATA)
-    if (!write_idat (idat, from, MIN (idat->len - from, MAX_IDAT_DATA), NULL,
-            write, user_data))
+    if (!write_chunk ("IDAT", idat, from, MIN (idat->len - from,
+                MAX_IDAT_DATA), NULL, 0, write, user_data))
       return FALSE;
-  return !trailer || write_chunk ("IDAT", trailer, 4, write, user_data);
+  return !trailer || write_chunk ("IDAT", NULL, 0, 0, trailer, 4, write,
+      user_data);
 }
 
 gboolean
@@ -332,8 +317,8 @@ gst_png_writer_write_segment (GstPngWriter * writer,
   if (segment->idat.len > MAX_IDAT_DATA)
     return write_segment_split (&segment->idat, last ? trailer : NULL,
         write, user_data);
-  return write_idat (&segment->idat, 0, segment->idat.len,
-      last ? trailer : NULL, write, user_data);
+  return write_chunk ("IDAT", &segment->idat, 0, segment->idat.len, trailer,
+      last ? 4 : 0, write, user_data);
 }
 
 gboolean
@@ -342,7 +327,7 @@ gst_png_writer_write_end (GstPngWriter * writer, GstPngWriteFunc write,
 {
   g_return_val_if_fail (writer->next_segment ==
       writer->segments.n_segments, FALSE);
-  return write_chunk ("IEND", NULL, 0, write, user_data);
+  return write_chunk ("IEND", NULL, 0, 0, NULL, 0, write, user_data);
 }
 
 /* --- segments --- */
