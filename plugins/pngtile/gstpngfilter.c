@@ -3,10 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Each filter writes its residuals into scratch rows; the chosen row is
- * copied over the input row. Rows are filtered bottom-up by the caller, so
- * the row above is still unfiltered when a row needs it. The loops are kept
- * plain (separate input and output, no early exits) so that the compiler
- * vectorizes them.
+ * copied over the input row. The row above comes unfiltered from the
+ * caller. The loops are kept plain (separate input and output, no early
+ * exits) so that the compiler vectorizes them.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
