@@ -161,10 +161,8 @@ class Pipeline:
             raise self._error
 
     def _check_bus(self):
-        while self._bus is not None:
-            message = self._bus.pop_filtered(_BUS_TYPES)
-            if message is None:
-                return
+        while (self._bus is not None
+               and (message := self._bus.pop_filtered(_BUS_TYPES)) is not None):
             self._handle(message)
 
     def _handle(self, message):
