@@ -1054,16 +1054,13 @@ static gboolean
 gst_png_tile_enc_sink_query (GstPad * pad, GstObject * parent,
     GstQuery * query)
 {
-  switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_ALLOCATION:
-      /* Tiles are read through GstVideoFrame and the tile meta, so any
-       * stride and any crop (edge tiles) is fine; we keep no input buffer,
-       * so we ask for no pool. Downstream speaks image/png and has no say. */
-      gst_tile_tracker_propose_allocation (query, TRUE);
-      return TRUE;
-    default:
-      return gst_pad_query_default (pad, parent, query);
-  }
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
+    return gst_pad_query_default (pad, parent, query);
+  /* Tiles are read through GstVideoFrame and the tile meta, so any stride
+   * and any crop (edge tiles) is fine; we keep no input buffer, so we ask
+   * for no pool. Downstream speaks image/png and has no say. */
+  gst_tile_tracker_propose_allocation (query, TRUE);
+  return TRUE;
 }
 
 static GstStateChangeReturn
