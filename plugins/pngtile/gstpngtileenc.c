@@ -85,22 +85,6 @@ G_DEFINE_TYPE (GstPngTileEnc, gst_png_tile_enc, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (pngtileenc, "pngtileenc", GST_RANK_NONE,
     GST_TYPE_PNG_TILE_ENC);
 
-static void gst_png_tile_enc_finalize (GObject * object);
-static void gst_png_tile_enc_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_png_tile_enc_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_png_tile_enc_change_state (GstElement *
-    element, GstStateChange transition);
-static GstFlowReturn gst_png_tile_enc_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buffer);
-static gboolean gst_png_tile_enc_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static gboolean gst_png_tile_enc_sink_query (GstPad * pad, GstObject * parent,
-    GstQuery * query);
-static gboolean gst_png_tile_enc_write_segment (GstPngWriterSegment * seg,
-    gpointer user_data);
-
 GType
 gst_png_tile_enc_filter_get_type (void)
 {
@@ -125,127 +109,6 @@ gst_png_tile_enc_filter_get_type (void)
     g_once_init_leave (&type, t);
   }
   return type;
-}
-
-#ifdef HAVE_ISAL
-#define COMPRESSION_LEVEL_BLURB "Compression level, 0 to 9: 0 stores the " \
-    "rows uncompressed (largest), 1 to 3 are ISA-L's deflate levels 1 to 3 " \
-    "(fast), 4 to 9 are zlib's levels 4 to 9 (9 smallest, slowest); " \
-    "applies from the next image on"
-#else
-#define COMPRESSION_LEVEL_BLURB "Compression level, 0 to 9: 0 stores the " \
-    "rows uncompressed (largest), 1 to 9 are zlib's levels (this build has " \
-    "no ISA-L; 9 smallest, slowest); applies from the next image on"
-#endif
-
-static void
-gst_png_tile_enc_install_properties (GObjectClass * gobject_class)
-{
-  g_object_class_install_property (gobject_class, PROP_COMPRESSION_LEVEL,
-      g_param_spec_int ("compression-level", "Compression level",
-          COMPRESSION_LEVEL_BLURB, 0, 9, DEFAULT_COMPRESSION_LEVEL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_FILTER,
-      g_param_spec_enum ("filter", "Row filter",
-          "PNG row filter; the first row of each segment is always None or "
-          "Sub; applies from the next image on", GST_TYPE_PNG_TILE_ENC_FILTER,
-          DEFAULT_FILTER, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_OUTPUT_BUFFER_SIZE,
-      g_param_spec_uint ("output-buffer-size", "Output buffer size",
-          "Bytes per output buffer, 1024 to 64 MiB (0 is not allowed): PNG "
-          "data is pushed downstream whenever this many bytes are ready; the "
-          "last buffer of an image is shorter; applies from the next image on",
-          MIN_OUTPUT_BUFFER_SIZE, MAX_OUTPUT_BUFFER_SIZE,
-          DEFAULT_OUTPUT_BUFFER_SIZE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_THREADS,
-      g_param_spec_uint ("threads", "Threads",
-          "Threads that filter, compress and write segments, at most 64 "
-          "and at most the image's segments (0 = one per core; 1 = all on "
-          "the streaming thread); also the "
-          "number of segments in flight, beyond which upstream waits; the "
-          "output is the same for any value; applies from the next image "
-          "on", 0,
-          MAX_THREADS, DEFAULT_THREADS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_SEGMENT_BYTES,
-      g_param_spec_uint ("segment-bytes", "Segment bytes",
-          "Bytes of filtered rows per segment, up to 256 MiB (0 = the whole "
-          "image is one segment: no parallelism, no restart markers): the "
-          "image is cut into segments of whole rows of at most this size "
-          "(the first takes the rows left over: under twice this) that "
-          "compress independently; applies from the next image on", 0,
-          MAX_SEGMENT_BYTES, DEFAULT_SEGMENT_BYTES,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_RESTART_MARKERS,
-      g_param_spec_boolean ("restart-markers", "Restart markers",
-          "Write a mARK chunk (PNG restart markers v0.1, one IDAT per "
-          "segment) when an image has two segments or more, so that "
-          "decoders can decode its segments in parallel; applies from the "
-          "next image on", DEFAULT_RESTART_MARKERS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
-      g_param_spec_uint64 ("held-bytes", "Held bytes",
-          "Bytes this element holds now: the band of one tile row (grids "
-          "only), the output buffer being filled, and the segments being "
-          "filled or in flight (their rows, compressed data and the "
-          "compressors' state); 0 between images", 0, G_MAXUINT64, 0,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-}
-
-static void
-gst_png_tile_enc_class_init (GstPngTileEncClass * klass)
-{
-  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-
-  gobject_class->finalize = gst_png_tile_enc_finalize;
-  gobject_class->set_property = gst_png_tile_enc_set_property;
-  gobject_class->get_property = gst_png_tile_enc_get_property;
-  element_class->change_state =
-      GST_DEBUG_FUNCPTR (gst_png_tile_enc_change_state);
-  gst_png_tile_enc_install_properties (gobject_class);
-
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class,
-      "PNG encoder from tiles", "Codec/Encoder/Image",
-      "Encodes a stream of tiles (GstTileMeta) or whole frames into PNG, "
-      "segments of rows compressed in parallel, holding at most one tile "
-      "row and a few segments of the image", "gst-membound developers");
-
-  gst_type_mark_as_plugin_api (GST_TYPE_PNG_TILE_ENC_FILTER, 0);
-  GST_DEBUG_CATEGORY_INIT (gst_png_tile_enc_debug, "pngtileenc", 0,
-      "Streaming PNG encoder from tiles");
-}
-
-static void
-gst_png_tile_enc_init (GstPngTileEnc * self)
-{
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_enc_chain));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_enc_sink_event));
-  gst_pad_set_query_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_enc_sink_query));
-  GST_PAD_SET_ACCEPT_TEMPLATE (self->sinkpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
-
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  gst_pad_use_fixed_caps (self->srcpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
-  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
-
-  /* the writer's defaults are the properties' */
-  gst_png_writer_settings_init (&self->settings.writer);
-  self->settings.threads = DEFAULT_THREADS;
-  self->settings.output_buffer_size = DEFAULT_OUTPUT_BUFFER_SIZE;
-  self->segment_encoder =
-      gst_png_segment_encoder_new (gst_png_tile_enc_write_segment, self);
-  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_GRID);
-  self->downstream_flow = GST_FLOW_OK;
-  gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
 }
 
 static void
@@ -1095,4 +958,125 @@ gst_png_tile_enc_finalize (GObject * object)
   gst_png_segment_encoder_free (self->segment_encoder);
   gst_tile_output_unref (self->output);
   G_OBJECT_CLASS (gst_png_tile_enc_parent_class)->finalize (object);
+}
+
+#ifdef HAVE_ISAL
+#define COMPRESSION_LEVEL_BLURB "Compression level, 0 to 9: 0 stores the " \
+    "rows uncompressed (largest), 1 to 3 are ISA-L's deflate levels 1 to 3 " \
+    "(fast), 4 to 9 are zlib's levels 4 to 9 (9 smallest, slowest); " \
+    "applies from the next image on"
+#else
+#define COMPRESSION_LEVEL_BLURB "Compression level, 0 to 9: 0 stores the " \
+    "rows uncompressed (largest), 1 to 9 are zlib's levels (this build has " \
+    "no ISA-L; 9 smallest, slowest); applies from the next image on"
+#endif
+
+static void
+gst_png_tile_enc_install_properties (GObjectClass * gobject_class)
+{
+  g_object_class_install_property (gobject_class, PROP_COMPRESSION_LEVEL,
+      g_param_spec_int ("compression-level", "Compression level",
+          COMPRESSION_LEVEL_BLURB, 0, 9, DEFAULT_COMPRESSION_LEVEL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_FILTER,
+      g_param_spec_enum ("filter", "Row filter",
+          "PNG row filter; the first row of each segment is always None or "
+          "Sub; applies from the next image on", GST_TYPE_PNG_TILE_ENC_FILTER,
+          DEFAULT_FILTER, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_OUTPUT_BUFFER_SIZE,
+      g_param_spec_uint ("output-buffer-size", "Output buffer size",
+          "Bytes per output buffer, 1024 to 64 MiB (0 is not allowed): PNG "
+          "data is pushed downstream whenever this many bytes are ready; the "
+          "last buffer of an image is shorter; applies from the next image on",
+          MIN_OUTPUT_BUFFER_SIZE, MAX_OUTPUT_BUFFER_SIZE,
+          DEFAULT_OUTPUT_BUFFER_SIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_uint ("threads", "Threads",
+          "Threads that filter, compress and write segments, at most 64 "
+          "and at most the image's segments (0 = one per core; 1 = all on "
+          "the streaming thread); also the "
+          "number of segments in flight, beyond which upstream waits; the "
+          "output is the same for any value; applies from the next image "
+          "on", 0,
+          MAX_THREADS, DEFAULT_THREADS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_SEGMENT_BYTES,
+      g_param_spec_uint ("segment-bytes", "Segment bytes",
+          "Bytes of filtered rows per segment, up to 256 MiB (0 = the whole "
+          "image is one segment: no parallelism, no restart markers): the "
+          "image is cut into segments of whole rows of at most this size "
+          "(the first takes the rows left over: under twice this) that "
+          "compress independently; applies from the next image on", 0,
+          MAX_SEGMENT_BYTES, DEFAULT_SEGMENT_BYTES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_RESTART_MARKERS,
+      g_param_spec_boolean ("restart-markers", "Restart markers",
+          "Write a mARK chunk (PNG restart markers v0.1, one IDAT per "
+          "segment) when an image has two segments or more, so that "
+          "decoders can decode its segments in parallel; applies from the "
+          "next image on", DEFAULT_RESTART_MARKERS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
+      g_param_spec_uint64 ("held-bytes", "Held bytes",
+          "Bytes this element holds now: the band of one tile row (grids "
+          "only), the output buffer being filled, and the segments being "
+          "filled or in flight (their rows, compressed data and the "
+          "compressors' state); 0 between images", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+}
+
+static void
+gst_png_tile_enc_class_init (GstPngTileEncClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->finalize = gst_png_tile_enc_finalize;
+  gobject_class->set_property = gst_png_tile_enc_set_property;
+  gobject_class->get_property = gst_png_tile_enc_get_property;
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_png_tile_enc_change_state);
+  gst_png_tile_enc_install_properties (gobject_class);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "PNG encoder from tiles", "Codec/Encoder/Image",
+      "Encodes a stream of tiles (GstTileMeta) or whole frames into PNG, "
+      "segments of rows compressed in parallel, holding at most one tile "
+      "row and a few segments of the image", "gst-membound developers");
+
+  gst_type_mark_as_plugin_api (GST_TYPE_PNG_TILE_ENC_FILTER, 0);
+  GST_DEBUG_CATEGORY_INIT (gst_png_tile_enc_debug, "pngtileenc", 0,
+      "Streaming PNG encoder from tiles");
+}
+
+static void
+gst_png_tile_enc_init (GstPngTileEnc * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_enc_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_enc_sink_event));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_enc_sink_query));
+  GST_PAD_SET_ACCEPT_TEMPLATE (self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_use_fixed_caps (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
+
+  /* the writer's defaults are the properties' */
+  gst_png_writer_settings_init (&self->settings.writer);
+  self->settings.threads = DEFAULT_THREADS;
+  self->settings.output_buffer_size = DEFAULT_OUTPUT_BUFFER_SIZE;
+  self->segment_encoder =
+      gst_png_segment_encoder_new (gst_png_tile_enc_write_segment, self);
+  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_GRID);
+  self->downstream_flow = GST_FLOW_OK;
+  gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
 }
