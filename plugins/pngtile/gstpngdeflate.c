@@ -315,18 +315,14 @@ gst_png_deflate_stream_new (gint level, gboolean filtered, gboolean last,
   st->held_bytes = held_bytes;
   st->use_isal = use_isal (level);
 #ifdef HAVE_ISAL
-  if (st->use_isal) {
+  if (st->use_isal)
     ok = isal_begin (st, level);
-    if (!ok)
-      *error_text = "out of memory for the ISA-L compressor";
-  } else
+  else
 #endif
-  {
     ok = zlib_begin (st, level, filtered);
-    if (!ok)
-      *error_text = "out of memory for the zlib compressor";
-  }
   if (!ok) {
+    *error_text = st->use_isal ? "out of memory for the ISA-L compressor"
+        : "out of memory for the zlib compressor";
     g_free (st);
     return NULL;
   }
@@ -342,16 +338,14 @@ gst_png_deflate_stream_feed (GstPngDeflateStream * stream,
 
   g_return_val_if_fail (len <= GST_PNG_DEFLATE_PIECE, FALSE);
 #ifdef HAVE_ISAL
-  if (stream->use_isal) {
+  if (stream->use_isal)
     ok = isal_feed (stream, data, len, end, out);
-    if (!ok)
-      *error_text = "ISA-L failed to compress";
-    return ok;
-  }
+  else
 #endif
-  ok = zlib_feed (stream, data, len, end, out);
+    ok = zlib_feed (stream, data, len, end, out);
   if (!ok)
-    *error_text = "zlib failed to compress";
+    *error_text = stream->use_isal ? "ISA-L failed to compress"
+        : "zlib failed to compress";
   return ok;
 }
 
