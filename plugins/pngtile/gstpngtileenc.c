@@ -815,20 +815,17 @@ gst_png_tile_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     verdict = gst_tile_tracker_next (&self->tracker, tile);
   }
 
-  switch (verdict) {
-    case GST_TILE_TRACKER_ORPHAN:
-      gst_png_tile_enc_drop_tile (self, tile);
+  if (verdict == GST_TILE_TRACKER_ORPHAN) {
+    gst_png_tile_enc_drop_tile (self, tile);
+    goto out;
+  }
+  if (verdict == GST_TILE_TRACKER_BEGIN) {
+    ret = gst_png_tile_enc_begin_image (self, tile, buf);
+    if (ret != GST_FLOW_OK) {
+      /* whatever failed, no PNG was left open */
+      gst_tile_tracker_end (&self->tracker);
       goto out;
-    case GST_TILE_TRACKER_BEGIN:
-      ret = gst_png_tile_enc_begin_image (self, tile, buf);
-      if (ret != GST_FLOW_OK) {
-        /* whatever failed, no PNG was left open */
-        gst_tile_tracker_end (&self->tracker);
-        goto out;
-      }
-      break;
-    default:
-      break;
+    }
   }
   ret = gst_png_tile_enc_add_tile (self, tile, buf);
 
