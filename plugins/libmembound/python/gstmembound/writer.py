@@ -1,5 +1,6 @@
 """Writing PNGs through pngtileenc: from a whole array or from row blocks,
 strip by strip, so the image never needs to exist whole in memory."""
+import contextlib
 import os
 import sys
 
@@ -183,7 +184,7 @@ def save(path, array_or_rows, width=None, height=None, channels=None, dtype=None
     if width <= 0 or height <= 0:
         raise ValueError(f"cannot write an empty image ({width}x{height})")
     writer = _StripWriter(path, width, height, channels, dtype, encoder_props, progress)
-    try:
+    with _removed_on_failure(writer.pipeline, path):
         writer.pipeline.start()
         if blocks is None:
             _write_array(writer, _as_block(first, width, channels, dtype))
@@ -192,11 +193,6 @@ def save(path, array_or_rows, width=None, height=None, channels=None, dtype=None
             for block in blocks:
                 writer.write(_as_block(block, width, channels, dtype))
         writer.finish()
-    except BaseException:
-        writer.pipeline.stop()
-        _remove_partial(path)
-        raise
-    writer.pipeline.stop()
 
 
 def _write_array(writer, array):
@@ -204,11 +200,18 @@ def _write_array(writer, array):
         writer.write(array[y:y + writer.strip_rows])
 
 
-def _remove_partial(path):
+@contextlib.contextmanager
+def _removed_on_failure(pipeline, path):
+    """Stops `pipeline` at the end; on any failure, first removes the
+    partial file at `path`."""
     try:
-        os.unlink(path)
-    except OSError:
-        pass
+        yield
+    except BaseException:
+        pipeline.stop()
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+    pipeline.stop()
 
 
 def convert(src, dst, progress=None, **encoder_props):
@@ -223,11 +226,6 @@ def convert(src, dst, progress=None, **encoder_props):
     pipeline = _pipeline.Pipeline(src, [_pipeline.make("filesrc", location=src), decoder,
                                         encoder, _pipeline.make("filesink", location=dst)],
                                   progress)
-    try:
+    with _removed_on_failure(pipeline, dst):
         pipeline.start()
         pipeline.wait_eos()
-    except BaseException:
-        pipeline.stop()
-        _remove_partial(dst)
-        raise
-    pipeline.stop()
