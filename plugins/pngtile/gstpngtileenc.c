@@ -847,12 +847,11 @@ gst_png_tile_enc_set_input_caps (GstPngTileEnc * self, GstCaps * caps)
         ("cannot encode caps %" GST_PTR_FORMAT, caps));
     return FALSE;
   }
-  if (self->png_writer && !gst_video_info_is_equal (&info, &self->info)) {
-    /* the tiles of one image share one caps */
-    if (gst_png_tile_enc_finish_incomplete (self,
-            "the caps changed") == GST_FLOW_ERROR)
-      return FALSE;
-  }
+  /* the tiles of one image share one caps */
+  if (self->png_writer && !gst_video_info_is_equal (&info, &self->info)
+      && gst_png_tile_enc_finish_incomplete (self,
+          "the caps changed") == GST_FLOW_ERROR)
+    return FALSE;
   self->info = info;
   self->have_info = TRUE;
   return TRUE;
