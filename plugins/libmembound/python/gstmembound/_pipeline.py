@@ -28,22 +28,18 @@ _BUS_TYPES = Gst.MessageType.ERROR | Gst.MessageType.EOS | Gst.MessageType.ELEME
 
 def make(factory, **props):
     """An element with its properties set (Python names: `tile_width` sets
-    `tile-width`). Raises Error when the element is not installed."""
+    `tile-width`). Raises Error when the element is not installed, and
+    ValueError for a property it does not have."""
     element = Gst.ElementFactory.make(factory, None)
     if element is None:
         raise Error(None, f"the GStreamer element {factory} is not installed "
                     "(is GST_PLUGIN_PATH set, or gst-membound installed?)")
     for name, value in props.items():
-        set_property(element, name, value)
+        prop = name.replace("_", "-")
+        if element.find_property(prop) is None:
+            raise ValueError(f"{factory} has no property {prop!r}")
+        element.set_property(prop, value)
     return element
-
-
-def set_property(element, name, value):
-    """Sets one property; a name the element does not have is a ValueError."""
-    prop = name.replace("_", "-")
-    if element.find_property(prop) is None:
-        raise ValueError(f"{element.get_factory().get_name()} has no property {prop!r}")
-    element.set_property(prop, value)
 
 
 def ask_for_progress(decoder, wanted):
