@@ -15,8 +15,6 @@
 
 #include "gstpngdeflate.h"
 
-#define PIECE GST_PNG_DEFLATE_PIECE
-
 static inline gboolean
 use_isal (gint level)
 {
@@ -54,6 +52,12 @@ gst_png_deflate_stream_header (gint level, guint8 header[2])
   header[0] = value >> 8;
   header[1] = value & 0xff;
 }
+
+typedef struct
+{
+  guint8 *data;
+  gsize len;
+} GstPngDeflateOutBlock;
 
 /* A compressor is given at least this much room per call (ISA-L wants
  * some); a block with less left is closed and a new one begun. */
@@ -125,57 +129,35 @@ gst_png_deflate_out_clear (GstPngDeflateOut * out)
   out->len = 0;
 }
 
-guint
-gst_png_deflate_out_n_blocks (const GstPngDeflateOut * out)
+gboolean
+gst_png_deflate_out_foreach (const GstPngDeflateOut * out, gsize from,
+    gsize len, gboolean (*func) (const guint8 * data, gsize len,
+        gpointer user_data), gpointer user_data)
 {
-  return out->blocks ? out->blocks->len : 0;
-}
+  guint i;
 
-const GstPngDeflateOutBlock *
-gst_png_deflate_out_block (const GstPngDeflateOut * out, guint index)
-{
-  return &g_array_index (out->blocks, GstPngDeflateOutBlock, index);
-}
+  for (i = 0; len > 0 && out->blocks && i < out->blocks->len; i++) {
+    const GstPngDeflateOutBlock *b = &g_array_index (out->blocks,
+        GstPngDeflateOutBlock, i);
+    gsize n;
 
-/* --- zlib --- */
-
-typedef struct
-{
-  gsize *held_bytes;
-} ZAlloc;
-
-static voidpf
-zalloc_counted (voidpf opaque, uInt items, uInt size)
-{
-  ZAlloc *za = opaque;
-  gsize bytes = (gsize) items * size;
-  guint8 *block = g_try_malloc (bytes + 16);
-
-  if (!block)
-    return Z_NULL;
-  *(gsize *) block = bytes;
-  if (za->held_bytes)
-    g_atomic_pointer_add (za->held_bytes, (gssize) bytes);
-  return block + 16;
-}
-
-static void
-zfree_counted (voidpf opaque, voidpf ptr)
-{
-  ZAlloc *za = opaque;
-  guint8 *block = (guint8 *) ptr - 16;
-
-  if (za->held_bytes)
-    g_atomic_pointer_add (za->held_bytes, -(gssize) * (gsize *) block);
-  g_free (block);
+    if (from >= b->len) {
+      from -= b->len;
+      continue;
+    }
+    n = MIN (b->len - from, len);
+    if (!func (b->data + from, n, user_data))
+      return FALSE;
+    from = 0;
+    len -= n;
+  }
+  return TRUE;
 }
 
 struct _GstPngDeflateStream
 {
   gboolean last;
   gsize *held_bytes;
-  ZAlloc za;
-  gboolean ok;
   gboolean use_isal;
   z_stream zs;
 #ifdef HAVE_ISAL
@@ -183,6 +165,34 @@ struct _GstPngDeflateStream
   gsize isal_bytes;
 #endif
 };
+
+/* --- zlib --- */
+
+static voidpf
+zalloc_counted (voidpf opaque, uInt items, uInt size)
+{
+  GstPngDeflateStream *st = opaque;
+  gsize bytes = (gsize) items * size;
+  guint8 *block = g_try_malloc (bytes + 16);
+
+  if (!block)
+    return Z_NULL;
+  *(gsize *) block = bytes;
+  if (st->held_bytes)
+    g_atomic_pointer_add (st->held_bytes, (gssize) bytes);
+  return block + 16;
+}
+
+static void
+zfree_counted (voidpf opaque, voidpf ptr)
+{
+  GstPngDeflateStream *st = opaque;
+  guint8 *block = (guint8 *) ptr - 16;
+
+  if (st->held_bytes)
+    g_atomic_pointer_add (st->held_bytes, -(gssize) * (gsize *) block);
+  g_free (block);
+}
 
 /* One piece through zlib: the flush after the segment's last piece. */
 static gboolean
@@ -216,10 +226,9 @@ zlib_feed (GstPngDeflateStream * st, const guint8 * data, gsize len,
 static gboolean
 zlib_begin (GstPngDeflateStream * st, gint level, gboolean filtered)
 {
-  st->za.held_bytes = st->held_bytes;
   st->zs.zalloc = zalloc_counted;
   st->zs.zfree = zfree_counted;
-  st->zs.opaque = &st->za;
+  st->zs.opaque = st;
   return deflateInit2 (&st->zs, level, Z_DEFLATED, -15, 8,
       filtered ? Z_FILTERED : Z_DEFAULT_STRATEGY) == Z_OK;
 }
@@ -304,21 +313,16 @@ gst_png_deflate_stream_new (gint level, gboolean filtered, gboolean last,
 
   st->last = last;
   st->held_bytes = held_bytes;
-  st->ok = TRUE;
   st->use_isal = use_isal (level);
 #ifdef HAVE_ISAL
-  if (st->use_isal) {
+  if (st->use_isal)
     ok = isal_begin (st, level);
-    if (!ok)
-      *error_text = "out of memory for the ISA-L compressor";
-  } else
+  else
 #endif
-  {
     ok = zlib_begin (st, level, filtered);
-    if (!ok)
-      *error_text = "out of memory for the zlib compressor";
-  }
   if (!ok) {
+    *error_text = st->use_isal ? "out of memory for the ISA-L compressor"
+        : "out of memory for the zlib compressor";
     g_free (st);
     return NULL;
   }
@@ -330,21 +334,19 @@ gst_png_deflate_stream_feed (GstPngDeflateStream * stream,
     const guint8 * data, gsize len, gboolean end, GstPngDeflateOut * out,
     const gchar ** error_text)
 {
+  gboolean ok;
+
   g_return_val_if_fail (len <= GST_PNG_DEFLATE_PIECE, FALSE);
-  if (!stream->ok)
-    return FALSE;
 #ifdef HAVE_ISAL
-  if (stream->use_isal) {
-    stream->ok = isal_feed (stream, data, len, end, out);
-    if (!stream->ok)
-      *error_text = "ISA-L failed to compress";
-    return stream->ok;
-  }
+  if (stream->use_isal)
+    ok = isal_feed (stream, data, len, end, out);
+  else
 #endif
-  stream->ok = zlib_feed (stream, data, len, end, out);
-  if (!stream->ok)
-    *error_text = "zlib failed to compress";
-  return stream->ok;
+    ok = zlib_feed (stream, data, len, end, out);
+  if (!ok)
+    *error_text = stream->use_isal ? "ISA-L failed to compress"
+        : "zlib failed to compress";
+  return ok;
 }
 
 void
@@ -369,14 +371,8 @@ gst_png_deflate_adler32 (guint32 adler, const guint8 * data, gsize len)
 #ifdef HAVE_ISAL
   return isal_adler32 (adler, data, len);
 #else
-  while (len > 0) {
-    gsize piece = MIN (len, PIECE);
-
-    adler = adler32 (adler, data, piece);
-    data += piece;
-    len -= piece;
-  }
-  return adler;
+  /* zlib answers 1 for no data at NULL, whatever @adler */
+  return len > 0 ? adler32_z (adler, data, len) : adler;
 #endif
 }
 
@@ -393,13 +389,7 @@ gst_png_deflate_crc32 (guint32 crc, const guint8 * data, gsize len)
 #ifdef HAVE_ISAL
   return crc32_gzip_refl (crc, data, len);
 #else
-  while (len > 0) {
-    gsize piece = MIN (len, PIECE);
-
-    crc = crc32 (crc, data, piece);
-    data += piece;
-    len -= piece;
-  }
-  return crc;
+  /* zlib answers 0 for no data at NULL, whatever @crc */
+  return len > 0 ? crc32_z (crc, data, len) : crc;
 #endif
 }

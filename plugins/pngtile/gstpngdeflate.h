@@ -26,23 +26,19 @@ void gst_png_deflate_stream_header (gint level, guint8 header[2]);
 
 typedef struct
 {
-  GArray *blocks;               /* of GstPngDeflateOutBlock, or NULL */
+  GArray *blocks;               /* of blocks (data, len), or NULL */
   gsize len;                    /* bytes in all blocks */
   gsize *held_bytes;
 } GstPngDeflateOut;
 
-typedef struct
-{
-  guint8 *data;
-  gsize len;
-} GstPngDeflateOutBlock;
-
 void gst_png_deflate_out_append (GstPngDeflateOut * out, const guint8 * data,
     gsize len);
 void gst_png_deflate_out_clear (GstPngDeflateOut * out);
-guint gst_png_deflate_out_n_blocks (const GstPngDeflateOut * out);
-const GstPngDeflateOutBlock *gst_png_deflate_out_block (const GstPngDeflateOut
-    * out, guint index);
+/* Calls @func on @len bytes of @out from @from on, a block's piece at a
+ * time, until it returns FALSE. */
+gboolean gst_png_deflate_out_foreach (const GstPngDeflateOut * out,
+    gsize from, gsize len, gboolean (*func) (const guint8 * data, gsize len,
+        gpointer user_data), gpointer user_data);
 
 /* Input goes to the compressor in pieces of this size, so that a cancel is
  * seen soon and no length overflows the 32-bit counters of zlib and ISA-L.

@@ -3,10 +3,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * Each filter writes its residuals into scratch rows; the chosen row is
- * copied over the input row. Rows are filtered bottom-up by the caller, so
- * the row above is still unfiltered when a row needs it. The loops are kept
- * plain (separate input and output, no early exits) so that the compiler
- * vectorizes them.
+ * copied over the input row. The row above comes unfiltered from the
+ * caller. The loops are kept plain (separate input and output, no early
+ * exits) so that the compiler vectorizes them.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -210,26 +209,21 @@ filter_candidates (guint mask, const guint8 * x, const guint8 * p, gsize n,
 static guint
 filter_mask (GstPngWriterFilter filter, gboolean first)
 {
-  static const guint fixed[] = {
+  static const guint masks[] = {
+    [GST_PNG_WRITER_FILTER_ADAPTIVE] = (1 << N_TYPES) - 1,
     [GST_PNG_WRITER_FILTER_NONE] = 1 << TYPE_NONE,
     [GST_PNG_WRITER_FILTER_SUB] = 1 << TYPE_SUB,
     [GST_PNG_WRITER_FILTER_UP] = 1 << TYPE_UP,
     [GST_PNG_WRITER_FILTER_AVERAGE] = 1 << TYPE_AVERAGE,
     [GST_PNG_WRITER_FILTER_PAETH] = 1 << TYPE_PAETH,
+    [GST_PNG_WRITER_FILTER_FAST] = FAST_MASK,
   };
   const guint first_mask = (1 << TYPE_NONE) | (1 << TYPE_SUB);
 
-  switch (filter) {
-    case GST_PNG_WRITER_FILTER_ADAPTIVE:
-      return first ? first_mask : (1 << N_TYPES) - 1;
-    case GST_PNG_WRITER_FILTER_FAST:
-      return first ? first_mask : FAST_MASK;
-    case GST_PNG_WRITER_FILTER_NONE:
-    case GST_PNG_WRITER_FILTER_SUB:
-      return fixed[filter];
-    default:
-      return first ? first_mask : fixed[filter];
-  }
+  /* None and Sub need no row above: they stay as they are */
+  if (first && (masks[filter] & ~first_mask))
+    return first_mask;
+  return masks[filter];
 }
 
 void

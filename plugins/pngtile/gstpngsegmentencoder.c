@@ -14,17 +14,17 @@
  * caller itself (encode_here()) takes its turn in the same queue, and is
  * written the same way.
  *
- * Locking: `lock` guards the queue of jobs, each job's `done`, `writing`
- * and `stopped`; the write function runs with it dropped, and its job stays
- * at the head of the queue until it returns. Threads wait on `done_cond`:
- * the caller of wait(), for the queue to get down to its bound (each write
- * pops a job and broadcasts; a failed write sets `stopped` and
- * broadcasts); the caller of discard(), for every job to be done and
- * nothing to be written (a worker broadcasts when it has encoded its
- * segment, the writing thread when it stops writing). Encoding always ends,
- * in the time one segment takes at most, sooner when cancelled; a write
- * takes as long as downstream takes to accept it, which a flush or a state
- * change ends. Nothing else needs to wake these waits.
+ * Locking: `lock` guards the queue of jobs, each job's `done`, `encoding`,
+ * `writing` and `stopped`; the write function runs with it dropped, and its
+ * job stays at the head of the queue until it returns. Threads wait on
+ * `done_cond`: the caller of wait(), for the queue to get down to its bound
+ * (each write pops a job and broadcasts; a failed write sets `stopped` and
+ * broadcasts); the caller of discard(), for every job to be done and nothing
+ * to be written (a worker broadcasts when it has encoded its segment, the
+ * writing thread when it stops writing). Encoding always ends, in the time
+ * one segment takes at most, sooner when cancelled; a write takes as long as
+ * downstream takes to accept it, which a flush or a state change ends.
+ * Nothing else needs to wake these waits.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -43,6 +43,7 @@ struct _GstPngSegmentEncoder
   GMutex lock;
   GCond done_cond;
   GQueue jobs;                  /* of Job, oldest first: not yet written */
+  guint encoding;               /* jobs of the queue not yet done */
   GThreadPool *workers;         /* NULL: encode on the submitting thread */
   GstPngSegmentWriteFunc write;
   gpointer user_data;
@@ -88,6 +89,7 @@ gst_png_segment_encoder_work (gpointer data, gpointer user_data)
   gst_png_writer_segment_encode (job->segment);
   g_mutex_lock (&encoder->lock);
   job->done = TRUE;
+  encoder->encoding--;
   g_cond_broadcast (&encoder->done_cond);
   write_done_locked (encoder);
   g_mutex_unlock (&encoder->lock);
@@ -152,6 +154,7 @@ gst_png_segment_encoder_queue (GstPngSegmentEncoder * encoder,
   job->segment = segment;
   g_mutex_lock (&encoder->lock);
   g_queue_push_tail (&encoder->jobs, job);
+  encoder->encoding++;
   g_mutex_unlock (&encoder->lock);
   return job;
 }
@@ -162,11 +165,10 @@ gst_png_segment_encoder_submit (GstPngSegmentEncoder * encoder,
 {
   Job *job = gst_png_segment_encoder_queue (encoder, segment);
 
-  if (encoder->workers) {
+  if (encoder->workers)
     g_thread_pool_push (encoder->workers, job, NULL);
-    return;
-  }
-  gst_png_segment_encoder_work (job, encoder);
+  else
+    gst_png_segment_encoder_work (job, encoder);
 }
 
 void
@@ -207,17 +209,6 @@ gst_png_segment_encoder_in_flight (GstPngSegmentEncoder * encoder)
   return n;
 }
 
-static gboolean
-all_done (GstPngSegmentEncoder * encoder)
-{
-  GList *l;
-
-  for (l = encoder->jobs.head; l; l = l->next)
-    if (!((Job *) l->data)->done)
-      return FALSE;
-  return TRUE;
-}
-
 void
 gst_png_segment_encoder_discard (GstPngSegmentEncoder * encoder)
 {
@@ -231,7 +222,7 @@ gst_png_segment_encoder_discard (GstPngSegmentEncoder * encoder)
   /* Waits for the workers still on a cancelled segment and for a write in
    * progress; each worker's broadcast when it lets go of its segment, and
    * the writing thread's when it stops, wake us. */
-  while (!all_done (encoder) || encoder->writing)
+  while (encoder->encoding > 0 || encoder->writing)
     g_cond_wait (&encoder->done_cond, &encoder->lock);
   while ((job = g_queue_pop_head (&encoder->jobs))) {
     gst_png_writer_segment_free (job->segment);

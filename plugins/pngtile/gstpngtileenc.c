@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "gstpngtileenc.h"
+#include "gstpngdeflate.h"
 #include "gsttilemeta.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_png_tile_enc_debug);
@@ -84,22 +85,6 @@ G_DEFINE_TYPE (GstPngTileEnc, gst_png_tile_enc, GST_TYPE_ELEMENT);
 GST_ELEMENT_REGISTER_DEFINE (pngtileenc, "pngtileenc", GST_RANK_NONE,
     GST_TYPE_PNG_TILE_ENC);
 
-static void gst_png_tile_enc_finalize (GObject * object);
-static void gst_png_tile_enc_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec);
-static void gst_png_tile_enc_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec);
-static GstStateChangeReturn gst_png_tile_enc_change_state (GstElement *
-    element, GstStateChange transition);
-static GstFlowReturn gst_png_tile_enc_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buffer);
-static gboolean gst_png_tile_enc_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event);
-static gboolean gst_png_tile_enc_sink_query (GstPad * pad, GstObject * parent,
-    GstQuery * query);
-static gboolean gst_png_tile_enc_write_segment (GstPngWriterSegment * seg,
-    gpointer user_data);
-
 GType
 gst_png_tile_enc_filter_get_type (void)
 {
@@ -124,130 +109,6 @@ gst_png_tile_enc_filter_get_type (void)
     g_once_init_leave (&type, t);
   }
   return type;
-}
-
-#ifdef HAVE_ISAL
-#define COMPRESSION_LEVEL_BLURB "Compression level, 0 to 9: 0 stores the " \
-    "rows uncompressed (largest), 1 to 3 are ISA-L's deflate levels 1 to 3 " \
-    "(fast), 4 to 9 are zlib's levels 4 to 9 (9 smallest, slowest); " \
-    "applies from the next image on"
-#else
-#define COMPRESSION_LEVEL_BLURB "Compression level, 0 to 9: 0 stores the " \
-    "rows uncompressed (largest), 1 to 9 are zlib's levels (this build has " \
-    "no ISA-L; 9 smallest, slowest); applies from the next image on"
-#endif
-
-static void
-gst_png_tile_enc_install_properties (GObjectClass * gobject_class)
-{
-  g_object_class_install_property (gobject_class, PROP_COMPRESSION_LEVEL,
-      g_param_spec_int ("compression-level", "Compression level",
-          COMPRESSION_LEVEL_BLURB, 0, 9, DEFAULT_COMPRESSION_LEVEL,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_FILTER,
-      g_param_spec_enum ("filter", "Row filter",
-          "PNG row filter; the first row of each segment is always None or "
-          "Sub; applies from the next image on", GST_TYPE_PNG_TILE_ENC_FILTER,
-          DEFAULT_FILTER, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_OUTPUT_BUFFER_SIZE,
-      g_param_spec_uint ("output-buffer-size", "Output buffer size",
-          "Bytes per output buffer, 1024 to 64 MiB (0 is not allowed): PNG "
-          "data is pushed downstream whenever this many bytes are ready; the "
-          "last buffer of an image is shorter; applies from the next image on",
-          MIN_OUTPUT_BUFFER_SIZE, MAX_OUTPUT_BUFFER_SIZE,
-          DEFAULT_OUTPUT_BUFFER_SIZE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_THREADS,
-      g_param_spec_uint ("threads", "Threads",
-          "Threads that filter, compress and write segments, at most 64 "
-          "and at most the image's segments (0 = one per core; 1 = all on "
-          "the streaming thread); also the "
-          "number of segments in flight, beyond which upstream waits; the "
-          "output is the same for any value; applies from the next image "
-          "on", 0,
-          MAX_THREADS, DEFAULT_THREADS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_SEGMENT_BYTES,
-      g_param_spec_uint ("segment-bytes", "Segment bytes",
-          "Bytes of filtered rows per segment, up to 256 MiB (0 = the whole "
-          "image is one segment: no parallelism, no restart markers): the "
-          "image is cut into segments of whole rows of at most this size "
-          "(the first takes the rows left over: under twice this) that "
-          "compress independently; applies from the next image on", 0,
-          MAX_SEGMENT_BYTES, DEFAULT_SEGMENT_BYTES,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_RESTART_MARKERS,
-      g_param_spec_boolean ("restart-markers", "Restart markers",
-          "Write a mARK chunk (PNG restart markers v0.1, one IDAT per "
-          "segment) when an image has two segments or more, so that "
-          "decoders can decode its segments in parallel; applies from the "
-          "next image on", DEFAULT_RESTART_MARKERS,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
-      g_param_spec_uint64 ("held-bytes", "Held bytes",
-          "Bytes this element holds now: the band of one tile row (grids "
-          "only), the output buffer being filled, and the segments being "
-          "filled or in flight (their rows, compressed data and the "
-          "compressors' state); 0 between images", 0, G_MAXUINT64, 0,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-}
-
-static void
-gst_png_tile_enc_class_init (GstPngTileEncClass * klass)
-{
-  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-
-  gobject_class->finalize = gst_png_tile_enc_finalize;
-  gobject_class->set_property = gst_png_tile_enc_set_property;
-  gobject_class->get_property = gst_png_tile_enc_get_property;
-  element_class->change_state =
-      GST_DEBUG_FUNCPTR (gst_png_tile_enc_change_state);
-  gst_png_tile_enc_install_properties (gobject_class);
-
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class,
-      "PNG encoder from tiles", "Codec/Encoder/Image",
-      "Encodes a stream of tiles (GstTileMeta) or whole frames into PNG, "
-      "segments of rows compressed in parallel, holding at most one tile "
-      "row and a few segments of the image", "gst-membound developers");
-
-  gst_type_mark_as_plugin_api (GST_TYPE_PNG_TILE_ENC_FILTER, 0);
-  GST_DEBUG_CATEGORY_INIT (gst_png_tile_enc_debug, "pngtileenc", 0,
-      "Streaming PNG encoder from tiles");
-}
-
-static void
-gst_png_tile_enc_init (GstPngTileEnc * self)
-{
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_enc_chain));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_enc_sink_event));
-  gst_pad_set_query_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_png_tile_enc_sink_query));
-  GST_PAD_SET_ACCEPT_TEMPLATE (self->sinkpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
-
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  gst_pad_use_fixed_caps (self->srcpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
-  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
-
-  gst_png_writer_settings_init (&self->settings.writer);
-  self->settings.writer.compression_level = DEFAULT_COMPRESSION_LEVEL;
-  self->settings.writer.filter = DEFAULT_FILTER;
-  self->settings.writer.segment_bytes = DEFAULT_SEGMENT_BYTES;
-  self->settings.writer.restart_markers = DEFAULT_RESTART_MARKERS;
-  self->settings.threads = DEFAULT_THREADS;
-  self->settings.output_buffer_size = DEFAULT_OUTPUT_BUFFER_SIZE;
-  self->segment_encoder =
-      gst_png_segment_encoder_new (gst_png_tile_enc_write_segment, self);
-  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_GRID);
-  self->downstream_flow = GST_FLOW_OK;
-  gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
 }
 
 static void
@@ -319,15 +180,6 @@ gst_png_tile_enc_get_property (GObject * object, guint prop_id,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  GST_OBJECT_UNLOCK (self);
-}
-
-/* The band's share of held-bytes; on the streaming thread. */
-static void
-gst_png_tile_enc_update_band_held (GstPngTileEnc * self)
-{
-  GST_OBJECT_LOCK (self);
-  self->band_held = self->band_alloc;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -427,32 +279,26 @@ gst_png_tile_enc_write_segment (GstPngWriterSegment * seg, gpointer user_data)
       gst_png_tile_enc_write, self);
 }
 
-static gboolean
-gst_png_tile_enc_begin_segment (GstPngTileEnc * self)
-{
-  guint index = self->next_segment;
-
-  self->filling = gst_png_writer_segment_new (self->png_writer, index,
-      &self->segments_held);
-  if (!self->filling) {
-    self->png_error = g_strdup_printf ("out of memory for the %"
-        G_GSIZE_FORMAT " bytes of rows of segment %u",
-        gst_png_writer_segment_held_row_bytes (self->png_writer, index),
-        index);
-    return FALSE;
-  }
-  self->next_segment++;
-  return TRUE;
-}
-
 /* Copies up to @n_rows rows into the segment being filled (begun if
  * needed), @taken of them; a full segment goes to the encoder. */
 static gboolean
 gst_png_tile_enc_fill_segment (GstPngTileEnc * self, const guint8 * data,
     gsize stride, guint n_rows, guint * taken)
 {
-  if (!self->filling && !gst_png_tile_enc_begin_segment (self))
-    return FALSE;
+  guint index = self->next_segment;
+
+  if (!self->filling) {
+    self->filling = gst_png_writer_segment_new (self->png_writer, index,
+        &self->segments_held);
+    if (!self->filling) {
+      self->png_error = g_strdup_printf ("out of memory for the %"
+          G_GSIZE_FORMAT " bytes of rows of segment %u",
+          gst_png_writer_segment_held_row_bytes (self->png_writer, index),
+          index);
+      return FALSE;
+    }
+    self->next_segment++;
+  }
   *taken = MIN (n_rows, gst_png_writer_segment_rows_missing (self->filling));
   gst_png_writer_segment_add_rows (self->filling, data, stride, *taken);
   if (gst_png_writer_segment_rows_missing (self->filling) > 0)
@@ -540,13 +386,13 @@ gst_png_tile_enc_close_image (GstPngTileEnc * self)
   g_clear_pointer (&self->png_error, g_free);
   g_clear_pointer (&self->segment_error, g_free);
   g_clear_pointer (&self->band, g_free);
-  self->band_alloc = 0;
   g_clear_pointer (&self->out_data, g_free);
   self->out_fill = 0;
   self->downstream_flow = GST_FLOW_OK;
   gst_tile_tracker_end (&self->tracker);
-  gst_png_tile_enc_update_band_held (self);
-  gst_png_tile_enc_update_out_held (self);
+  GST_OBJECT_LOCK (self);
+  self->band_held = self->out_held = 0;
+  GST_OBJECT_UNLOCK (self);
 }
 
 /* The writer gave up on the image: report why, drop what is left of it. */
@@ -642,21 +488,26 @@ gst_png_tile_enc_announce_image (GstPngTileEnc * self)
           running_time, TRUE, self->images_started++));
 }
 
+/* The band's share of held-bytes is set on the streaming thread. */
 static gboolean
-gst_png_tile_enc_alloc_band (GstPngTileEnc * self, guint tile_height)
+gst_png_tile_enc_alloc_band (GstPngTileEnc * self, gsize size)
+{
+  self->band = g_try_malloc (size);
+  GST_OBJECT_LOCK (self);
+  self->band_held = self->band ? size : 0;
+  GST_OBJECT_UNLOCK (self);
+  return self->band != NULL;
+}
+
+static gboolean
+gst_png_tile_enc_alloc_tile_row (GstPngTileEnc * self, guint tile_height)
 {
   gsize size;
 
-  if (!g_size_checked_mul (&self->band_stride, self->tracker.image_width,
-          self->pixel_stride)
-      || !g_size_checked_mul (&size, self->band_stride, tile_height))
-    return FALSE;
-  self->band = g_try_malloc (size);
-  if (!self->band)
-    return FALSE;
-  self->band_alloc = size;
-  gst_png_tile_enc_update_band_held (self);
-  return TRUE;
+  return g_size_checked_mul (&self->band_stride, self->tracker.image_width,
+      self->pixel_stride)
+      && g_size_checked_mul (&size, self->band_stride, tile_height)
+      && gst_png_tile_enc_alloc_band (self, size);
 }
 
 /* The writer, its header, and the workers for this image's settings. */
@@ -686,7 +537,7 @@ gst_png_tile_enc_start_writer (GstPngTileEnc * self)
   self->next_segment = 0;
   GST_DEBUG_OBJECT (self, "%u segments, %u threads, %s, markers %d",
       gst_png_writer_n_segments (self->png_writer), threads,
-      gst_png_writer_describe_level (s->writer.compression_level),
+      gst_png_deflate_describe (s->writer.compression_level),
       gst_png_writer_has_restart_markers (self->png_writer));
   return gst_png_writer_write_header (self->png_writer,
       gst_png_tile_enc_write, self);
@@ -732,7 +583,7 @@ gst_png_tile_enc_begin_image (GstPngTileEnc * self,
   gst_png_tile_enc_announce_image (self);
 
   if (tile->n_columns > 1
-      && !gst_png_tile_enc_alloc_band (self,
+      && !gst_png_tile_enc_alloc_tile_row (self,
           GST_VIDEO_INFO_HEIGHT (&self->info))) {
     GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
         ("Cannot allocate one tile row of image %" G_GUINT64_FORMAT
@@ -757,10 +608,7 @@ gst_png_tile_enc_tile_fits (GstPngTileEnc * self, const GstTileMeta * t)
   return !(gst_tile_tracker_check (&self->tracker, t,
           GST_VIDEO_INFO_WIDTH (&self->info),
           GST_VIDEO_INFO_HEIGHT (&self->info)) &
-      (GST_TILE_TRACKER_FAULT_IMAGE | GST_TILE_TRACKER_FAULT_GRID |
-          GST_TILE_TRACKER_FAULT_ORDER | GST_TILE_TRACKER_FAULT_POSITION |
-          GST_TILE_TRACKER_FAULT_REGION | GST_TILE_TRACKER_FAULT_OUTSIDE |
-          GST_TILE_TRACKER_FAULT_ROW_HEIGHT | GST_TILE_TRACKER_FAULT_EDGE));
+      ~(GST_TILE_TRACKER_FAULT_EARLY_EDGE | GST_TILE_TRACKER_FAULT_LAST_FLAG));
 }
 
 static GstFlowReturn
@@ -899,14 +747,9 @@ gst_png_tile_enc_finish_incomplete (GstPngTileEnc * self, const gchar * why)
   }
 
   if (self->rows_written < t->image_height) {
-    if (!self->band) {
-      self->band = g_try_malloc (row_bytes);
-      if (!self->band) {
-        self->png_error = g_strdup ("out of memory for a row of zeros");
-        return gst_png_tile_enc_fail_image (self);
-      }
-      self->band_alloc = row_bytes;
-      gst_png_tile_enc_update_band_held (self);
+    if (!self->band && !gst_png_tile_enc_alloc_band (self, row_bytes)) {
+      self->png_error = g_strdup ("out of memory for a row of zeros");
+      return gst_png_tile_enc_fail_image (self);
     }
     memset (self->band, 0, row_bytes);
     if (!gst_png_tile_enc_add_rows (self, self->band, 0,
@@ -972,20 +815,17 @@ gst_png_tile_enc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     verdict = gst_tile_tracker_next (&self->tracker, tile);
   }
 
-  switch (verdict) {
-    case GST_TILE_TRACKER_ORPHAN:
-      gst_png_tile_enc_drop_tile (self, tile);
+  if (verdict == GST_TILE_TRACKER_ORPHAN) {
+    gst_png_tile_enc_drop_tile (self, tile);
+    goto out;
+  }
+  if (verdict == GST_TILE_TRACKER_BEGIN) {
+    ret = gst_png_tile_enc_begin_image (self, tile, buf);
+    if (ret != GST_FLOW_OK) {
+      /* whatever failed, no PNG was left open */
+      gst_tile_tracker_end (&self->tracker);
       goto out;
-    case GST_TILE_TRACKER_BEGIN:
-      ret = gst_png_tile_enc_begin_image (self, tile, buf);
-      if (ret != GST_FLOW_OK) {
-        /* whatever failed, no PNG was left open */
-        gst_tile_tracker_end (&self->tracker);
-        goto out;
-      }
-      break;
-    default:
-      break;
+    }
   }
   ret = gst_png_tile_enc_add_tile (self, tile, buf);
 
@@ -1007,12 +847,11 @@ gst_png_tile_enc_set_input_caps (GstPngTileEnc * self, GstCaps * caps)
         ("cannot encode caps %" GST_PTR_FORMAT, caps));
     return FALSE;
   }
-  if (self->png_writer && !gst_video_info_is_equal (&info, &self->info)) {
-    /* the tiles of one image share one caps */
-    if (gst_png_tile_enc_finish_incomplete (self,
-            "the caps changed") == GST_FLOW_ERROR)
-      return FALSE;
-  }
+  /* the tiles of one image share one caps */
+  if (self->png_writer && !gst_video_info_is_equal (&info, &self->info)
+      && gst_png_tile_enc_finish_incomplete (self,
+          "the caps changed") == GST_FLOW_ERROR)
+    return FALSE;
   self->info = info;
   self->have_info = TRUE;
   return TRUE;
@@ -1074,16 +913,13 @@ static gboolean
 gst_png_tile_enc_sink_query (GstPad * pad, GstObject * parent,
     GstQuery * query)
 {
-  switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_ALLOCATION:
-      /* Tiles are read through GstVideoFrame and the tile meta, so any
-       * stride and any crop (edge tiles) is fine; we keep no input buffer,
-       * so we ask for no pool. Downstream speaks image/png and has no say. */
-      gst_tile_tracker_propose_allocation (query, TRUE);
-      return TRUE;
-    default:
-      return gst_pad_query_default (pad, parent, query);
-  }
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
+    return gst_pad_query_default (pad, parent, query);
+  /* Tiles are read through GstVideoFrame and the tile meta, so any stride
+   * and any crop (edge tiles) is fine; we keep no input buffer, so we ask
+   * for no pool. Downstream speaks image/png and has no say. */
+  gst_tile_tracker_propose_allocation (query, TRUE);
+  return TRUE;
 }
 
 static GstStateChangeReturn
@@ -1118,4 +954,125 @@ gst_png_tile_enc_finalize (GObject * object)
   gst_png_segment_encoder_free (self->segment_encoder);
   gst_tile_output_unref (self->output);
   G_OBJECT_CLASS (gst_png_tile_enc_parent_class)->finalize (object);
+}
+
+#ifdef HAVE_ISAL
+#define COMPRESSION_LEVEL_BLURB "Compression level, 0 to 9: 0 stores the " \
+    "rows uncompressed (largest), 1 to 3 are ISA-L's deflate levels 1 to 3 " \
+    "(fast), 4 to 9 are zlib's levels 4 to 9 (9 smallest, slowest); " \
+    "applies from the next image on"
+#else
+#define COMPRESSION_LEVEL_BLURB "Compression level, 0 to 9: 0 stores the " \
+    "rows uncompressed (largest), 1 to 9 are zlib's levels (this build has " \
+    "no ISA-L; 9 smallest, slowest); applies from the next image on"
+#endif
+
+static void
+gst_png_tile_enc_install_properties (GObjectClass * gobject_class)
+{
+  g_object_class_install_property (gobject_class, PROP_COMPRESSION_LEVEL,
+      g_param_spec_int ("compression-level", "Compression level",
+          COMPRESSION_LEVEL_BLURB, 0, 9, DEFAULT_COMPRESSION_LEVEL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_FILTER,
+      g_param_spec_enum ("filter", "Row filter",
+          "PNG row filter; the first row of each segment is always None or "
+          "Sub; applies from the next image on", GST_TYPE_PNG_TILE_ENC_FILTER,
+          DEFAULT_FILTER, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_OUTPUT_BUFFER_SIZE,
+      g_param_spec_uint ("output-buffer-size", "Output buffer size",
+          "Bytes per output buffer, 1024 to 64 MiB (0 is not allowed): PNG "
+          "data is pushed downstream whenever this many bytes are ready; the "
+          "last buffer of an image is shorter; applies from the next image on",
+          MIN_OUTPUT_BUFFER_SIZE, MAX_OUTPUT_BUFFER_SIZE,
+          DEFAULT_OUTPUT_BUFFER_SIZE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_THREADS,
+      g_param_spec_uint ("threads", "Threads",
+          "Threads that filter, compress and write segments, at most 64 "
+          "and at most the image's segments (0 = one per core; 1 = all on "
+          "the streaming thread); also the "
+          "number of segments in flight, beyond which upstream waits; the "
+          "output is the same for any value; applies from the next image "
+          "on", 0,
+          MAX_THREADS, DEFAULT_THREADS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_SEGMENT_BYTES,
+      g_param_spec_uint ("segment-bytes", "Segment bytes",
+          "Bytes of filtered rows per segment, up to 256 MiB (0 = the whole "
+          "image is one segment: no parallelism, no restart markers): the "
+          "image is cut into segments of whole rows of at most this size "
+          "(the first takes the rows left over: under twice this) that "
+          "compress independently; applies from the next image on", 0,
+          MAX_SEGMENT_BYTES, DEFAULT_SEGMENT_BYTES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_RESTART_MARKERS,
+      g_param_spec_boolean ("restart-markers", "Restart markers",
+          "Write a mARK chunk (PNG restart markers v0.1, one IDAT per "
+          "segment) when an image has two segments or more, so that "
+          "decoders can decode its segments in parallel; applies from the "
+          "next image on", DEFAULT_RESTART_MARKERS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_HELD_BYTES,
+      g_param_spec_uint64 ("held-bytes", "Held bytes",
+          "Bytes this element holds now: the band of one tile row (grids "
+          "only), the output buffer being filled, and the segments being "
+          "filled or in flight (their rows, compressed data and the "
+          "compressors' state); 0 between images", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+}
+
+static void
+gst_png_tile_enc_class_init (GstPngTileEncClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->finalize = gst_png_tile_enc_finalize;
+  gobject_class->set_property = gst_png_tile_enc_set_property;
+  gobject_class->get_property = gst_png_tile_enc_get_property;
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_png_tile_enc_change_state);
+  gst_png_tile_enc_install_properties (gobject_class);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "PNG encoder from tiles", "Codec/Encoder/Image",
+      "Encodes a stream of tiles (GstTileMeta) or whole frames into PNG, "
+      "segments of rows compressed in parallel, holding at most one tile "
+      "row and a few segments of the image", "gst-membound developers");
+
+  gst_type_mark_as_plugin_api (GST_TYPE_PNG_TILE_ENC_FILTER, 0);
+  GST_DEBUG_CATEGORY_INIT (gst_png_tile_enc_debug, "pngtileenc", 0,
+      "Streaming PNG encoder from tiles");
+}
+
+static void
+gst_png_tile_enc_init (GstPngTileEnc * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_enc_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_enc_sink_event));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_png_tile_enc_sink_query));
+  GST_PAD_SET_ACCEPT_TEMPLATE (self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_use_fixed_caps (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+  self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
+
+  /* the writer's defaults are the properties' */
+  gst_png_writer_settings_init (&self->settings.writer);
+  self->settings.threads = DEFAULT_THREADS;
+  self->settings.output_buffer_size = DEFAULT_OUTPUT_BUFFER_SIZE;
+  self->segment_encoder =
+      gst_png_segment_encoder_new (gst_png_tile_enc_write_segment, self);
+  gst_tile_tracker_init (&self->tracker, GST_TILE_TRACKER_MODE_GRID);
+  self->downstream_flow = GST_FLOW_OK;
+  gst_segment_init (&self->segment, GST_FORMAT_UNDEFINED);
 }

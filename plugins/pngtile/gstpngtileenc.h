@@ -93,7 +93,6 @@ struct _GstPngTileEnc
    * at once, so an upstream buffer pool is never starved by us */
   guint8 *band;
   gsize band_stride;
-  gsize band_alloc;
   guint band_height;
 
   /* the output buffer being filled */

@@ -72,7 +72,6 @@ struct _GstPngWriter
   guint height;
   gsize row_bytes;              /* PNG bytes of a row, without filter type */
   GstPngRestartMarker segments;        /* the geometry, even without mARK */
-  guint n_segments;
   gboolean markers;
 
   /* written so far, in order */
@@ -129,12 +128,6 @@ gst_png_writer_supports_format (GstVideoFormat format)
   return find_format (format) != NULL;
 }
 
-const gchar *
-gst_png_writer_describe_level (gint compression_level)
-{
-  return gst_png_deflate_describe (compression_level);
-}
-
 static void
 held_add (gsize * held_bytes, gssize delta)
 {
@@ -143,6 +136,14 @@ held_add (gsize * held_bytes, gssize delta)
 }
 
 /* --- the image --- */
+
+/* Filtered bytes of segment @index: its rows with their filter type. */
+static gsize
+segment_raw_bytes (const GstPngWriter * writer, guint index)
+{
+  return (gsize) gst_png_restart_marker_rows (&writer->segments, index) *
+      (writer->row_bytes + 1);
+}
 
 /* As many segments as whole runs of segment_bytes fit: the specification
  * gives the first segment the remainder rows (fewer than a run, as N is
@@ -158,11 +159,10 @@ writer_segmentation (GstPngWriter * w)
   n = w->settings.segment_bytes > 0 ? w->height / rows_per_run : 1;
   /* the specification wants fewer segments than rows */
   n = CLAMP (n, 1, w->height > 1 ? w->height - 1 : 1);
-  w->n_segments = n;
   w->segments.height = w->height;
   w->segments.n_segments = n;
   w->markers = w->settings.restart_markers && n >= 2
-      && gst_png_writer_segment_raw_bytes (w, 0) <= MAX_IDAT_DATA / 2;
+      && segment_raw_bytes (w, 0) <= MAX_IDAT_DATA / 2;
 }
 
 GstPngWriter *
@@ -205,20 +205,13 @@ gst_png_writer_free (GstPngWriter * writer)
 guint
 gst_png_writer_n_segments (const GstPngWriter * writer)
 {
-  return writer->n_segments;
+  return writer->segments.n_segments;
 }
 
 guint
 gst_png_writer_segment_rows (const GstPngWriter * writer, guint index)
 {
   return gst_png_restart_marker_rows (&writer->segments, index);
-}
-
-gsize
-gst_png_writer_segment_raw_bytes (const GstPngWriter * writer, guint index)
-{
-  return (gsize) gst_png_writer_segment_rows (writer, index) *
-      (writer->row_bytes + 1);
 }
 
 gsize
@@ -238,19 +231,34 @@ gst_png_writer_has_restart_markers (const GstPngWriter * writer)
 /* --- chunks --- */
 
 static gboolean
-write_chunk (const gchar * type, const guint8 * data, gsize len,
-    GstPngWriteFunc write, gpointer user_data)
+add_crc32 (const guint8 * data, gsize n, gpointer user_data)
+{
+  guint32 *crc = user_data;
+
+  *crc = gst_png_deflate_crc32 (*crc, data, n);
+  return TRUE;
+}
+
+/* One chunk of @type: @len bytes of @idat from @from on (@idat may be NULL
+ * when @len is 0), then the @data_len bytes at @data. */
+static gboolean
+write_chunk (const gchar * type, const GstPngDeflateOut * idat, gsize from,
+    gsize len, const guint8 * data, gsize data_len, GstPngWriteFunc write,
+    gpointer user_data)
 {
   guint8 head[8], tail[4];
   guint32 crc;
 
-  gst_png_write_be32 (head, len);
+  gst_png_write_be32 (head, len + data_len);
   memcpy (head + 4, type, 4);
   crc = gst_png_deflate_crc32 (0, head + 4, 4);
-  crc = gst_png_deflate_crc32 (crc, data, len);
+  gst_png_deflate_out_foreach (idat, from, len, add_crc32, &crc);
+  crc = gst_png_deflate_crc32 (crc, data, data_len);
   gst_png_write_be32 (tail, crc);
-  return write (head, 8, user_data) && (len == 0 || write (data, len,
-          user_data)) && write (tail, 4, user_data);
+  return write (head, 8, user_data)
+      && gst_png_deflate_out_foreach (idat, from, len, write, user_data)
+      && (data_len == 0 || write (data, data_len, user_data))
+      && write (tail, 4, user_data);
 }
 
 gboolean
@@ -266,70 +274,14 @@ gst_png_writer_write_header (GstPngWriter * writer, GstPngWriteFunc write,
   ihdr[9] = writer->fmt->color_type;
   ihdr[10] = ihdr[11] = ihdr[12] = 0;   /* deflate, filter 0, no interlace */
   if (!write (signature, 8, user_data)
-      || !write_chunk ("IHDR", ihdr, 13, write, user_data))
+      || !write_chunk ("IHDR", NULL, 0, 0, ihdr, 13, write, user_data))
     return FALSE;
   if (!writer->markers)
     return TRUE;
   mark[0] = 0;                  /* segmentation method 0 */
   mark[1] = 1;                  /* type 1: each segment one IDAT chunk */
-  gst_png_write_be32 (mark + 2, writer->n_segments);
-  return write_chunk ("mARK", mark, 6, write, user_data);
-}
-
-/* Calls @func on @len bytes of @out from @from on, a block's piece at a
- * time, until it returns FALSE. */
-static gboolean
-out_foreach (const GstPngDeflateOut * out, gsize from, gsize len,
-    GstPngWriteFunc func, gpointer user_data)
-{
-  guint i;
-
-  for (i = 0; len > 0 && i < gst_png_deflate_out_n_blocks (out); i++) {
-    const GstPngDeflateOutBlock *b = gst_png_deflate_out_block (out, i);
-    gsize n;
-
-    if (from >= b->len) {
-      from -= b->len;
-      continue;
-    }
-    n = MIN (b->len - from, len);
-    if (!func (b->data + from, n, user_data))
-      return FALSE;
-    from = 0;
-    len -= n;
-  }
-  return TRUE;
-}
-
-static gboolean
-add_crc32 (const guint8 * data, gsize n, gpointer user_data)
-{
-  guint32 *crc = user_data;
-
-  *crc = gst_png_deflate_crc32 (*crc, data, n);
-  return TRUE;
-}
-
-/* One IDAT chunk of @len bytes of @idat from @from on, then @trailer (the
- * Adler-32) if not NULL. */
-static gboolean
-write_idat (const GstPngDeflateOut * idat, gsize from, gsize len,
-    const guint8 * trailer, GstPngWriteFunc write, gpointer user_data)
-{
-  guint8 head[8], tail[4];
-  guint32 crc;
-
-  gst_png_write_be32 (head, len + (trailer ? 4 : 0));
-  memcpy (head + 4, "IDAT", 4);
-  crc = gst_png_deflate_crc32 (0, head + 4, 4);
-  out_foreach (idat, from, len, add_crc32, &crc);
-  if (trailer)
-    crc = gst_png_deflate_crc32 (crc, trailer, 4);
-  gst_png_write_be32 (tail, crc);
-  return write (head, 8, user_data)
-      && out_foreach (idat, from, len, write, user_data)
-      && (!trailer || write (trailer, 4, user_data))
-      && write (tail, 4, user_data);
+  gst_png_write_be32 (mark + 2, writer->segments.n_segments);
+  return write_chunk ("mARK", NULL, 0, 0, mark, 6, write, user_data);
 }
 
 /* A segment of more than MAX_IDAT_DATA bytes (only without markers) goes
@@ -342,69 +294,43 @@ write_segment_split (const GstPngDeflateOut * idat, const guint8 * trailer,
   gsize from;
 
   for (from = 0; from < idat->len; from += MAX_IDAT_DATA)
-    if (!write_idat (idat, from, MIN (idat->len - from, MAX_IDAT_DATA), NULL,
-            write, user_data))
+    if (!write_chunk ("IDAT", idat, from, MIN (idat->len - from,
+                MAX_IDAT_DATA), NULL, 0, write, user_data))
       return FALSE;
-  return !trailer || write_chunk ("IDAT", trailer, 4, write, user_data);
+  return !trailer || write_chunk ("IDAT", NULL, 0, 0, trailer, 4, write,
+      user_data);
 }
 
 gboolean
 gst_png_writer_write_segment (GstPngWriter * writer,
     const GstPngWriterSegment * segment, GstPngWriteFunc write, gpointer user_data)
 {
-  gboolean last = segment->index == writer->n_segments - 1;
+  gboolean last = segment->index == writer->segments.n_segments - 1;
   guint8 trailer[4];
 
   g_return_val_if_fail (segment->encoded, FALSE);
   g_return_val_if_fail (segment->index == writer->next_segment, FALSE);
   writer->next_segment++;
   writer->adler = gst_png_deflate_adler32_combine (writer->adler,
-      segment->adler, gst_png_writer_segment_raw_bytes (writer,
-          segment->index));
+      segment->adler, segment_raw_bytes (writer, segment->index));
   gst_png_write_be32 (trailer, writer->adler);
   if (segment->idat.len > MAX_IDAT_DATA)
     return write_segment_split (&segment->idat, last ? trailer : NULL,
         write, user_data);
-  return write_idat (&segment->idat, 0, segment->idat.len,
-      last ? trailer : NULL, write, user_data);
+  return write_chunk ("IDAT", &segment->idat, 0, segment->idat.len, trailer,
+      last ? 4 : 0, write, user_data);
 }
 
 gboolean
 gst_png_writer_write_end (GstPngWriter * writer, GstPngWriteFunc write,
     gpointer user_data)
 {
-  g_return_val_if_fail (writer->next_segment == writer->n_segments, FALSE);
-  return write_chunk ("IEND", NULL, 0, write, user_data);
+  g_return_val_if_fail (writer->next_segment ==
+      writer->segments.n_segments, FALSE);
+  return write_chunk ("IEND", NULL, 0, 0, NULL, 0, write, user_data);
 }
 
 /* --- segments --- */
-
-GstPngWriterSegment *
-gst_png_writer_segment_new (const GstPngWriter * writer, guint index,
-    gsize * held_bytes)
-{
-  GstPngWriterSegment *s;
-  gsize bytes;
-
-  g_return_val_if_fail (index < writer->n_segments, NULL);
-  bytes = gst_png_writer_segment_held_row_bytes (writer, index);
-  s = g_new0 (GstPngWriterSegment, 1);
-  s->rows = g_try_malloc (bytes);
-  if (!s->rows) {
-    g_free (s);
-    return NULL;
-  }
-  s->writer = writer;
-  s->index = index;
-  s->n_rows = gst_png_writer_segment_rows (writer, index);
-  s->rows_alloc = bytes;
-  s->input = s->rows;
-  s->input_stride = (gsize) writer->width * writer->fmt->in_pixel;
-  s->held_bytes = held_bytes;
-  s->idat.held_bytes = held_bytes;
-  held_add (held_bytes, bytes);
-  return s;
-}
 
 GstPngWriterSegment *
 gst_png_writer_segment_new_borrowed (const GstPngWriter * writer,
@@ -412,7 +338,7 @@ gst_png_writer_segment_new_borrowed (const GstPngWriter * writer,
 {
   GstPngWriterSegment *s;
 
-  g_return_val_if_fail (index < writer->n_segments, NULL);
+  g_return_val_if_fail (index < writer->segments.n_segments, NULL);
   s = g_new0 (GstPngWriterSegment, 1);
   s->writer = writer;
   s->index = index;
@@ -422,6 +348,29 @@ gst_png_writer_segment_new_borrowed (const GstPngWriter * writer,
   s->input_stride = stride;
   s->held_bytes = held_bytes;
   s->idat.held_bytes = held_bytes;
+  return s;
+}
+
+/* A borrowed segment of its own rows, none of them added yet. */
+GstPngWriterSegment *
+gst_png_writer_segment_new (const GstPngWriter * writer, guint index,
+    gsize * held_bytes)
+{
+  GstPngWriterSegment *s;
+  gsize bytes;
+  guint8 *rows;
+
+  g_return_val_if_fail (index < writer->segments.n_segments, NULL);
+  bytes = gst_png_writer_segment_held_row_bytes (writer, index);
+  rows = g_try_malloc (bytes);
+  if (!rows)
+    return NULL;
+  s = gst_png_writer_segment_new_borrowed (writer, index, rows,
+      (gsize) writer->width * writer->fmt->in_pixel, held_bytes);
+  s->rows = rows;
+  s->rows_alloc = bytes;
+  s->rows_added = 0;
+  held_add (held_bytes, bytes);
   return s;
 }
 
@@ -559,7 +508,7 @@ streamer_init (Streamer * st, GstPngWriterSegment * s)
   }
   st->deflate = gst_png_deflate_stream_new (w->settings.compression_level,
       w->settings.filter != GST_PNG_WRITER_FILTER_NONE,
-      s->index == w->n_segments - 1, s->held_bytes, &s->error);
+      s->index == w->segments.n_segments - 1, s->held_bytes, &s->error);
   return st->deflate != NULL;
 }
 
@@ -618,9 +567,7 @@ segment_encode_rows (GstPngWriterSegment * s)
     prior = png;
   }
   streamer_clear (&st);
-  if (!ok)
-    return FALSE;
-  return TRUE;
+  return ok;
 }
 
 /* Filters and compresses the segment's rows (all must have been added);
@@ -668,7 +615,7 @@ gst_png_writer_write_image (const guint8 * pixels, gsize stride,
   if (!w)
     return FALSE;
   ok = gst_png_writer_write_header (w, write, user_data);
-  for (i = 0; ok && i < w->n_segments; i++) {
+  for (i = 0; ok && i < w->segments.n_segments; i++) {
     /* the rows are the caller's: no copy */
     GstPngWriterSegment *s = gst_png_writer_segment_new_borrowed (w, i,
         pixels + (gsize) row * stride, stride, NULL);

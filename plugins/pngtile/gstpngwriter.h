@@ -49,7 +49,7 @@ typedef enum {
 
 /**
  * GstPngWriterSettings:
- * @compression_level: 0 to 9, see gst_png_writer_describe_level()
+ * @compression_level: 0 to 9, see gst_png_deflate_describe()
  * @filter: the row filter
  * @segment_bytes: the image is cut into segments of whole rows of at most
  *   this many filtered bytes (PNG data, one filter byte a row); the first
@@ -72,8 +72,6 @@ typedef struct {
 void gst_png_writer_settings_init (GstPngWriterSettings * settings);
 
 gboolean gst_png_writer_supports_format (GstVideoFormat format);
-
-const gchar *gst_png_writer_describe_level (gint compression_level);
 
 /* Receives the PNG bytes in order; FALSE stops the writer (the caller's
  * reason, e.g. a downstream flow, is the caller's to keep). */
@@ -103,8 +101,6 @@ void gst_png_writer_free (GstPngWriter * writer);
 
 guint gst_png_writer_n_segments (const GstPngWriter * writer);
 guint gst_png_writer_segment_rows (const GstPngWriter * writer, guint index);
-gsize gst_png_writer_segment_raw_bytes (const GstPngWriter * writer,
-    guint index);
 /* What gst_png_writer_segment_new() allocates for the segment's rows. */
 gsize gst_png_writer_segment_held_row_bytes (const GstPngWriter * writer,
     guint index);

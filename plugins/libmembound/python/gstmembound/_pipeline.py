@@ -28,36 +28,27 @@ _BUS_TYPES = Gst.MessageType.ERROR | Gst.MessageType.EOS | Gst.MessageType.ELEME
 
 def make(factory, **props):
     """An element with its properties set (Python names: `tile_width` sets
-    `tile-width`). Raises Error when the element is not installed."""
+    `tile-width`). Raises Error when the element is not installed, and
+    ValueError for a property it does not have."""
     element = Gst.ElementFactory.make(factory, None)
     if element is None:
         raise Error(None, f"the GStreamer element {factory} is not installed "
                     "(is GST_PLUGIN_PATH set, or gst-membound installed?)")
     for name, value in props.items():
-        set_property(element, name, value)
+        prop = name.replace("_", "-")
+        if element.find_property(prop) is None:
+            raise ValueError(f"{factory} has no property {prop!r}")
+        element.set_property(prop, value)
     return element
-
-
-def set_property(element, name, value):
-    """Sets one property; a name the element does not have is a ValueError."""
-    prop = name.replace("_", "-")
-    if element.find_property(prop) is None:
-        raise ValueError(f"{element.get_factory().get_name()} has no property {prop!r}")
-    element.set_property(prop, value)
-
-
-def set_if_present(element, name, value):
-    """Sets a property only when this build of the element has it."""
-    if element.find_property(name) is not None:
-        element.set_property(name, value)
 
 
 def ask_for_progress(decoder, wanted):
     """Progress messages from pngtiledec only when someone shows them: an
     unread bus keeps every message."""
     decoder.set_property("progress-rows", PROGRESS_ROWS if wanted else 0)
-    if wanted:
-        set_if_present(decoder, "message-interval", PROGRESS_INTERVAL_NS)
+    # message-interval only where this build of the decoder has it
+    if wanted and decoder.find_property("message-interval") is not None:
+        decoder.set_property("message-interval", PROGRESS_INTERVAL_NS)
 
 
 class _AppSink(GstApp.AppSink):
@@ -113,13 +104,12 @@ def _stop_running():
 class Pipeline:
     """A linear pipeline of `elements` about the file `path` (named in errors).
 
-    `on_progress(rows_done, rows_total)` receives pngtiledec's progress
-    messages.
+    `progress(fraction)` follows pngtiledec's progress messages.
     """
 
-    def __init__(self, path, elements, on_progress=None):
+    def __init__(self, path, elements, progress=None):
         self.path = path
-        self.on_progress = on_progress
+        self.progress = progress
         self._pipeline = Gst.Pipeline.new(None)
         for element in elements:
             self._pipeline.add(element)
@@ -167,10 +157,8 @@ class Pipeline:
             raise self._error
 
     def _check_bus(self):
-        while self._bus is not None:
-            message = self._bus.pop_filtered(_BUS_TYPES)
-            if message is None:
-                return
+        while (self._bus is not None
+               and (message := self._bus.pop_filtered(_BUS_TYPES)) is not None):
             self._handle(message)
 
     def _handle(self, message):
@@ -182,11 +170,11 @@ class Pipeline:
             self._eos = True
             return
         structure = message.get_structure()
-        if (self.on_progress is not None and structure is not None
+        if (self.progress is not None and structure is not None
                 and structure.get_name() == "pngtiledec-progress"):
             _, done = structure.get_uint("rows-done")
             _, total = structure.get_uint("rows-total")
-            self.on_progress(done, total)
+            self.progress(done / total if total else 1.0)
 
     def stop(self):
         """Tears the pipeline down (idempotent): its threads are stopped and

@@ -40,12 +40,12 @@ class Layout:
         self.stride = info.stride[0]
         self.offset = info.offset[0]
         self.channels = channels if channels else self.decoded_channels
-        if self.channels == self.decoded_channels:
-            self.first, self.step = 0, 1
-        elif self.decoded_channels == 4 and self.channels == 3:
-            self.first, self.step = 0, 1       # R, G, B of RGBA
-        elif self.decoded_channels == 4 and self.channels == 2:
-            self.first, self.step = 0, 3       # gray (R) and A of RGBA
+        # the channels given start at the first decoded one, `step` apart
+        decoded = self.decoded_channels
+        if self.channels == decoded or (decoded, self.channels) == (4, 3):
+            self.step = 1       # all, or R, G, B of RGBA
+        elif (decoded, self.channels) == (4, 2):
+            self.step = 3       # gray (R) and A of RGBA
         else:
             raise Error(None, f"cannot give {self.channels} channels from {name}")
 
@@ -91,7 +91,7 @@ class Mapping:
         shape, strides = layout.shape_strides(width, height)
         self.__array_interface__ = {
             "version": 3, "shape": shape, "strides": strides, "typestr": layout.typestr(),
-            "data": (address + layout.offset + layout.first * layout.sample_size, True),
+            "data": (address + layout.offset, True),
         }
         if live is not None:
             live.n += 1

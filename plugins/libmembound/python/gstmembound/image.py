@@ -83,10 +83,8 @@ class _TileStream:
         if meta is None:
             self.close()
             raise Error(None, "a decoded buffer has no tile meta", self.image.path)
-        if meta.image_index == 0:
-            channels = self.image.channels
-        else:
-            channels = 0   # later images of a stream: the decoder's channels
+        # later images of a stream: the decoder's channels
+        channels = self.image.channels if meta.image_index == 0 else 0
         self._layout = layout_for(sample.get_caps(), self._layout, channels)
         self._complete = meta.is_last()
         return buffer, meta, self._layout
@@ -109,7 +107,7 @@ class TileIterator:
         self._stream = _TileStream(image, tile_width, tile_height, kept_buffers=_KEPT_TILES)
         self._progress = progress
         self._live = LiveCount()
-        image._track(self)
+        image._iterators.add(self)
 
     def __iter__(self):
         return self
@@ -247,11 +245,7 @@ class Image:
         elements = [_pipeline.make("filesrc", location=self.path), decoder,
                     _pipeline.make("tilescale", width=width, height=height),
                     _pipeline.make_appsink()]
-        on_rows = None
-        if progress is not None:
-            def on_rows(done, total):
-                progress(done / total if total else 1.0)
-        pipeline = _pipeline.Pipeline(self.path, elements, on_progress=on_rows)
+        pipeline = _pipeline.Pipeline(self.path, elements, progress)
         try:
             pipeline.start()
             sample = pipeline.pull()
@@ -284,9 +278,6 @@ class Image:
                                                  else 4)
         row_bytes = self.width * samples * (2 if header.bit_depth == 16 else 1)
         return max(1, min(_MAX_STRIP_ROWS, self.height, _STRIP_BYTES // row_bytes))
-
-    def _track(self, iterator):
-        self._iterators.add(iterator)
 
     def close(self):
         """Stops every tile iterator of this image still running."""

@@ -1,5 +1,6 @@
 """Writing PNGs through pngtileenc: from a whole array or from row blocks,
 strip by strip, so the image never needs to exist whole in memory."""
+import contextlib
 import os
 import sys
 
@@ -74,12 +75,9 @@ class _StripWriter:
         # the caps' own layout: rows padded to 4 bytes, as every element expects
         info = GstVideo.VideoInfo.new_from_caps(caps)
         self.stride, self.strip_bytes = info.stride[0], info.size
-        strip_bytes = self.strip_bytes
         self.src = _pipeline.make("appsrc", caps=caps, block=True, format=Gst.Format.TIME,
-                                  max_bytes=_QUEUED_STRIPS * strip_bytes)
-        encoder = _pipeline.make("pngtileenc")
-        for name, value in encoder_props.items():
-            _pipeline.set_property(encoder, name, value)
+                                  max_bytes=_QUEUED_STRIPS * self.strip_bytes)
+        encoder = _pipeline.make("pngtileenc", **encoder_props)
         sink = _pipeline.make("filesink", location=path)
         self.pipeline = _pipeline.Pipeline(path, [self.src, encoder, sink])
         self._strip = None
@@ -186,7 +184,7 @@ def save(path, array_or_rows, width=None, height=None, channels=None, dtype=None
     if width <= 0 or height <= 0:
         raise ValueError(f"cannot write an empty image ({width}x{height})")
     writer = _StripWriter(path, width, height, channels, dtype, encoder_props, progress)
-    try:
+    with _removed_on_failure(writer.pipeline, path):
         writer.pipeline.start()
         if blocks is None:
             _write_array(writer, _as_block(first, width, channels, dtype))
@@ -195,11 +193,6 @@ def save(path, array_or_rows, width=None, height=None, channels=None, dtype=None
             for block in blocks:
                 writer.write(_as_block(block, width, channels, dtype))
         writer.finish()
-    except BaseException:
-        writer.pipeline.stop()
-        _remove_partial(path)
-        raise
-    writer.pipeline.stop()
 
 
 def _write_array(writer, array):
@@ -207,11 +200,18 @@ def _write_array(writer, array):
         writer.write(array[y:y + writer.strip_rows])
 
 
-def _remove_partial(path):
+@contextlib.contextmanager
+def _removed_on_failure(pipeline, path):
+    """Stops `pipeline` at the end; on any failure, first removes the
+    partial file at `path`."""
     try:
-        os.unlink(path)
-    except OSError:
-        pass
+        yield
+    except BaseException:
+        pipeline.stop()
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+    pipeline.stop()
 
 
 def convert(src, dst, progress=None, **encoder_props):
@@ -222,21 +222,10 @@ def convert(src, dst, progress=None, **encoder_props):
     read_header(src)   # a missing or non-PNG file is named before any pipeline runs
     decoder = _pipeline.make("pngtiledec")
     _pipeline.ask_for_progress(decoder, progress is not None)
-    encoder = _pipeline.make("pngtileenc")
-    for name, value in encoder_props.items():
-        _pipeline.set_property(encoder, name, value)
-    on_rows = None
-    if progress is not None:
-        def on_rows(done, total):
-            progress(done / total if total else 1.0)
+    encoder = _pipeline.make("pngtileenc", **encoder_props)
     pipeline = _pipeline.Pipeline(src, [_pipeline.make("filesrc", location=src), decoder,
                                         encoder, _pipeline.make("filesink", location=dst)],
-                                  on_progress=on_rows)
-    try:
+                                  progress)
+    with _removed_on_failure(pipeline, dst):
         pipeline.start()
         pipeline.wait_eos()
-    except BaseException:
-        pipeline.stop()
-        _remove_partial(dst)
-        raise
-    pipeline.stop()
