@@ -205,19 +205,18 @@ gst_png_tile_dec_acquire_tiles (GstPngTileDec * self)
     GstFlowReturn ret;
 
     ret = gst_tile_output_acquire (self->output, &t->buffer);
+    if (ret == GST_FLOW_OK && !gst_video_frame_map (&t->frame,
+            &self->out_info, t->buffer,
+            GST_MAP_WRITE | GST_VIDEO_FRAME_MAP_FLAG_NO_REF)) {
+      gst_tile_output_drop (self->output, t->buffer);
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("Could not map a tile buffer for writing"), (NULL));
+      ret = GST_FLOW_ERROR;
+    }
     if (ret != GST_FLOW_OK) {
       t->buffer = NULL;
       gst_png_tile_dec_release_tiles (self);
       return ret;
-    }
-    if (!gst_video_frame_map (&t->frame, &self->out_info, t->buffer,
-            GST_MAP_WRITE | GST_VIDEO_FRAME_MAP_FLAG_NO_REF)) {
-      gst_tile_output_drop (self->output, t->buffer);
-      t->buffer = NULL;
-      gst_png_tile_dec_release_tiles (self);
-      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-          ("Could not map a tile buffer for writing"), (NULL));
-      return GST_FLOW_ERROR;
     }
     t->data = GST_VIDEO_FRAME_PLANE_DATA (&t->frame, 0);
     t->stride = GST_VIDEO_FRAME_PLANE_STRIDE (&t->frame, 0);
@@ -248,11 +247,11 @@ static GstFlowReturn
 gst_png_tile_dec_push_tiles (GstPngTileDec * self)
 {
   GstFlowReturn ret = GST_FLOW_OK;
-  guint c, n = self->grid.n_columns, rows = self->rows_in_tile;
+  guint c, rows = self->rows_in_tile;
 
-  for (c = 0; c < n; c++) {
+  for (c = 0; c < self->grid.n_columns; c++) {
     GstPngTileDecTile *t = &self->tiles[c];
-    GstBuffer *buf = t->buffer;
+    GstBuffer *buf = g_steal_pointer (&t->buffer);
 
     memset (t->data + rows * t->stride, 0,
         (self->grid.tile_height - rows) * t->stride);
@@ -268,18 +267,12 @@ gst_png_tile_dec_push_tiles (GstPngTileDec * self)
       GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
       self->need_discont = FALSE;
     }
-  }
-  self->tiles_acquired = FALSE;
-
-  for (c = 0; c < n; c++) {
-    GstBuffer *buf = self->tiles[c].buffer;
-
-    self->tiles[c].buffer = NULL;
     if (ret == GST_FLOW_OK)
       ret = gst_tile_output_push (self->output, buf);
     else
       gst_tile_output_drop (self->output, buf);
   }
+  self->tiles_acquired = FALSE;
   self->tile_row++;
   self->rows_in_tile = 0;
   return ret;
@@ -751,7 +744,6 @@ gst_png_tile_dec_start_image (GstPngTileDec * self, GstBuffer * buf)
   GST_OBJECT_LOCK (self);
   settings = self->settings;
   GST_OBJECT_UNLOCK (self);
-  settings.fast_inflate = settings.fast_inflate && self->inflater;
 
   if (!self->buffer_pts_used) {
     pts = GST_BUFFER_PTS (buf);
@@ -1513,12 +1505,8 @@ gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
     case GST_EVENT_GAP:
       gst_event_unref (event);
       return TRUE;
-    case GST_EVENT_FLUSH_START:
-      gst_tile_output_set_flushing (self->output, TRUE);
-      break;
     case GST_EVENT_FLUSH_STOP:
       gst_png_tile_dec_reset_stream (self);
-      gst_tile_output_set_flushing (self->output, FALSE);
       break;
     case GST_EVENT_EOS:
       gst_png_tile_dec_handle_eos (self);
@@ -1526,7 +1514,8 @@ gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
     default:
       break;
   }
-  /* sticky events wait for the tile caps in the output */
+  /* sticky events wait for the tile caps in the output, which also goes
+   * flushing and back with the flush events */
   if (gst_tile_output_hold_event (self->output, event))
     return TRUE;
   return gst_pad_event_default (pad, parent, event);
@@ -1585,6 +1574,22 @@ gst_png_tile_dec_change_state (GstElement * element, GstStateChange transition)
 
 /* --- properties --- */
 
+/* Where the settings keep each of their properties. */
+#define SETTING(field) G_STRUCT_OFFSET (GstPngTileDecSettings, field)
+static const gsize setting_offsets[] = {
+  [PROP_TILE_WIDTH] = SETTING (tile_width),
+  [PROP_TILE_HEIGHT] = SETTING (tile_height),
+  [PROP_MAX_PIXELS] = SETTING (max_pixels),
+  [PROP_MAX_INTERLACED_BYTES] = SETTING (max_interlaced_bytes),
+  [PROP_ON_ERROR] = SETTING (on_error),
+  [PROP_PROGRESS_ROWS] = SETTING (progress_rows),
+  [PROP_FAST_INFLATE] = SETTING (fast_inflate),
+  [PROP_THREADS] = SETTING (threads),
+};
+
+#define SETTING_OF(type) \
+  G_STRUCT_MEMBER (type, &self->settings, setting_offsets[prop_id])
+
 static void
 gst_png_tile_dec_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -1592,39 +1597,17 @@ gst_png_tile_dec_set_property (GObject * object, guint prop_id,
   GstPngTileDec *self = GST_PNG_TILE_DEC (object);
 
   GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_TILE_WIDTH:
-      self->settings.tile_width = g_value_get_uint (value);
-      break;
-    case PROP_TILE_HEIGHT:
-      self->settings.tile_height = g_value_get_uint (value);
-      break;
-    case PROP_MAX_PIXELS:
-      self->settings.max_pixels = g_value_get_uint64 (value);
-      break;
-    case PROP_MAX_INTERLACED_BYTES:
-      self->settings.max_interlaced_bytes = g_value_get_uint64 (value);
-      break;
-    case PROP_ON_ERROR:
-      self->settings.on_error = g_value_get_enum (value);
-      break;
-    case PROP_PROGRESS_ROWS:
-      self->settings.progress_rows = g_value_get_uint (value);
-      break;
-    case PROP_FAST_INFLATE:
-      self->settings.fast_inflate = g_value_get_boolean (value);
-      break;
-    case PROP_THREADS:
-      self->settings.threads = g_value_get_uint (value);
-      break;
-    case PROP_MESSAGE_INTERVAL:
-      gst_message_throttle_set_interval (self->progress_throttle,
-          g_value_get_uint64 (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  if (prop_id == PROP_MESSAGE_INTERVAL)
+    gst_message_throttle_set_interval (self->progress_throttle,
+        g_value_get_uint64 (value));
+  else if (G_VALUE_HOLDS_UINT (value))
+    SETTING_OF (guint) = g_value_get_uint (value);
+  else if (G_VALUE_HOLDS_UINT64 (value))
+    SETTING_OF (guint64) = g_value_get_uint64 (value);
+  else if (G_VALUE_HOLDS_ENUM (value))
+    SETTING_OF (GstPngTileDecOnError) = g_value_get_enum (value);
+  else                          /* fast-inflate: only with ISA-L */
+    SETTING_OF (gboolean) = g_value_get_boolean (value) && self->inflater;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -1635,44 +1618,20 @@ gst_png_tile_dec_get_property (GObject * object, guint prop_id,
   GstPngTileDec *self = GST_PNG_TILE_DEC (object);
 
   GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_TILE_WIDTH:
-      g_value_set_uint (value, self->settings.tile_width);
-      break;
-    case PROP_TILE_HEIGHT:
-      g_value_set_uint (value, self->settings.tile_height);
-      break;
-    case PROP_MAX_PIXELS:
-      g_value_set_uint64 (value, self->settings.max_pixels);
-      break;
-    case PROP_MAX_INTERLACED_BYTES:
-      g_value_set_uint64 (value, self->settings.max_interlaced_bytes);
-      break;
-    case PROP_ON_ERROR:
-      g_value_set_enum (value, self->settings.on_error);
-      break;
-    case PROP_PROGRESS_ROWS:
-      g_value_set_uint (value, self->settings.progress_rows);
-      break;
-    case PROP_FAST_INFLATE:
-      g_value_set_boolean (value, self->settings.fast_inflate
-          && self->inflater);
-      break;
-    case PROP_THREADS:
-      g_value_set_uint (value, self->settings.threads);
-      break;
-    case PROP_MESSAGE_INTERVAL:
-      g_value_set_uint64 (value,
-          gst_message_throttle_get_interval (self->progress_throttle));
-      break;
-    case PROP_HELD_BYTES:
-      g_value_set_uint64 (value, gst_tile_output_get_held_bytes (self->output) +
-          self->held_interlace_bytes + self->held_decoder_bytes);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  if (prop_id == PROP_MESSAGE_INTERVAL)
+    g_value_set_uint64 (value,
+        gst_message_throttle_get_interval (self->progress_throttle));
+  else if (prop_id == PROP_HELD_BYTES)
+    g_value_set_uint64 (value, gst_tile_output_get_held_bytes (self->output) +
+        self->held_interlace_bytes + self->held_decoder_bytes);
+  else if (G_VALUE_HOLDS_UINT (value))
+    g_value_set_uint (value, SETTING_OF (guint));
+  else if (G_VALUE_HOLDS_UINT64 (value))
+    g_value_set_uint64 (value, SETTING_OF (guint64));
+  else if (G_VALUE_HOLDS_ENUM (value))
+    g_value_set_enum (value, SETTING_OF (GstPngTileDecOnError));
+  else
+    g_value_set_boolean (value, SETTING_OF (gboolean));
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -1805,6 +1764,7 @@ gst_png_tile_dec_init (GstPngTileDec * self)
   self->progress_throttle = gst_message_throttle_new ();
   self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
   self->inflater = gst_png_idat_inflater_new (CHUNK_MALLOC_MAX);
+  self->settings.fast_inflate &= self->inflater != NULL;
   self->inflate_thread = self->inflater ?
       gst_png_inflate_thread_new (self->inflater) : NULL;
   if (self->inflate_thread)
