@@ -630,14 +630,12 @@ submit_segment (GstPngIdatInflater * inflater)
 static void
 note_marker (GstPngIdatInflater * inflater, const guint8 * data, gsize len)
 {
-  const gchar *why;
-
   if (inflater->idat_started)
     return;
   /* a second mARK: the file is not what the specification says */
   inflater->have_marker = !inflater->marker_seen && inflater->have_ihdr &&
       gst_png_restart_marker_parse (&inflater->marker, data, len,
-      gst_png_read_be32 (inflater->ihdr + 4), inflater->ihdr[12] != 0, &why);
+      gst_png_read_be32 (inflater->ihdr + 4), inflater->ihdr[12] != 0);
   inflater->marker_seen = TRUE;
 }
 
