@@ -39,10 +39,9 @@ typedef enum
   STAGE_SIGNATURE,              /* the signature, passed on */
   STAGE_CHUNK_HEADER,           /* gathering a chunk's length and type */
   STAGE_PASS_DATA,              /* a critical chunk libpng gets as it is */
-  STAGE_PASS_CRC,
   STAGE_ANCILLARY,              /* an ancillary chunk, gathered whole */
   STAGE_IDAT_DATA,              /* compressed pixels, inflated here */
-  STAGE_IDAT_CRC,
+  STAGE_CRC,                    /* of an IDAT (in_idat_run) or a passed chunk */
   STAGE_DONE,                   /* IEND passed on: the image is complete */
 } Stage;
 
@@ -650,6 +649,7 @@ begin_chunk (GstPngIdatInflater * inflater)
   inflater->crc = crc32_gzip_refl (0, (guint8 *) type, 4);
   inflater->left = length;
   inflater->check_crc = TRUE;
+  inflater->is_iend = memcmp (type, "IEND", 4) == 0;
   if (memcmp (type, "IDAT", 4) == 0) {
     if (length > GST_PNG_CHUNK_LENGTH_MAX) {
       g_snprintf (inflater->error, inflater->error_size,
@@ -681,7 +681,6 @@ begin_chunk (GstPngIdatInflater * inflater)
   inflater->capture_ihdr = memcmp (type, "IHDR", 4) == 0
       && length == sizeof (inflater->ihdr);
   inflater->have_ihdr |= inflater->capture_ihdr;
-  inflater->is_iend = memcmp (type, "IEND", 4) == 0;
   inflater->stage = STAGE_PASS_DATA;
   if (type[0] & 0x20) {
     if (length <= inflater->ancillary_max) {
@@ -787,10 +786,6 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
       case STAGE_SIGNATURE:
         n = take (inflater, size);
         forward (user_data, (guint8 *) data, n);
-        if (inflater->left == 0) {
-          inflater->stage = STAGE_CHUNK_HEADER;
-          inflater->left = CHUNK_HEADER_BYTES;
-        }
         break;
       case STAGE_CHUNK_HEADER:
         n = gather (inflater, inflater->header, CHUNK_HEADER_BYTES, data,
@@ -810,11 +805,8 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
       case STAGE_ANCILLARY:
         n = take (inflater, size);
         g_byte_array_append (inflater->ancillary, data, n);
-        if (inflater->left == 0) {
-          inflater->stage = STAGE_CHUNK_HEADER;
-          inflater->left = CHUNK_HEADER_BYTES;
+        if (inflater->left == 0)
           end_ancillary (inflater);
-        }
         break;
       case STAGE_IDAT_DATA:
         n = take (inflater, size);
@@ -826,26 +818,22 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
         } else if (!inflate_idat (inflater, data, n))
           return FALSE;
         break;
-      case STAGE_PASS_CRC:
-      case STAGE_IDAT_CRC:
+      case STAGE_CRC:
         n = gather (inflater, inflater->crc_bytes, CRC_BYTES, data, size);
         if (inflater->left > 0)
           break;
         /* checked before libpng acts on the chunk */
         if (inflater->check_crc && !crc_matches (inflater))
           return FALSE;
-        if (inflater->stage == STAGE_IDAT_CRC && inflater->gathering
-            && !submit_segment (inflater))
+        if (inflater->gathering && !submit_segment (inflater))
           return FALSE;
-        if (inflater->stage == STAGE_PASS_CRC)
+        if (!inflater->in_idat_run)
           forward (user_data, inflater->crc_bytes, CRC_BYTES);
-        if (inflater->stage == STAGE_PASS_CRC && inflater->is_iend) {
+        if (inflater->is_iend) {
           inflater->stage = STAGE_DONE;
           *ended = TRUE;
           return TRUE;
         }
-        inflater->stage = STAGE_CHUNK_HEADER;
-        inflater->left = CHUNK_HEADER_BYTES;
         break;
       case STAGE_DONE:
         *ended = TRUE;
@@ -853,11 +841,16 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
     }
     data += n;
     size -= n;
+    /* a stage is over: a chunk's data is followed by its CRC, anything
+     * else by the next chunk's header (begin_chunk() has left the header
+     * stage already) */
     if (inflater->left == 0 && (inflater->stage == STAGE_PASS_DATA
             || inflater->stage == STAGE_IDAT_DATA)) {
-      inflater->stage = inflater->stage == STAGE_PASS_DATA ?
-          STAGE_PASS_CRC : STAGE_IDAT_CRC;
+      inflater->stage = STAGE_CRC;
       inflater->left = CRC_BYTES;
+    } else if (inflater->left == 0) {
+      inflater->stage = STAGE_CHUNK_HEADER;
+      inflater->left = CHUNK_HEADER_BYTES;
     }
   }
   return TRUE;
