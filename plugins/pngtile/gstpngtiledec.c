@@ -152,22 +152,18 @@ gst_png_tile_dec_set_held (GstPngTileDec * self, guint64 * counter,
 }
 
 /* The decoding state of the current image: what libpng and zlib allocated
- * (counted through libpng's allocator hooks) and the inflater. */
+ * (counted through libpng's allocator hooks, which call this with every
+ * change) and the inflater. */
 static void
-gst_png_tile_dec_update_decoder_held (GstPngTileDec * self)
+gst_png_tile_dec_update_decoder_held (GstPngAllocCount * png_alloc)
 {
-  guint64 bytes = self->png_alloc.bytes;
+  GstPngTileDec *self = png_alloc->owner;
+  guint64 bytes = png_alloc->bytes;
 
   if (self->image.settings.fast_inflate && self->png)
     bytes += gst_png_idat_inflater_held_bytes (self->inflater) +
         gst_png_inflate_thread_held_bytes (self->inflate_thread);
   gst_png_tile_dec_set_held (self, &self->held_decoder_bytes, bytes);
-}
-
-static void
-gst_png_tile_dec_libpng_alloc_changed (GstPngAllocCount * count)
-{
-  gst_png_tile_dec_update_decoder_held (count->owner);
 }
 
 /* --- tiles --- */
@@ -274,7 +270,6 @@ gst_png_tile_dec_push_tiles (GstPngTileDec * self)
   }
   self->tiles_acquired = FALSE;
   self->tile_row++;
-  self->rows_in_tile = 0;
   return ret;
 }
 
@@ -570,7 +565,6 @@ gst_png_tile_dec_setup_output (GstPngTileDec * self, GstVideoFormat format)
   }
   gst_png_tile_dec_plan_columns (self, bpp);
   self->tile_row = 0;
-  self->rows_in_tile = 0;
   return GST_FLOW_OK;
 }
 
@@ -778,7 +772,7 @@ gst_png_tile_dec_start_image (GstPngTileDec * self, GstBuffer * buf)
     return GST_FLOW_ERROR;
   }
   self->state = GST_PNG_TILE_DEC_STATE_DECODING;
-  gst_png_tile_dec_update_decoder_held (self);
+  gst_png_tile_dec_update_decoder_held (&self->png_alloc);
   return GST_FLOW_OK;
 }
 
@@ -914,7 +908,7 @@ gst_png_tile_dec_run_libpng (GstPngTileDec * self, guint8 * data, gsize size,
     if (ended && !self->image.ended)
       png_error (self->png, "IEND: libpng did not end the image there");
     /* an ancillary chunk may have been gathered */
-    gst_png_tile_dec_update_decoder_held (self);
+    gst_png_tile_dec_update_decoder_held (&self->png_alloc);
     return pipelined ?
         gst_png_inflate_thread_consumed (self->inflate_thread) :
         gst_png_idat_inflater_consumed (self->inflater);
@@ -1771,6 +1765,6 @@ gst_png_tile_dec_init (GstPngTileDec * self)
     gst_png_inflate_thread_set_handover (self->inflate_thread,
         gst_png_tile_dec_read_ahead, self);
   self->png_alloc.owner = self;
-  self->png_alloc.changed = gst_png_tile_dec_libpng_alloc_changed;
+  self->png_alloc.changed = gst_png_tile_dec_update_decoder_held;
   /* the stream's state is set by reset_stream() at READY->PAUSED */
 }
