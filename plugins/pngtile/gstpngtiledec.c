@@ -433,20 +433,16 @@ gst_png_tile_dec_abort (GstPngTileDec * self, GstFlowReturn ret)
 static GstVideoFormat
 gst_png_tile_dec_format_of (guint channels, guint depth)
 {
-  switch (channels * 100 + depth) {
-    case 108:
-      return GST_VIDEO_FORMAT_GRAY8;
-    case 116:
-      return GST_VIDEO_FORMAT_GRAY16_BE;
-    case 308:
-      return GST_VIDEO_FORMAT_RGB;
-    case 408:
-      return GST_VIDEO_FORMAT_RGBA;
-    case 416:
-      return GST_VIDEO_FORMAT_RGBA64_BE;
-    default:
-      return GST_VIDEO_FORMAT_UNKNOWN;
-  }
+  /* by channels, then depth 8 or 16; the rest is 0, which is UNKNOWN */
+  static const GstVideoFormat formats[5][2] = {
+    [1] = {GST_VIDEO_FORMAT_GRAY8, GST_VIDEO_FORMAT_GRAY16_BE},
+    [3] = {GST_VIDEO_FORMAT_RGB},
+    [4] = {GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_RGBA64_BE},
+  };
+
+  if (channels > 4 || (depth != 8 && depth != 16))
+    return GST_VIDEO_FORMAT_UNKNOWN;
+  return formats[channels][depth / 16];
 }
 
 /* The output layout every consumer relies on (see the doc page). */
@@ -570,39 +566,6 @@ gst_png_tile_dec_setup_output (GstPngTileDec * self, GstVideoFormat format)
 
 /* --- libpng callbacks --- */
 
-/* An interlaced image is decoded whole before its first tile: allowed up to
- * max-interlaced-bytes. */
-static void
-gst_png_tile_dec_check_interlaced (GstPngTileDec * self)
-{
-  GstPngTileDecImage *image = &self->image;
-  guint64 need = (guint64) image->rowbytes * image->height;
-
-  if (image->settings.max_interlaced_bytes == 0
-      || need > image->settings.max_interlaced_bytes)
-    gst_png_tile_dec_refuse (self, "it is Adam7-interlaced (%ux%u) and needs "
-        "a %" G_GUINT64_FORMAT "-byte whole-image buffer, more than "
-        "max-interlaced-bytes=%" G_GUINT64_FORMAT "; raise "
-        "max-interlaced-bytes to decode it", image->width, image->height,
-        need, image->settings.max_interlaced_bytes);
-}
-
-static void
-gst_png_tile_dec_alloc_interlaced (GstPngTileDec * self)
-{
-  GstPngTileDecImage *image = &self->image;
-  guint64 need = (guint64) image->rowbytes * image->height;
-
-  /* zeroed pages are mapped lazily: nothing is touched before libpng
-   * writes a row */
-  image->interlace_buffer = g_try_malloc0 (need);
-  if (!image->interlace_buffer)
-    gst_png_tile_dec_refuse (self, "out of memory for its %" G_GUINT64_FORMAT
-        "-byte interlace buffer; lower max-interlaced-bytes to refuse such "
-        "images", need);
-  gst_png_tile_dec_set_held (self, &self->held_interlace_bytes, need);
-}
-
 static void
 gst_png_tile_dec_on_info (png_structp png, png_infop info)
 {
@@ -610,6 +573,7 @@ gst_png_tile_dec_on_info (png_structp png, png_infop info)
   GstPngTileDecImage *image = &self->image;
   gboolean interlaced =
       png_get_interlace_type (png, info) != PNG_INTERLACE_NONE;
+  guint64 need, max = image->settings.max_interlaced_bytes;
   GstVideoFormat format;
   GstFlowReturn ret;
 
@@ -625,15 +589,30 @@ gst_png_tile_dec_on_info (png_structp png, png_infop info)
   if (format == GST_VIDEO_FORMAT_UNKNOWN)
     gst_png_tile_dec_refuse (self, "unsupported output layout");
   image->rowbytes = png_get_rowbytes (png, info);
+  need = (guint64) image->rowbytes * image->height;
 
-  /* refused before the output is set up for it */
-  if (interlaced)
-    gst_png_tile_dec_check_interlaced (self);
+  /* An interlaced image is decoded whole before its first tile: allowed up
+   * to max-interlaced-bytes, and refused before the output is set up for
+   * it. */
+  if (interlaced && (max == 0 || need > max))
+    gst_png_tile_dec_refuse (self, "it is Adam7-interlaced (%ux%u) and needs "
+        "a %" G_GUINT64_FORMAT "-byte whole-image buffer, more than "
+        "max-interlaced-bytes=%" G_GUINT64_FORMAT "; raise "
+        "max-interlaced-bytes to decode it", image->width, image->height,
+        need, max);
   ret = gst_png_tile_dec_setup_output (self, format);
   if (ret != GST_FLOW_OK)
     gst_png_tile_dec_abort (self, ret);
-  if (interlaced)
-    gst_png_tile_dec_alloc_interlaced (self);
+  if (interlaced) {
+    /* zeroed pages are mapped lazily: nothing is touched before libpng
+     * writes a row */
+    image->interlace_buffer = g_try_malloc0 (need);
+    if (!image->interlace_buffer)
+      gst_png_tile_dec_refuse (self, "out of memory for its %"
+          G_GUINT64_FORMAT "-byte interlace buffer; lower "
+          "max-interlaced-bytes to refuse such images", need);
+    gst_png_tile_dec_set_held (self, &self->held_interlace_bytes, need);
+  }
   image->in_pixels = TRUE;
 }
 
