@@ -470,12 +470,14 @@ keep_history (GstPngIdatInflater * inflater, const guint8 * bytes, gsize len)
 static void
 start_segments (GstPngIdatInflater * inflater)
 {
-  GstPngSegmentDecoder *d = inflater->segments;
+  gsize row_bytes = inflater->segments && inflater->threads > 1
+      && inflater->have_marker ?
+      gst_png_segment_decoder_set_header (inflater->segments,
+      inflater->ihdr) : 0;
 
-  inflater->segmented = d && inflater->threads > 1 && inflater->have_marker
-      && gst_png_segment_decoder_set_header (d, inflater->ihdr)
-      && (guint64) gst_png_restart_marker_rows (&inflater->marker, 0) *
-      gst_png_segment_decoder_row_bytes (d) <= SEGMENT_DATA_MAX;
+  inflater->segmented = row_bytes > 0 && (guint64)
+      gst_png_restart_marker_rows (&inflater->marker, 0) * row_bytes <=
+      SEGMENT_DATA_MAX;
 }
 
 /* Segment @index broke a promise of the mARK: it and all after it are

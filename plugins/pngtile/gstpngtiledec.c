@@ -1313,12 +1313,12 @@ gst_png_tile_dec_first_block_fault (const guint8 * data, gsize size,
  * tool waits forever (docs/design.md). A tiny or truncated file fails that
  * early: check the chunk CRCs of the first block here, in the state
  * change, so that the state change fails instead and the tool exits. The
- * task reads the block again; nothing is kept. on-error=skip: no check. */
+ * block is read ahead for the task, which starts with it. on-error=skip:
+ * no check. */
 static gboolean
-gst_png_tile_dec_pull_precheck (GstPngTileDec * self, GstPad * pad)
+gst_png_tile_dec_pull_precheck (GstPngTileDec * self)
 {
-  GstBuffer *buf = NULL;
-  GstMapInfo map;
+  GstMapInfo *map = &self->pull_ahead_map;
   const gchar *uri = self->location;
   gchar *fault = NULL;
   guint64 max_pixels;
@@ -1328,15 +1328,12 @@ gst_png_tile_dec_pull_precheck (GstPngTileDec * self, GstPad * pad)
   fail = self->settings.on_error == GST_PNG_TILE_DEC_ON_ERROR_FAIL;
   max_pixels = self->settings.max_pixels;
   GST_OBJECT_UNLOCK (self);
-  if (!fail || gst_pad_pull_range (pad, 0, PULL_BLOCK_BYTES, &buf) !=
-      GST_FLOW_OK)
+  if (!fail)
     return TRUE;
-  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    fault = gst_png_tile_dec_first_block_fault (map.data, map.size,
+  gst_png_tile_dec_read_ahead (self);
+  if (map->memory)
+    fault = gst_png_tile_dec_first_block_fault (map->data, map->size,
         max_pixels);
-    gst_buffer_unmap (buf, &map);
-  }
-  gst_buffer_unref (buf);
   if (!fault)
     return TRUE;
   GST_ELEMENT_ERROR (self, STREAM, DECODE,
@@ -1387,7 +1384,7 @@ gst_png_tile_dec_sink_activate_mode (GstPad * pad, GstObject * parent,
     gst_query_parse_uri (query, &self->location);
   }
   gst_query_unref (query);
-  if (!gst_png_tile_dec_pull_precheck (self, pad))
+  if (!gst_png_tile_dec_pull_precheck (self))
     return FALSE;
   return gst_pad_start_task (pad, (GstTaskFunction) gst_png_tile_dec_pull_loop,
       self, NULL);
