@@ -960,10 +960,9 @@ gst_png_tile_dec_decode (GstPngTileDec * self, const guint8 * data,
   *used = done;
   if (failed) {
     g_free (refused);
-    if (self->downstream_flow != GST_FLOW_OK) {
-      gst_png_tile_dec_drop_image (self);
+    /* not the image's fault: process() drops it */
+    if (self->downstream_flow != GST_FLOW_OK)
       return self->downstream_flow;
-    }
     /* the reason libpng stopped for */
     refused = g_steal_pointer (&self->png_error);
     return gst_png_tile_dec_refuse_image (self, refused ? refused :
