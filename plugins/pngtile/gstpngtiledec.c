@@ -408,8 +408,9 @@ gst_png_tile_dec_refuse (GstPngTileDec * self, const gchar * format, ...)
 /* What libpng only warns about inside the image data (a zlib stream that is
  * damaged or does not end where the rows end, its check value wrong) means
  * the rows sent may be wrong, so the image fails. Which chunk libpng is in
- * is its state, not its wording; before the header callback the warnings are
- * about metadata, which libpng drops or ignores as other decoders do. */
+ * is its state, not its wording; before the header callback (which sets
+ * rowbytes) the warnings are about metadata, which libpng drops or ignores
+ * as other decoders do. */
 static void
 gst_png_tile_dec_png_warning_fn (png_structp png, png_const_charp msg)
 {
@@ -417,7 +418,8 @@ gst_png_tile_dec_png_warning_fn (png_structp png, png_const_charp msg)
 
   GST_DEBUG_OBJECT (self, "libpng warning on image %" G_GUINT64_FORMAT ": %s",
       self->image.index, msg);
-  if (self->image.in_pixels && png_get_io_chunk_type (png) == GST_PNG_CHUNK_IDAT)
+  if (self->image.rowbytes > 0
+      && png_get_io_chunk_type (png) == GST_PNG_CHUNK_IDAT)
     png_error (png, msg);
 }
 
@@ -613,7 +615,6 @@ gst_png_tile_dec_on_info (png_structp png, png_infop info)
           "max-interlaced-bytes to refuse such images", need);
     gst_png_tile_dec_set_held (self, &self->held_interlace_bytes, need);
   }
-  image->in_pixels = TRUE;
 }
 
 /* The next decoded row of the image into the tile row, which is pushed
@@ -1209,7 +1210,7 @@ gst_png_tile_dec_read_ahead (gpointer user_data)
   GstPngTileDec *self = user_data;
   GstMapInfo *map = &self->pull_ahead_map;
 
-  if (!self->pull_mode || self->pull_ahead
+  if (GST_PAD_MODE (self->sinkpad) != GST_PAD_MODE_PULL || self->pull_ahead
       || self->pull_ahead_flow != GST_FLOW_OK)
     return;
   self->pull_ahead_flow = gst_png_tile_dec_pull_block (self,
@@ -1373,7 +1374,6 @@ gst_png_tile_dec_sink_activate_mode (GstPad * pad, GstObject * parent,
   gst_png_tile_dec_clear_pull_ahead (self);
   if (!active)
     return stopped;
-  self->pull_mode = TRUE;
   self->pull_offset = 0;
   self->pull_started = FALSE;
   /* no tag names the file in pull mode: its name, for error messages */
@@ -1498,7 +1498,8 @@ gst_png_tile_dec_src_event (GstPad * pad, GstObject * parent,
 {
   GstPngTileDec *self = GST_PNG_TILE_DEC (parent);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_SEEK && self->pull_mode) {
+  if (GST_EVENT_TYPE (event) == GST_EVENT_SEEK
+      && GST_PAD_MODE (self->sinkpad) == GST_PAD_MODE_PULL) {
     gst_event_unref (event);
     return FALSE;
   }
@@ -1536,7 +1537,6 @@ gst_png_tile_dec_change_state (GstElement * element, GstStateChange transition)
     gst_tile_output_reset (self->output);
     self->pool_columns = 0;
     g_clear_pointer (&self->location, g_free);
-    self->pull_mode = FALSE;
   }
   return ret;
 }
