@@ -122,24 +122,6 @@ gst_png_tile_dec_on_error_get_type (void)
   return type;
 }
 
-/* threads=0 gives an image one thread per core once its header shows it
- * is large enough to pay for handing its data to other threads: a run of
- * thumbnails would otherwise cost a hand-over (two thread wake-ups) per
- * image, and take longer than on the streaming thread alone. Until then,
- * and for smaller images, the streaming thread decodes alone. */
-static void
-gst_png_tile_dec_choose_threads (GstPngTileDec * self, guint64 pixels)
-{
-  GstPngTileDecImage *image = &self->image;
-
-  if (image->settings.threads != 0)
-    return;
-  image->threads = pixels >= AUTO_THREADS_MIN_PIXELS ?
-      MAX (g_get_num_processors (), 1) : 1;
-  if (image->settings.fast_inflate)
-    gst_png_idat_inflater_set_threads (self->inflater, image->threads);
-}
-
 /* --- held-bytes bookkeeping --- */
 
 static void
@@ -763,8 +745,9 @@ gst_png_tile_dec_start_image (GstPngTileDec * self, GstBuffer * buf)
 static gchar *
 gst_png_tile_dec_check_header (GstPngTileDec * self)
 {
-  const guint8 *h = self->image.head;
-  guint64 max = self->image.settings.max_pixels, pixels;
+  GstPngTileDecImage *image = &self->image;
+  const guint8 *h = image->head;
+  guint64 max = image->settings.max_pixels, pixels;
   guint32 w, ht;
 
   if (memcmp (h, png_signature, 8) != 0 || memcmp (h + 12, "IHDR", 4) != 0)
@@ -772,7 +755,17 @@ gst_png_tile_dec_check_header (GstPngTileDec * self)
   w = gst_png_read_be32 (h + 16);
   ht = gst_png_read_be32 (h + 20);
   pixels = (guint64) w * ht;
-  gst_png_tile_dec_choose_threads (self, pixels);
+  /* threads=0 gives an image one thread per core once its header shows it
+   * is large enough to pay for handing its data to other threads: a run of
+   * thumbnails would otherwise cost a hand-over (two thread wake-ups) per
+   * image, and take longer than on the streaming thread alone. Until then,
+   * and for smaller images, the streaming thread decodes alone. */
+  if (image->settings.threads == 0) {
+    image->threads = pixels >= AUTO_THREADS_MIN_PIXELS ?
+        MAX (g_get_num_processors (), 1) : 1;
+    if (image->settings.fast_inflate)
+      gst_png_idat_inflater_set_threads (self->inflater, image->threads);
+  }
   if (max == 0 || pixels <= max)
     return NULL;
   return g_strdup_printf ("its header claims %ux%u = %" G_GUINT64_FORMAT
