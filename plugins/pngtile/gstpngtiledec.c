@@ -274,17 +274,6 @@ gst_png_tile_dec_post_progress (GstPngTileDec * self)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-static void
-gst_png_tile_dec_add_row (GstPngTileDec * self)
-{
-  guint every = self->image.settings.progress_rows;
-
-  self->image.rows_done++;
-  if (every > 0 && self->image.rows_done < self->image.height
-      && self->image.rows_done % every == 0)
-    gst_png_tile_dec_post_progress (self);
-}
-
 /* --- image life cycle --- */
 
 static void
@@ -604,6 +593,8 @@ gst_png_tile_dec_on_info (png_structp png, png_infop info)
 static GstFlowReturn
 gst_png_tile_dec_take_row (GstPngTileDec * self, const guint8 * row)
 {
+  GstPngTileDecImage *image = &self->image;
+  guint every = image->settings.progress_rows;
   GstFlowReturn ret = GST_FLOW_OK;
 
   if (!self->tiles_acquired)
@@ -612,12 +603,15 @@ gst_png_tile_dec_take_row (GstPngTileDec * self, const guint8 * row)
     return ret;
   gst_png_tile_dec_copy_row (self, row, self->rows_in_tile);
   self->rows_in_tile++;
-  gst_png_tile_dec_add_row (self);
+  image->rows_done++;
+  if (every > 0 && image->rows_done < image->height
+      && image->rows_done % every == 0)
+    gst_png_tile_dec_post_progress (self);
 
   /* the last tile row waits for IEND, so that a damaged end of file never
    * completes an image */
   if (self->rows_in_tile == self->grid.tile_height
-      && self->image.rows_done < self->image.height)
+      && image->rows_done < image->height)
     ret = gst_png_tile_dec_push_tiles (self);
   return ret;
 }
