@@ -309,7 +309,6 @@ gst_png_tile_dec_image_failed (GstPngTileDec * self, GstPngTileDecState next,
         ("on-error=skip: the rest of %s is dropped; decoding goes on with "
             "the next image", what));
     self->state = next;
-    self->sig_matched = 0;
     self->need_discont = TRUE;
   } else {
     GST_ELEMENT_ERROR (self, STREAM, DECODE,

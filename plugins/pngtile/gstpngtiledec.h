@@ -144,7 +144,7 @@ struct _GstPngTileDec
   gboolean upstream_marks_delta;
   gboolean location_announced;
   gboolean buffer_pts_used;
-  guint sig_matched;
+  guint sig_matched;            /* in RESYNC; 0 whenever it is left */
   gboolean need_discont;
 
   /* libpng's reader of the current image; png != NULL while one is open.
