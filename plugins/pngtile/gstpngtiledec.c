@@ -1412,42 +1412,24 @@ gst_png_tile_dec_take_segment (GstPngTileDec * self, GstEvent * event)
   gst_tile_output_push_event (self->output, out);
 }
 
-static void
-gst_png_tile_dec_take_caps (GstPngTileDec * self, GstEvent * event)
-{
-  GstCaps *caps;
-  const GstStructure *s;
-
-  gst_event_parse_caps (event, &caps);
-  s = gst_caps_get_structure (caps, 0);
-  if (!gst_structure_get_fraction (s, "framerate", &self->fps_n,
-          &self->fps_d) || self->fps_d == 0 || self->fps_n <= 0) {
-    self->fps_n = 0;
-    self->fps_d = 1;
-  }
-}
-
-static void
-gst_png_tile_dec_take_tags (GstPngTileDec * self, GstEvent * event)
-{
-  gchar *location;
-
-  if (gst_file_location_event_parse (event, &location)) {
-    g_free (self->location);
-    self->location = location;
-    self->location_announced = TRUE;
-  }
-}
-
 static gboolean
 gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event)
 {
   GstPngTileDec *self = GST_PNG_TILE_DEC (parent);
+  GstCaps *caps;
+  gchar *location;
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:
-      gst_png_tile_dec_take_caps (self, event);
+      /* the tiles have caps of their own: only a frame rate is taken */
+      gst_event_parse_caps (event, &caps);
+      if (!gst_structure_get_fraction (gst_caps_get_structure (caps, 0),
+              "framerate", &self->fps_n, &self->fps_d) || self->fps_d == 0
+          || self->fps_n <= 0) {
+        self->fps_n = 0;
+        self->fps_d = 1;
+      }
       gst_event_unref (event);
       return TRUE;
     case GST_EVENT_SEGMENT:
@@ -1455,7 +1437,12 @@ gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
       return TRUE;
     case GST_EVENT_TAG:
     case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
-      gst_png_tile_dec_take_tags (self, event);
+      /* the name of the file whose buffers come next */
+      if (gst_file_location_event_parse (event, &location)) {
+        g_free (self->location);
+        self->location = location;
+        self->location_announced = TRUE;
+      }
       break;
     case GST_EVENT_GAP:
       gst_event_unref (event);
