@@ -436,22 +436,6 @@ gst_png_tile_dec_set_transforms (png_structp png, png_infop info)
 
 /* --- negotiation and the bounded pool --- */
 
-static void
-gst_png_tile_dec_plan_columns (GstPngTileDec * self, guint bpp)
-{
-  guint c;
-
-  g_free (self->tiles);
-  self->tiles = g_new0 (GstPngTileDecTile, self->grid.n_columns);
-  for (c = 0; c < self->grid.n_columns; c++) {
-    guint x, w;
-
-    gst_tile_grid_tile_rect (&self->grid, c, 0, &x, NULL, &w, NULL);
-    self->tiles[c].src_offset = (gsize) x * bpp;
-    self->tiles[c].copy_bytes = (gsize) w * bpp;
-  }
-}
-
 /* Caps refused while flushing are offered again with the next image. */
 static GstFlowReturn
 gst_png_tile_dec_send_caps (GstPngTileDec * self, const GstVideoInfo * info)
@@ -482,7 +466,7 @@ static GstFlowReturn
 gst_png_tile_dec_setup_output (GstPngTileDec * self, GstVideoFormat format)
 {
   GstVideoInfo info;
-  guint bpp, tile_w, tile_h;
+  guint bpp, tile_w, tile_h, c;
   gboolean new_caps, reconfigure;
   GstFlowReturn ret = GST_FLOW_OK;
 
@@ -497,6 +481,16 @@ gst_png_tile_dec_setup_output (GstPngTileDec * self, GstVideoFormat format)
         AUTO_TILE_BYTES, self->image.height);
   gst_tile_grid_init (&self->grid, self->image.width, self->image.height,
       tile_w, tile_h);
+  /* where each tile's bytes are in a decoded row */
+  g_free (self->tiles);
+  self->tiles = g_new0 (GstPngTileDecTile, self->grid.n_columns);
+  for (c = 0; c < self->grid.n_columns; c++) {
+    guint x, w;
+
+    gst_tile_grid_tile_rect (&self->grid, c, 0, &x, NULL, &w, NULL);
+    self->tiles[c].src_offset = (gsize) x * bpp;
+    self->tiles[c].copy_bytes = (gsize) w * bpp;
+  }
 
   if (!gst_video_info_set_format (&info, format, self->grid.tile_width,
           self->grid.tile_height))
@@ -531,7 +525,6 @@ gst_png_tile_dec_setup_output (GstPngTileDec * self, GstVideoFormat format)
       return ret;
     self->pool_columns = self->grid.n_columns;
   }
-  gst_png_tile_dec_plan_columns (self, bpp);
   self->tile_row = 0;
   return GST_FLOW_OK;
 }
@@ -1116,24 +1109,6 @@ gst_png_tile_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 
 /* --- pull mode --- */
 
-/* In pull mode nobody upstream sends stream-start or segment: make them
- * here. */
-static void
-gst_png_tile_dec_pull_start (GstPngTileDec * self)
-{
-  gchar *stream_id;
-  GstSegment seg;
-
-  stream_id = gst_pad_create_stream_id (self->srcpad, GST_ELEMENT (self),
-      NULL);
-  gst_tile_output_push_event (self->output,
-      gst_event_new_stream_start (stream_id));
-  g_free (stream_id);
-  gst_segment_init (&seg, GST_FORMAT_TIME);
-  gst_tile_output_push_event (self->output, gst_event_new_segment (&seg));
-  self->pull_started = TRUE;
-}
-
 /* The next pull block: read ahead, or read now. */
 static GstFlowReturn
 gst_png_tile_dec_pull_block (GstPngTileDec * self, GstBuffer ** buf)
@@ -1225,8 +1200,19 @@ gst_png_tile_dec_pull_loop (GstPngTileDec * self)
   GstFlowReturn ret;
   GstEvent *eos;
 
-  if (!self->pull_started)
-    gst_png_tile_dec_pull_start (self);
+  if (!self->pull_started) {
+    /* in pull mode nobody upstream sends stream-start or segment */
+    gchar *stream_id = gst_pad_create_stream_id (self->srcpad,
+        GST_ELEMENT (self), NULL);
+    GstSegment seg;
+
+    gst_tile_output_push_event (self->output,
+        gst_event_new_stream_start (stream_id));
+    g_free (stream_id);
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    gst_tile_output_push_event (self->output, gst_event_new_segment (&seg));
+    self->pull_started = TRUE;
+  }
 
   ret = gst_png_tile_dec_pull_block (self, &buf);
   if (ret == GST_FLOW_OK) {
