@@ -1378,31 +1378,14 @@ gst_png_tile_dec_reset_stream (GstPngTileDec * self)
   self->need_discont = TRUE;
 }
 
-/* Tiles are timestamped in TIME whatever upstream's format (filesrc sends
- * BYTES), so a non-TIME segment becomes an open TIME segment. */
-static void
-gst_png_tile_dec_take_segment (GstPngTileDec * self, GstEvent * event)
-{
-  const GstSegment *in;
-  GstEvent *out = event;
-
-  gst_event_parse_segment (event, &in);
-  if (in->format != GST_FORMAT_TIME) {
-    GstSegment seg;
-
-    gst_segment_init (&seg, GST_FORMAT_TIME);
-    out = gst_event_new_segment (&seg);
-    gst_event_set_seqnum (out, gst_event_get_seqnum (event));
-    gst_event_unref (event);
-  }
-  gst_tile_output_push_event (self->output, out);
-}
-
 static gboolean
 gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event)
 {
   GstPngTileDec *self = GST_PNG_TILE_DEC (parent);
+  const GstSegment *in;
+  GstSegment seg;
+  GstEvent *time;
   GstCaps *caps;
   gchar *location;
 
@@ -1419,7 +1402,17 @@ gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
       gst_event_unref (event);
       return TRUE;
     case GST_EVENT_SEGMENT:
-      gst_png_tile_dec_take_segment (self, event);
+      /* tiles are timestamped in TIME whatever upstream's format (filesrc
+       * sends BYTES), so a non-TIME segment becomes an open TIME segment */
+      gst_event_parse_segment (event, &in);
+      if (in->format != GST_FORMAT_TIME) {
+        gst_segment_init (&seg, GST_FORMAT_TIME);
+        time = gst_event_new_segment (&seg);
+        gst_event_set_seqnum (time, gst_event_get_seqnum (event));
+        gst_event_unref (event);
+        event = time;
+      }
+      gst_tile_output_push_event (self->output, event);
       return TRUE;
     case GST_EVENT_TAG:
     case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
