@@ -220,7 +220,6 @@ gst_png_segment_decoder_new (guint n_workers)
   d->pool = g_thread_pool_new (decode_segment, d, d->n_workers, FALSE, NULL);
   g_mutex_init (&d->lock);
   g_cond_init (&d->done_cond);
-  g_queue_init (&d->in_flight);
   return d;
 }
 
