@@ -39,10 +39,9 @@ typedef enum
   STAGE_SIGNATURE,              /* the signature, passed on */
   STAGE_CHUNK_HEADER,           /* gathering a chunk's length and type */
   STAGE_PASS_DATA,              /* a critical chunk libpng gets as it is */
-  STAGE_PASS_CRC,
   STAGE_ANCILLARY,              /* an ancillary chunk, gathered whole */
   STAGE_IDAT_DATA,              /* compressed pixels, inflated here */
-  STAGE_IDAT_CRC,
+  STAGE_CRC,                    /* of an IDAT (in_idat_run) or a passed chunk */
   STAGE_DONE,                   /* IEND passed on: the image is complete */
 } Stage;
 
@@ -471,12 +470,14 @@ keep_history (GstPngIdatInflater * inflater, const guint8 * bytes, gsize len)
 static void
 start_segments (GstPngIdatInflater * inflater)
 {
-  GstPngSegmentDecoder *d = inflater->segments;
+  gsize row_bytes = inflater->segments && inflater->threads > 1
+      && inflater->have_marker ?
+      gst_png_segment_decoder_set_header (inflater->segments,
+      inflater->ihdr) : 0;
 
-  inflater->segmented = d && inflater->threads > 1 && inflater->have_marker
-      && gst_png_segment_decoder_set_header (d, inflater->ihdr)
-      && (guint64) gst_png_restart_marker_rows (&inflater->marker, 0) *
-      gst_png_segment_decoder_row_bytes (d) <= SEGMENT_DATA_MAX;
+  inflater->segmented = row_bytes > 0 && (guint64)
+      gst_png_restart_marker_rows (&inflater->marker, 0) * row_bytes <=
+      SEGMENT_DATA_MAX;
 }
 
 /* Segment @index broke a promise of the mARK: it and all after it are
@@ -630,14 +631,12 @@ submit_segment (GstPngIdatInflater * inflater)
 static void
 note_marker (GstPngIdatInflater * inflater, const guint8 * data, gsize len)
 {
-  const gchar *why;
-
   if (inflater->idat_started)
     return;
   /* a second mARK: the file is not what the specification says */
   inflater->have_marker = !inflater->marker_seen && inflater->have_ihdr &&
       gst_png_restart_marker_parse (&inflater->marker, data, len,
-      gst_png_read_be32 (inflater->ihdr + 4), inflater->ihdr[12] != 0, &why);
+      gst_png_read_be32 (inflater->ihdr + 4), inflater->ihdr[12] != 0);
   inflater->marker_seen = TRUE;
 }
 
@@ -652,6 +651,7 @@ begin_chunk (GstPngIdatInflater * inflater)
   inflater->crc = crc32_gzip_refl (0, (guint8 *) type, 4);
   inflater->left = length;
   inflater->check_crc = TRUE;
+  inflater->is_iend = memcmp (type, "IEND", 4) == 0;
   if (memcmp (type, "IDAT", 4) == 0) {
     if (length > GST_PNG_CHUNK_LENGTH_MAX) {
       g_snprintf (inflater->error, inflater->error_size,
@@ -683,7 +683,6 @@ begin_chunk (GstPngIdatInflater * inflater)
   inflater->capture_ihdr = memcmp (type, "IHDR", 4) == 0
       && length == sizeof (inflater->ihdr);
   inflater->have_ihdr |= inflater->capture_ihdr;
-  inflater->is_iend = memcmp (type, "IEND", 4) == 0;
   inflater->stage = STAGE_PASS_DATA;
   if (type[0] & 0x20) {
     if (length <= inflater->ancillary_max) {
@@ -789,10 +788,6 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
       case STAGE_SIGNATURE:
         n = take (inflater, size);
         forward (user_data, (guint8 *) data, n);
-        if (inflater->left == 0) {
-          inflater->stage = STAGE_CHUNK_HEADER;
-          inflater->left = CHUNK_HEADER_BYTES;
-        }
         break;
       case STAGE_CHUNK_HEADER:
         n = gather (inflater, inflater->header, CHUNK_HEADER_BYTES, data,
@@ -812,11 +807,8 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
       case STAGE_ANCILLARY:
         n = take (inflater, size);
         g_byte_array_append (inflater->ancillary, data, n);
-        if (inflater->left == 0) {
-          inflater->stage = STAGE_CHUNK_HEADER;
-          inflater->left = CHUNK_HEADER_BYTES;
+        if (inflater->left == 0)
           end_ancillary (inflater);
-        }
         break;
       case STAGE_IDAT_DATA:
         n = take (inflater, size);
@@ -828,26 +820,22 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
         } else if (!inflate_idat (inflater, data, n))
           return FALSE;
         break;
-      case STAGE_PASS_CRC:
-      case STAGE_IDAT_CRC:
+      case STAGE_CRC:
         n = gather (inflater, inflater->crc_bytes, CRC_BYTES, data, size);
         if (inflater->left > 0)
           break;
         /* checked before libpng acts on the chunk */
         if (inflater->check_crc && !crc_matches (inflater))
           return FALSE;
-        if (inflater->stage == STAGE_IDAT_CRC && inflater->gathering
-            && !submit_segment (inflater))
+        if (inflater->gathering && !submit_segment (inflater))
           return FALSE;
-        if (inflater->stage == STAGE_PASS_CRC)
+        if (!inflater->in_idat_run)
           forward (user_data, inflater->crc_bytes, CRC_BYTES);
-        if (inflater->stage == STAGE_PASS_CRC && inflater->is_iend) {
+        if (inflater->is_iend) {
           inflater->stage = STAGE_DONE;
           *ended = TRUE;
           return TRUE;
         }
-        inflater->stage = STAGE_CHUNK_HEADER;
-        inflater->left = CHUNK_HEADER_BYTES;
         break;
       case STAGE_DONE:
         *ended = TRUE;
@@ -855,11 +843,16 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
     }
     data += n;
     size -= n;
+    /* a stage is over: a chunk's data is followed by its CRC, anything
+     * else by the next chunk's header (begin_chunk() has left the header
+     * stage already) */
     if (inflater->left == 0 && (inflater->stage == STAGE_PASS_DATA
             || inflater->stage == STAGE_IDAT_DATA)) {
-      inflater->stage = inflater->stage == STAGE_PASS_DATA ?
-          STAGE_PASS_CRC : STAGE_IDAT_CRC;
+      inflater->stage = STAGE_CRC;
       inflater->left = CRC_BYTES;
+    } else if (inflater->left == 0) {
+      inflater->stage = STAGE_CHUNK_HEADER;
+      inflater->left = CHUNK_HEADER_BYTES;
     }
   }
   return TRUE;

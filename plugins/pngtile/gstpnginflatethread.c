@@ -103,7 +103,6 @@ gst_png_inflate_thread_new (GstPngIdatInflater * inflater)
   g_mutex_init (&thread->lock);
   g_cond_init (&thread->worker_cond);
   g_cond_init (&thread->caller_cond);
-  g_queue_init (&thread->pieces);
   return thread;
 }
 

@@ -11,29 +11,15 @@
 
 gboolean
 gst_png_restart_marker_parse (GstPngRestartMarker * marker,
-    const guint8 * data, gsize len, guint32 height, gboolean interlaced,
-    const gchar ** why)
+    const guint8 * data, gsize len, guint32 height, gboolean interlaced)
 {
-  guint32 n = len == GST_PNG_RESTART_MARKER_BYTES ?
-      gst_png_read_be32 (data + 2) : 0;
-
-  if (len != GST_PNG_RESTART_MARKER_BYTES)
-    *why = len > GST_PNG_RESTART_MARKER_BYTES && (len - 2) % 4 == 0 ?
-        "segment offsets (type 0) are not used" : "wrong chunk length";
-  else if (data[0] != 0)
-    *why = "unknown segmentation method";
-  else if (data[1] != 1)
-    *why = "segmentation type other than 1 (one IDAT per segment)";
-  else if (n < 2 || n >= height)
-    *why = "segment count outside 2 .. height - 1";
-  else if (interlaced)
-    *why = "the image is interlaced";
-  else {
-    marker->height = height;
-    marker->n_segments = n;
-    return TRUE;
-  }
-  return FALSE;
+  /* method 0, type 1: one IDAT per segment, no offsets */
+  if (len != GST_PNG_RESTART_MARKER_BYTES || data[0] != 0 || data[1] != 1
+      || interlaced)
+    return FALSE;
+  marker->height = height;
+  marker->n_segments = gst_png_read_be32 (data + 2);
+  return marker->n_segments >= 2 && marker->n_segments < height;
 }
 
 guint32

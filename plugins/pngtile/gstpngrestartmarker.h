@@ -24,12 +24,11 @@ typedef struct {
 #define GST_PNG_RESTART_MARKER_BYTES 6
 
 /* Reads the chunk data of a mARK (@len bytes) for an image of @height rows.
- * FALSE, with the reason in @why, when this decoder cannot use it: another
- * method or type, offsets present, a segment count outside 2..height-1, an
- * interlaced image (the method is defined for interlace 0 only). */
+ * FALSE when this decoder cannot use it: another method or type, offsets
+ * present, a segment count outside 2..height-1, an interlaced image (the
+ * method is defined for interlace 0 only). */
 gboolean gst_png_restart_marker_parse (GstPngRestartMarker * marker,
-    const guint8 * data, gsize len, guint32 height, gboolean interlaced,
-    const gchar ** why);
+    const guint8 * data, gsize len, guint32 height, gboolean interlaced);
 
 /* Row count of @segment: height / n each, the first segment also takes the
  * remainder. */

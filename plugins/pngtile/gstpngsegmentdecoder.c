@@ -220,7 +220,6 @@ gst_png_segment_decoder_new (guint n_workers)
   d->pool = g_thread_pool_new (decode_segment, d, d->n_workers, FALSE, NULL);
   g_mutex_init (&d->lock);
   g_cond_init (&d->done_cond);
-  g_queue_init (&d->in_flight);
   return d;
 }
 
@@ -242,17 +241,13 @@ gst_png_segment_decoder_n_workers (GstPngSegmentDecoder * d)
   return d->n_workers;
 }
 
-gboolean
+gsize
 gst_png_segment_decoder_set_header (GstPngSegmentDecoder * d,
     const guint8 * ihdr)
 {
-  g_return_val_if_fail (g_queue_is_empty (&d->in_flight), FALSE);
-  return gst_png_unfilter_geometry (ihdr, &d->row_bytes, &d->bpp);
-}
-
-gsize
-gst_png_segment_decoder_row_bytes (GstPngSegmentDecoder * d)
-{
+  g_return_val_if_fail (g_queue_is_empty (&d->in_flight), 0);
+  if (!gst_png_unfilter_geometry (ihdr, &d->row_bytes, &d->bpp))
+    return 0;
   return d->row_bytes;
 }
 

@@ -56,12 +56,10 @@ void gst_png_segment_decoder_free (GstPngSegmentDecoder * decoder);
 guint gst_png_segment_decoder_n_workers (GstPngSegmentDecoder * decoder);
 
 /* The image's IHDR data (13 bytes); only while no segment is in flight.
- * FALSE when the header is not one a segment can be decoded for. */
-gboolean gst_png_segment_decoder_set_header (GstPngSegmentDecoder * decoder,
+ * Returns the filtered bytes of one of its rows, with the filter byte; 0
+ * when the header is not one a segment can be decoded for. */
+gsize gst_png_segment_decoder_set_header (GstPngSegmentDecoder * decoder,
     const guint8 * ihdr);
-/* Filtered bytes of one row of the image set by set_header, with the
- * filter byte. */
-gsize gst_png_segment_decoder_row_bytes (GstPngSegmentDecoder * decoder);
 
 /* Queues a segment for a worker; takes it. Never blocks: the caller keeps
  * in_flight() below n_workers, waiting for the oldest first. */

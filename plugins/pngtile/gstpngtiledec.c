@@ -122,24 +122,6 @@ gst_png_tile_dec_on_error_get_type (void)
   return type;
 }
 
-/* threads=0 gives an image one thread per core once its header shows it
- * is large enough to pay for handing its data to other threads: a run of
- * thumbnails would otherwise cost a hand-over (two thread wake-ups) per
- * image, and take longer than on the streaming thread alone. Until then,
- * and for smaller images, the streaming thread decodes alone. */
-static void
-gst_png_tile_dec_choose_threads (GstPngTileDec * self, guint64 pixels)
-{
-  GstPngTileDecImage *image = &self->image;
-
-  if (image->settings.threads != 0)
-    return;
-  image->threads = pixels >= AUTO_THREADS_MIN_PIXELS ?
-      MAX (g_get_num_processors (), 1) : 1;
-  if (image->settings.fast_inflate)
-    gst_png_idat_inflater_set_threads (self->inflater, image->threads);
-}
-
 /* --- held-bytes bookkeeping --- */
 
 static void
@@ -152,22 +134,18 @@ gst_png_tile_dec_set_held (GstPngTileDec * self, guint64 * counter,
 }
 
 /* The decoding state of the current image: what libpng and zlib allocated
- * (counted through libpng's allocator hooks) and the inflater. */
+ * (counted through libpng's allocator hooks, which call this with every
+ * change) and the inflater. */
 static void
-gst_png_tile_dec_update_decoder_held (GstPngTileDec * self)
+gst_png_tile_dec_update_decoder_held (GstPngAllocCount * png_alloc)
 {
-  guint64 bytes = self->png_alloc.bytes;
+  GstPngTileDec *self = png_alloc->owner;
+  guint64 bytes = png_alloc->bytes;
 
   if (self->image.settings.fast_inflate && self->png)
     bytes += gst_png_idat_inflater_held_bytes (self->inflater) +
         gst_png_inflate_thread_held_bytes (self->inflate_thread);
   gst_png_tile_dec_set_held (self, &self->held_decoder_bytes, bytes);
-}
-
-static void
-gst_png_tile_dec_libpng_alloc_changed (GstPngAllocCount * count)
-{
-  gst_png_tile_dec_update_decoder_held (count->owner);
 }
 
 /* --- tiles --- */
@@ -205,19 +183,18 @@ gst_png_tile_dec_acquire_tiles (GstPngTileDec * self)
     GstFlowReturn ret;
 
     ret = gst_tile_output_acquire (self->output, &t->buffer);
+    if (ret == GST_FLOW_OK && !gst_video_frame_map (&t->frame,
+            &self->out_info, t->buffer,
+            GST_MAP_WRITE | GST_VIDEO_FRAME_MAP_FLAG_NO_REF)) {
+      gst_tile_output_drop (self->output, t->buffer);
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("Could not map a tile buffer for writing"), (NULL));
+      ret = GST_FLOW_ERROR;
+    }
     if (ret != GST_FLOW_OK) {
       t->buffer = NULL;
       gst_png_tile_dec_release_tiles (self);
       return ret;
-    }
-    if (!gst_video_frame_map (&t->frame, &self->out_info, t->buffer,
-            GST_MAP_WRITE | GST_VIDEO_FRAME_MAP_FLAG_NO_REF)) {
-      gst_tile_output_drop (self->output, t->buffer);
-      t->buffer = NULL;
-      gst_png_tile_dec_release_tiles (self);
-      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-          ("Could not map a tile buffer for writing"), (NULL));
-      return GST_FLOW_ERROR;
     }
     t->data = GST_VIDEO_FRAME_PLANE_DATA (&t->frame, 0);
     t->stride = GST_VIDEO_FRAME_PLANE_STRIDE (&t->frame, 0);
@@ -248,11 +225,11 @@ static GstFlowReturn
 gst_png_tile_dec_push_tiles (GstPngTileDec * self)
 {
   GstFlowReturn ret = GST_FLOW_OK;
-  guint c, n = self->grid.n_columns, rows = self->rows_in_tile;
+  guint c, rows = self->rows_in_tile;
 
-  for (c = 0; c < n; c++) {
+  for (c = 0; c < self->grid.n_columns; c++) {
     GstPngTileDecTile *t = &self->tiles[c];
-    GstBuffer *buf = t->buffer;
+    GstBuffer *buf = g_steal_pointer (&t->buffer);
 
     memset (t->data + rows * t->stride, 0,
         (self->grid.tile_height - rows) * t->stride);
@@ -268,20 +245,13 @@ gst_png_tile_dec_push_tiles (GstPngTileDec * self)
       GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
       self->need_discont = FALSE;
     }
-  }
-  self->tiles_acquired = FALSE;
-
-  for (c = 0; c < n; c++) {
-    GstBuffer *buf = self->tiles[c].buffer;
-
-    self->tiles[c].buffer = NULL;
     if (ret == GST_FLOW_OK)
       ret = gst_tile_output_push (self->output, buf);
     else
       gst_tile_output_drop (self->output, buf);
   }
+  self->tiles_acquired = FALSE;
   self->tile_row++;
-  self->rows_in_tile = 0;
   return ret;
 }
 
@@ -302,17 +272,6 @@ gst_png_tile_dec_post_progress (GstPngTileDec * self)
       "rows-total", G_TYPE_UINT, self->image.height, NULL);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
-}
-
-static void
-gst_png_tile_dec_add_row (GstPngTileDec * self)
-{
-  guint every = self->image.settings.progress_rows;
-
-  self->image.rows_done++;
-  if (every > 0 && self->image.rows_done < self->image.height
-      && self->image.rows_done % every == 0)
-    gst_png_tile_dec_post_progress (self);
 }
 
 /* --- image life cycle --- */
@@ -350,7 +309,6 @@ gst_png_tile_dec_image_failed (GstPngTileDec * self, GstPngTileDecState next,
         ("on-error=skip: the rest of %s is dropped; decoding goes on with "
             "the next image", what));
     self->state = next;
-    self->sig_matched = 0;
     self->need_discont = TRUE;
   } else {
     GST_ELEMENT_ERROR (self, STREAM, DECODE,
@@ -420,8 +378,9 @@ gst_png_tile_dec_refuse (GstPngTileDec * self, const gchar * format, ...)
 /* What libpng only warns about inside the image data (a zlib stream that is
  * damaged or does not end where the rows end, its check value wrong) means
  * the rows sent may be wrong, so the image fails. Which chunk libpng is in
- * is its state, not its wording; before the header callback the warnings are
- * about metadata, which libpng drops or ignores as other decoders do. */
+ * is its state, not its wording; before the header callback (which sets
+ * rowbytes) the warnings are about metadata, which libpng drops or ignores
+ * as other decoders do. */
 static void
 gst_png_tile_dec_png_warning_fn (png_structp png, png_const_charp msg)
 {
@@ -429,7 +388,8 @@ gst_png_tile_dec_png_warning_fn (png_structp png, png_const_charp msg)
 
   GST_DEBUG_OBJECT (self, "libpng warning on image %" G_GUINT64_FORMAT ": %s",
       self->image.index, msg);
-  if (self->image.in_pixels && png_get_io_chunk_type (png) == GST_PNG_CHUNK_IDAT)
+  if (self->image.rowbytes > 0
+      && png_get_io_chunk_type (png) == GST_PNG_CHUNK_IDAT)
     png_error (png, msg);
 }
 
@@ -445,20 +405,16 @@ gst_png_tile_dec_abort (GstPngTileDec * self, GstFlowReturn ret)
 static GstVideoFormat
 gst_png_tile_dec_format_of (guint channels, guint depth)
 {
-  switch (channels * 100 + depth) {
-    case 108:
-      return GST_VIDEO_FORMAT_GRAY8;
-    case 116:
-      return GST_VIDEO_FORMAT_GRAY16_BE;
-    case 308:
-      return GST_VIDEO_FORMAT_RGB;
-    case 408:
-      return GST_VIDEO_FORMAT_RGBA;
-    case 416:
-      return GST_VIDEO_FORMAT_RGBA64_BE;
-    default:
-      return GST_VIDEO_FORMAT_UNKNOWN;
-  }
+  /* by channels, then depth 8 or 16; the rest is 0, which is UNKNOWN */
+  static const GstVideoFormat formats[5][2] = {
+    [1] = {GST_VIDEO_FORMAT_GRAY8, GST_VIDEO_FORMAT_GRAY16_BE},
+    [3] = {GST_VIDEO_FORMAT_RGB},
+    [4] = {GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_RGBA64_BE},
+  };
+
+  if (channels > 4 || (depth != 8 && depth != 16))
+    return GST_VIDEO_FORMAT_UNKNOWN;
+  return formats[channels][depth / 16];
 }
 
 /* The output layout every consumer relies on (see the doc page). */
@@ -479,22 +435,6 @@ gst_png_tile_dec_set_transforms (png_structp png, png_infop info)
 }
 
 /* --- negotiation and the bounded pool --- */
-
-static void
-gst_png_tile_dec_plan_columns (GstPngTileDec * self, guint bpp)
-{
-  guint c;
-
-  g_free (self->tiles);
-  self->tiles = g_new0 (GstPngTileDecTile, self->grid.n_columns);
-  for (c = 0; c < self->grid.n_columns; c++) {
-    guint x, w;
-
-    gst_tile_grid_tile_rect (&self->grid, c, 0, &x, NULL, &w, NULL);
-    self->tiles[c].src_offset = (gsize) x * bpp;
-    self->tiles[c].copy_bytes = (gsize) w * bpp;
-  }
-}
 
 /* Caps refused while flushing are offered again with the next image. */
 static GstFlowReturn
@@ -526,7 +466,7 @@ static GstFlowReturn
 gst_png_tile_dec_setup_output (GstPngTileDec * self, GstVideoFormat format)
 {
   GstVideoInfo info;
-  guint bpp, tile_w, tile_h;
+  guint bpp, tile_w, tile_h, c;
   gboolean new_caps, reconfigure;
   GstFlowReturn ret = GST_FLOW_OK;
 
@@ -541,6 +481,16 @@ gst_png_tile_dec_setup_output (GstPngTileDec * self, GstVideoFormat format)
         AUTO_TILE_BYTES, self->image.height);
   gst_tile_grid_init (&self->grid, self->image.width, self->image.height,
       tile_w, tile_h);
+  /* where each tile's bytes are in a decoded row */
+  g_free (self->tiles);
+  self->tiles = g_new0 (GstPngTileDecTile, self->grid.n_columns);
+  for (c = 0; c < self->grid.n_columns; c++) {
+    guint x, w;
+
+    gst_tile_grid_tile_rect (&self->grid, c, 0, &x, NULL, &w, NULL);
+    self->tiles[c].src_offset = (gsize) x * bpp;
+    self->tiles[c].copy_bytes = (gsize) w * bpp;
+  }
 
   if (!gst_video_info_set_format (&info, format, self->grid.tile_width,
           self->grid.tile_height))
@@ -575,46 +525,11 @@ gst_png_tile_dec_setup_output (GstPngTileDec * self, GstVideoFormat format)
       return ret;
     self->pool_columns = self->grid.n_columns;
   }
-  gst_png_tile_dec_plan_columns (self, bpp);
   self->tile_row = 0;
-  self->rows_in_tile = 0;
   return GST_FLOW_OK;
 }
 
 /* --- libpng callbacks --- */
-
-/* An interlaced image is decoded whole before its first tile: allowed up to
- * max-interlaced-bytes. */
-static void
-gst_png_tile_dec_check_interlaced (GstPngTileDec * self)
-{
-  GstPngTileDecImage *image = &self->image;
-  guint64 need = (guint64) image->rowbytes * image->height;
-
-  if (image->settings.max_interlaced_bytes == 0
-      || need > image->settings.max_interlaced_bytes)
-    gst_png_tile_dec_refuse (self, "it is Adam7-interlaced (%ux%u) and needs "
-        "a %" G_GUINT64_FORMAT "-byte whole-image buffer, more than "
-        "max-interlaced-bytes=%" G_GUINT64_FORMAT "; raise "
-        "max-interlaced-bytes to decode it", image->width, image->height,
-        need, image->settings.max_interlaced_bytes);
-}
-
-static void
-gst_png_tile_dec_alloc_interlaced (GstPngTileDec * self)
-{
-  GstPngTileDecImage *image = &self->image;
-  guint64 need = (guint64) image->rowbytes * image->height;
-
-  /* zeroed pages are mapped lazily: nothing is touched before libpng
-   * writes a row */
-  image->interlace_buffer = g_try_malloc0 (need);
-  if (!image->interlace_buffer)
-    gst_png_tile_dec_refuse (self, "out of memory for its %" G_GUINT64_FORMAT
-        "-byte interlace buffer; lower max-interlaced-bytes to refuse such "
-        "images", need);
-  gst_png_tile_dec_set_held (self, &self->held_interlace_bytes, need);
-}
 
 static void
 gst_png_tile_dec_on_info (png_structp png, png_infop info)
@@ -623,6 +538,7 @@ gst_png_tile_dec_on_info (png_structp png, png_infop info)
   GstPngTileDecImage *image = &self->image;
   gboolean interlaced =
       png_get_interlace_type (png, info) != PNG_INTERLACE_NONE;
+  guint64 need, max = image->settings.max_interlaced_bytes;
   GstVideoFormat format;
   GstFlowReturn ret;
 
@@ -638,16 +554,30 @@ gst_png_tile_dec_on_info (png_structp png, png_infop info)
   if (format == GST_VIDEO_FORMAT_UNKNOWN)
     gst_png_tile_dec_refuse (self, "unsupported output layout");
   image->rowbytes = png_get_rowbytes (png, info);
+  need = (guint64) image->rowbytes * image->height;
 
-  /* refused before the output is set up for it */
-  if (interlaced)
-    gst_png_tile_dec_check_interlaced (self);
+  /* An interlaced image is decoded whole before its first tile: allowed up
+   * to max-interlaced-bytes, and refused before the output is set up for
+   * it. */
+  if (interlaced && (max == 0 || need > max))
+    gst_png_tile_dec_refuse (self, "it is Adam7-interlaced (%ux%u) and needs "
+        "a %" G_GUINT64_FORMAT "-byte whole-image buffer, more than "
+        "max-interlaced-bytes=%" G_GUINT64_FORMAT "; raise "
+        "max-interlaced-bytes to decode it", image->width, image->height,
+        need, max);
   ret = gst_png_tile_dec_setup_output (self, format);
   if (ret != GST_FLOW_OK)
     gst_png_tile_dec_abort (self, ret);
-  if (interlaced)
-    gst_png_tile_dec_alloc_interlaced (self);
-  image->in_pixels = TRUE;
+  if (interlaced) {
+    /* zeroed pages are mapped lazily: nothing is touched before libpng
+     * writes a row */
+    image->interlace_buffer = g_try_malloc0 (need);
+    if (!image->interlace_buffer)
+      gst_png_tile_dec_refuse (self, "out of memory for its %"
+          G_GUINT64_FORMAT "-byte interlace buffer; lower "
+          "max-interlaced-bytes to refuse such images", need);
+    gst_png_tile_dec_set_held (self, &self->held_interlace_bytes, need);
+  }
 }
 
 /* The next decoded row of the image into the tile row, which is pushed
@@ -655,6 +585,8 @@ gst_png_tile_dec_on_info (png_structp png, png_infop info)
 static GstFlowReturn
 gst_png_tile_dec_take_row (GstPngTileDec * self, const guint8 * row)
 {
+  GstPngTileDecImage *image = &self->image;
+  guint every = image->settings.progress_rows;
   GstFlowReturn ret = GST_FLOW_OK;
 
   if (!self->tiles_acquired)
@@ -663,12 +595,15 @@ gst_png_tile_dec_take_row (GstPngTileDec * self, const guint8 * row)
     return ret;
   gst_png_tile_dec_copy_row (self, row, self->rows_in_tile);
   self->rows_in_tile++;
-  gst_png_tile_dec_add_row (self);
+  image->rows_done++;
+  if (every > 0 && image->rows_done < image->height
+      && image->rows_done % every == 0)
+    gst_png_tile_dec_post_progress (self);
 
   /* the last tile row waits for IEND, so that a damaged end of file never
    * completes an image */
   if (self->rows_in_tile == self->grid.tile_height
-      && self->image.rows_done < self->image.height)
+      && image->rows_done < image->height)
     ret = gst_png_tile_dec_push_tiles (self);
   return ret;
 }
@@ -751,7 +686,6 @@ gst_png_tile_dec_start_image (GstPngTileDec * self, GstBuffer * buf)
   GST_OBJECT_LOCK (self);
   settings = self->settings;
   GST_OBJECT_UNLOCK (self);
-  settings.fast_inflate = settings.fast_inflate && self->inflater;
 
   if (!self->buffer_pts_used) {
     pts = GST_BUFFER_PTS (buf);
@@ -786,7 +720,7 @@ gst_png_tile_dec_start_image (GstPngTileDec * self, GstBuffer * buf)
     return GST_FLOW_ERROR;
   }
   self->state = GST_PNG_TILE_DEC_STATE_DECODING;
-  gst_png_tile_dec_update_decoder_held (self);
+  gst_png_tile_dec_update_decoder_held (&self->png_alloc);
   return GST_FLOW_OK;
 }
 
@@ -797,8 +731,9 @@ gst_png_tile_dec_start_image (GstPngTileDec * self, GstBuffer * buf)
 static gchar *
 gst_png_tile_dec_check_header (GstPngTileDec * self)
 {
-  const guint8 *h = self->image.head;
-  guint64 max = self->image.settings.max_pixels, pixels;
+  GstPngTileDecImage *image = &self->image;
+  const guint8 *h = image->head;
+  guint64 max = image->settings.max_pixels, pixels;
   guint32 w, ht;
 
   if (memcmp (h, png_signature, 8) != 0 || memcmp (h + 12, "IHDR", 4) != 0)
@@ -806,7 +741,17 @@ gst_png_tile_dec_check_header (GstPngTileDec * self)
   w = gst_png_read_be32 (h + 16);
   ht = gst_png_read_be32 (h + 20);
   pixels = (guint64) w * ht;
-  gst_png_tile_dec_choose_threads (self, pixels);
+  /* threads=0 gives an image one thread per core once its header shows it
+   * is large enough to pay for handing its data to other threads: a run of
+   * thumbnails would otherwise cost a hand-over (two thread wake-ups) per
+   * image, and take longer than on the streaming thread alone. Until then,
+   * and for smaller images, the streaming thread decodes alone. */
+  if (image->settings.threads == 0) {
+    image->threads = pixels >= AUTO_THREADS_MIN_PIXELS ?
+        MAX (g_get_num_processors (), 1) : 1;
+    if (image->settings.fast_inflate)
+      gst_png_idat_inflater_set_threads (self->inflater, image->threads);
+  }
   if (max == 0 || pixels <= max)
     return NULL;
   return g_strdup_printf ("its header claims %ux%u = %" G_GUINT64_FORMAT
@@ -922,7 +867,7 @@ gst_png_tile_dec_run_libpng (GstPngTileDec * self, guint8 * data, gsize size,
     if (ended && !self->image.ended)
       png_error (self->png, "IEND: libpng did not end the image there");
     /* an ancillary chunk may have been gathered */
-    gst_png_tile_dec_update_decoder_held (self);
+    gst_png_tile_dec_update_decoder_held (&self->png_alloc);
     return pipelined ?
         gst_png_inflate_thread_consumed (self->inflate_thread) :
         gst_png_idat_inflater_consumed (self->inflater);
@@ -995,10 +940,9 @@ gst_png_tile_dec_decode (GstPngTileDec * self, const guint8 * data,
   *used = done;
   if (failed) {
     g_free (refused);
-    if (self->downstream_flow != GST_FLOW_OK) {
-      gst_png_tile_dec_drop_image (self);
+    /* not the image's fault: process() drops it */
+    if (self->downstream_flow != GST_FLOW_OK)
       return self->downstream_flow;
-    }
     /* the reason libpng stopped for */
     refused = g_steal_pointer (&self->png_error);
     return gst_png_tile_dec_refuse_image (self, refused ? refused :
@@ -1165,24 +1109,6 @@ gst_png_tile_dec_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 
 /* --- pull mode --- */
 
-/* In pull mode nobody upstream sends stream-start or segment: make them
- * here. */
-static void
-gst_png_tile_dec_pull_start (GstPngTileDec * self)
-{
-  gchar *stream_id;
-  GstSegment seg;
-
-  stream_id = gst_pad_create_stream_id (self->srcpad, GST_ELEMENT (self),
-      NULL);
-  gst_tile_output_push_event (self->output,
-      gst_event_new_stream_start (stream_id));
-  g_free (stream_id);
-  gst_segment_init (&seg, GST_FORMAT_TIME);
-  gst_tile_output_push_event (self->output, gst_event_new_segment (&seg));
-  self->pull_started = TRUE;
-}
-
 /* The next pull block: read ahead, or read now. */
 static GstFlowReturn
 gst_png_tile_dec_pull_block (GstPngTileDec * self, GstBuffer ** buf)
@@ -1245,7 +1171,7 @@ gst_png_tile_dec_read_ahead (gpointer user_data)
   GstPngTileDec *self = user_data;
   GstMapInfo *map = &self->pull_ahead_map;
 
-  if (!self->pull_mode || self->pull_ahead
+  if (GST_PAD_MODE (self->sinkpad) != GST_PAD_MODE_PULL || self->pull_ahead
       || self->pull_ahead_flow != GST_FLOW_OK)
     return;
   self->pull_ahead_flow = gst_png_tile_dec_pull_block (self,
@@ -1274,8 +1200,19 @@ gst_png_tile_dec_pull_loop (GstPngTileDec * self)
   GstFlowReturn ret;
   GstEvent *eos;
 
-  if (!self->pull_started)
-    gst_png_tile_dec_pull_start (self);
+  if (!self->pull_started) {
+    /* in pull mode nobody upstream sends stream-start or segment */
+    gchar *stream_id = gst_pad_create_stream_id (self->srcpad,
+        GST_ELEMENT (self), NULL);
+    GstSegment seg;
+
+    gst_tile_output_push_event (self->output,
+        gst_event_new_stream_start (stream_id));
+    g_free (stream_id);
+    gst_segment_init (&seg, GST_FORMAT_TIME);
+    gst_tile_output_push_event (self->output, gst_event_new_segment (&seg));
+    self->pull_started = TRUE;
+  }
 
   ret = gst_png_tile_dec_pull_block (self, &buf);
   if (ret == GST_FLOW_OK) {
@@ -1348,12 +1285,12 @@ gst_png_tile_dec_first_block_fault (const guint8 * data, gsize size,
  * tool waits forever (docs/design.md). A tiny or truncated file fails that
  * early: check the chunk CRCs of the first block here, in the state
  * change, so that the state change fails instead and the tool exits. The
- * task reads the block again; nothing is kept. on-error=skip: no check. */
+ * block is read ahead for the task, which starts with it. on-error=skip:
+ * no check. */
 static gboolean
-gst_png_tile_dec_pull_precheck (GstPngTileDec * self, GstPad * pad)
+gst_png_tile_dec_pull_precheck (GstPngTileDec * self)
 {
-  GstBuffer *buf = NULL;
-  GstMapInfo map;
+  GstMapInfo *map = &self->pull_ahead_map;
   const gchar *uri = self->location;
   gchar *fault = NULL;
   guint64 max_pixels;
@@ -1363,15 +1300,12 @@ gst_png_tile_dec_pull_precheck (GstPngTileDec * self, GstPad * pad)
   fail = self->settings.on_error == GST_PNG_TILE_DEC_ON_ERROR_FAIL;
   max_pixels = self->settings.max_pixels;
   GST_OBJECT_UNLOCK (self);
-  if (!fail || gst_pad_pull_range (pad, 0, PULL_BLOCK_BYTES, &buf) !=
-      GST_FLOW_OK)
+  if (!fail)
     return TRUE;
-  if (gst_buffer_map (buf, &map, GST_MAP_READ)) {
-    fault = gst_png_tile_dec_first_block_fault (map.data, map.size,
+  gst_png_tile_dec_read_ahead (self);
+  if (map->memory)
+    fault = gst_png_tile_dec_first_block_fault (map->data, map->size,
         max_pixels);
-    gst_buffer_unmap (buf, &map);
-  }
-  gst_buffer_unref (buf);
   if (!fault)
     return TRUE;
   GST_ELEMENT_ERROR (self, STREAM, DECODE,
@@ -1412,7 +1346,6 @@ gst_png_tile_dec_sink_activate_mode (GstPad * pad, GstObject * parent,
   gst_png_tile_dec_clear_pull_ahead (self);
   if (!active)
     return stopped;
-  self->pull_mode = TRUE;
   self->pull_offset = 0;
   self->pull_started = FALSE;
   /* no tag names the file in pull mode: its name, for error messages */
@@ -1422,7 +1355,7 @@ gst_png_tile_dec_sink_activate_mode (GstPad * pad, GstObject * parent,
     gst_query_parse_uri (query, &self->location);
   }
   gst_query_unref (query);
-  if (!gst_png_tile_dec_pull_precheck (self, pad))
+  if (!gst_png_tile_dec_pull_precheck (self))
     return FALSE;
   return gst_pad_start_task (pad, (GstTaskFunction) gst_png_tile_dec_pull_loop,
       self, NULL);
@@ -1445,80 +1378,56 @@ gst_png_tile_dec_reset_stream (GstPngTileDec * self)
   self->need_discont = TRUE;
 }
 
-/* Tiles are timestamped in TIME whatever upstream's format (filesrc sends
- * BYTES), so a non-TIME segment becomes an open TIME segment. */
-static void
-gst_png_tile_dec_take_segment (GstPngTileDec * self, GstEvent * event)
-{
-  const GstSegment *in;
-  GstEvent *out = event;
-
-  gst_event_parse_segment (event, &in);
-  if (in->format != GST_FORMAT_TIME) {
-    GstSegment seg;
-
-    gst_segment_init (&seg, GST_FORMAT_TIME);
-    out = gst_event_new_segment (&seg);
-    gst_event_set_seqnum (out, gst_event_get_seqnum (event));
-    gst_event_unref (event);
-  }
-  gst_tile_output_push_event (self->output, out);
-}
-
-static void
-gst_png_tile_dec_take_caps (GstPngTileDec * self, GstEvent * event)
-{
-  GstCaps *caps;
-  const GstStructure *s;
-
-  gst_event_parse_caps (event, &caps);
-  s = gst_caps_get_structure (caps, 0);
-  if (!gst_structure_get_fraction (s, "framerate", &self->fps_n,
-          &self->fps_d) || self->fps_d == 0 || self->fps_n <= 0) {
-    self->fps_n = 0;
-    self->fps_d = 1;
-  }
-}
-
-static void
-gst_png_tile_dec_take_tags (GstPngTileDec * self, GstEvent * event)
-{
-  gchar *location;
-
-  if (gst_file_location_event_parse (event, &location)) {
-    g_free (self->location);
-    self->location = location;
-    self->location_announced = TRUE;
-  }
-}
-
 static gboolean
 gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
     GstEvent * event)
 {
   GstPngTileDec *self = GST_PNG_TILE_DEC (parent);
+  const GstSegment *in;
+  GstSegment seg;
+  GstEvent *time;
+  GstCaps *caps;
+  gchar *location;
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:
-      gst_png_tile_dec_take_caps (self, event);
+      /* the tiles have caps of their own: only a frame rate is taken */
+      gst_event_parse_caps (event, &caps);
+      if (!gst_structure_get_fraction (gst_caps_get_structure (caps, 0),
+              "framerate", &self->fps_n, &self->fps_d) || self->fps_d == 0
+          || self->fps_n <= 0) {
+        self->fps_n = 0;
+        self->fps_d = 1;
+      }
       gst_event_unref (event);
       return TRUE;
     case GST_EVENT_SEGMENT:
-      gst_png_tile_dec_take_segment (self, event);
+      /* tiles are timestamped in TIME whatever upstream's format (filesrc
+       * sends BYTES), so a non-TIME segment becomes an open TIME segment */
+      gst_event_parse_segment (event, &in);
+      if (in->format != GST_FORMAT_TIME) {
+        gst_segment_init (&seg, GST_FORMAT_TIME);
+        time = gst_event_new_segment (&seg);
+        gst_event_set_seqnum (time, gst_event_get_seqnum (event));
+        gst_event_unref (event);
+        event = time;
+      }
+      gst_tile_output_push_event (self->output, event);
       return TRUE;
     case GST_EVENT_TAG:
     case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
-      gst_png_tile_dec_take_tags (self, event);
+      /* the name of the file whose buffers come next */
+      if (gst_file_location_event_parse (event, &location)) {
+        g_free (self->location);
+        self->location = location;
+        self->location_announced = TRUE;
+      }
       break;
     case GST_EVENT_GAP:
       gst_event_unref (event);
       return TRUE;
-    case GST_EVENT_FLUSH_START:
-      gst_tile_output_set_flushing (self->output, TRUE);
-      break;
     case GST_EVENT_FLUSH_STOP:
       gst_png_tile_dec_reset_stream (self);
-      gst_tile_output_set_flushing (self->output, FALSE);
       break;
     case GST_EVENT_EOS:
       gst_png_tile_dec_handle_eos (self);
@@ -1526,7 +1435,8 @@ gst_png_tile_dec_sink_event (GstPad * pad, GstObject * parent,
     default:
       break;
   }
-  /* sticky events wait for the tile caps in the output */
+  /* sticky events wait for the tile caps in the output, which also goes
+   * flushing and back with the flush events */
   if (gst_tile_output_hold_event (self->output, event))
     return TRUE;
   return gst_pad_event_default (pad, parent, event);
@@ -1540,7 +1450,8 @@ gst_png_tile_dec_src_event (GstPad * pad, GstObject * parent,
 {
   GstPngTileDec *self = GST_PNG_TILE_DEC (parent);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_SEEK && self->pull_mode) {
+  if (GST_EVENT_TYPE (event) == GST_EVENT_SEEK
+      && GST_PAD_MODE (self->sinkpad) == GST_PAD_MODE_PULL) {
     gst_event_unref (event);
     return FALSE;
   }
@@ -1578,12 +1489,27 @@ gst_png_tile_dec_change_state (GstElement * element, GstStateChange transition)
     gst_tile_output_reset (self->output);
     self->pool_columns = 0;
     g_clear_pointer (&self->location, g_free);
-    self->pull_mode = FALSE;
   }
   return ret;
 }
 
 /* --- properties --- */
+
+/* Where the settings keep each of their properties. */
+#define SETTING(field) G_STRUCT_OFFSET (GstPngTileDecSettings, field)
+static const gsize setting_offsets[] = {
+  [PROP_TILE_WIDTH] = SETTING (tile_width),
+  [PROP_TILE_HEIGHT] = SETTING (tile_height),
+  [PROP_MAX_PIXELS] = SETTING (max_pixels),
+  [PROP_MAX_INTERLACED_BYTES] = SETTING (max_interlaced_bytes),
+  [PROP_ON_ERROR] = SETTING (on_error),
+  [PROP_PROGRESS_ROWS] = SETTING (progress_rows),
+  [PROP_FAST_INFLATE] = SETTING (fast_inflate),
+  [PROP_THREADS] = SETTING (threads),
+};
+
+#define SETTING_OF(type) \
+  G_STRUCT_MEMBER (type, &self->settings, setting_offsets[prop_id])
 
 static void
 gst_png_tile_dec_set_property (GObject * object, guint prop_id,
@@ -1592,39 +1518,17 @@ gst_png_tile_dec_set_property (GObject * object, guint prop_id,
   GstPngTileDec *self = GST_PNG_TILE_DEC (object);
 
   GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_TILE_WIDTH:
-      self->settings.tile_width = g_value_get_uint (value);
-      break;
-    case PROP_TILE_HEIGHT:
-      self->settings.tile_height = g_value_get_uint (value);
-      break;
-    case PROP_MAX_PIXELS:
-      self->settings.max_pixels = g_value_get_uint64 (value);
-      break;
-    case PROP_MAX_INTERLACED_BYTES:
-      self->settings.max_interlaced_bytes = g_value_get_uint64 (value);
-      break;
-    case PROP_ON_ERROR:
-      self->settings.on_error = g_value_get_enum (value);
-      break;
-    case PROP_PROGRESS_ROWS:
-      self->settings.progress_rows = g_value_get_uint (value);
-      break;
-    case PROP_FAST_INFLATE:
-      self->settings.fast_inflate = g_value_get_boolean (value);
-      break;
-    case PROP_THREADS:
-      self->settings.threads = g_value_get_uint (value);
-      break;
-    case PROP_MESSAGE_INTERVAL:
-      gst_message_throttle_set_interval (self->progress_throttle,
-          g_value_get_uint64 (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  if (prop_id == PROP_MESSAGE_INTERVAL)
+    gst_message_throttle_set_interval (self->progress_throttle,
+        g_value_get_uint64 (value));
+  else if (G_VALUE_HOLDS_UINT (value))
+    SETTING_OF (guint) = g_value_get_uint (value);
+  else if (G_VALUE_HOLDS_UINT64 (value))
+    SETTING_OF (guint64) = g_value_get_uint64 (value);
+  else if (G_VALUE_HOLDS_ENUM (value))
+    SETTING_OF (GstPngTileDecOnError) = g_value_get_enum (value);
+  else                          /* fast-inflate: only with ISA-L */
+    SETTING_OF (gboolean) = g_value_get_boolean (value) && self->inflater;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -1635,44 +1539,20 @@ gst_png_tile_dec_get_property (GObject * object, guint prop_id,
   GstPngTileDec *self = GST_PNG_TILE_DEC (object);
 
   GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_TILE_WIDTH:
-      g_value_set_uint (value, self->settings.tile_width);
-      break;
-    case PROP_TILE_HEIGHT:
-      g_value_set_uint (value, self->settings.tile_height);
-      break;
-    case PROP_MAX_PIXELS:
-      g_value_set_uint64 (value, self->settings.max_pixels);
-      break;
-    case PROP_MAX_INTERLACED_BYTES:
-      g_value_set_uint64 (value, self->settings.max_interlaced_bytes);
-      break;
-    case PROP_ON_ERROR:
-      g_value_set_enum (value, self->settings.on_error);
-      break;
-    case PROP_PROGRESS_ROWS:
-      g_value_set_uint (value, self->settings.progress_rows);
-      break;
-    case PROP_FAST_INFLATE:
-      g_value_set_boolean (value, self->settings.fast_inflate
-          && self->inflater);
-      break;
-    case PROP_THREADS:
-      g_value_set_uint (value, self->settings.threads);
-      break;
-    case PROP_MESSAGE_INTERVAL:
-      g_value_set_uint64 (value,
-          gst_message_throttle_get_interval (self->progress_throttle));
-      break;
-    case PROP_HELD_BYTES:
-      g_value_set_uint64 (value, gst_tile_output_get_held_bytes (self->output) +
-          self->held_interlace_bytes + self->held_decoder_bytes);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  if (prop_id == PROP_MESSAGE_INTERVAL)
+    g_value_set_uint64 (value,
+        gst_message_throttle_get_interval (self->progress_throttle));
+  else if (prop_id == PROP_HELD_BYTES)
+    g_value_set_uint64 (value, gst_tile_output_get_held_bytes (self->output) +
+        self->held_interlace_bytes + self->held_decoder_bytes);
+  else if (G_VALUE_HOLDS_UINT (value))
+    g_value_set_uint (value, SETTING_OF (guint));
+  else if (G_VALUE_HOLDS_UINT64 (value))
+    g_value_set_uint64 (value, SETTING_OF (guint64));
+  else if (G_VALUE_HOLDS_ENUM (value))
+    g_value_set_enum (value, SETTING_OF (GstPngTileDecOnError));
+  else
+    g_value_set_boolean (value, SETTING_OF (gboolean));
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -1805,12 +1685,13 @@ gst_png_tile_dec_init (GstPngTileDec * self)
   self->progress_throttle = gst_message_throttle_new ();
   self->output = gst_tile_output_new (self->sinkpad, self->srcpad);
   self->inflater = gst_png_idat_inflater_new (CHUNK_MALLOC_MAX);
+  self->settings.fast_inflate &= self->inflater != NULL;
   self->inflate_thread = self->inflater ?
       gst_png_inflate_thread_new (self->inflater) : NULL;
   if (self->inflate_thread)
     gst_png_inflate_thread_set_handover (self->inflate_thread,
         gst_png_tile_dec_read_ahead, self);
   self->png_alloc.owner = self;
-  self->png_alloc.changed = gst_png_tile_dec_libpng_alloc_changed;
+  self->png_alloc.changed = gst_png_tile_dec_update_decoder_held;
   /* the stream's state is set by reset_stream() at READY->PAUSED */
 }

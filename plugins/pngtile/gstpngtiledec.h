@@ -89,7 +89,6 @@ typedef struct {
   guint8 head[GST_PNG_TILE_DEC_HEAD_BYTES];
   guint head_len;
   GstPngTileDecChunkWalk walk;
-  gboolean in_pixels;           /* libpng is past the header, in the IDATs */
   gboolean ended;               /* libpng saw IEND */
   gsize end_remaining;          /* bytes libpng did not look at after IEND */
   /* threads decoding it: 1 is the streaming thread alone; more, one
@@ -97,7 +96,7 @@ typedef struct {
   guint threads;
 
   guint width, height;
-  gsize rowbytes;
+  gsize rowbytes;               /* > 0: libpng is past the header */
   guint8 *interlace_buffer;     /* set for an interlaced image */
   guint rows_done;
 } GstPngTileDecImage;
@@ -128,7 +127,6 @@ struct _GstPngTileDec
   guint64 held_decoder_bytes;   /* libpng and zlib, and the inflater */
 
   /* stream */
-  gboolean pull_mode;
   gboolean pull_started;
   guint64 pull_offset;          /* of the next block to read */
   /* the block after the one being decoded, read while the inflate thread
@@ -146,7 +144,7 @@ struct _GstPngTileDec
   gboolean upstream_marks_delta;
   gboolean location_announced;
   gboolean buffer_pts_used;
-  guint sig_matched;
+  guint sig_matched;            /* in RESYNC; 0 whenever it is left */
   gboolean need_discont;
 
   /* libpng's reader of the current image; png != NULL while one is open.
