@@ -38,8 +38,11 @@ typedef enum
 
 /* The caller sleeps until this many pieces are queued (or the job's end
  * is): a wake-up costs the worker a futex call, and the caller, faster
- * than the worker, would otherwise be woken for every block. */
-#define CALLER_BATCH MAX (GST_PNG_INFLATE_THREAD_BLOCKS / 2, 1)
+ * than the worker, would otherwise be woken for every block. Not more: a
+ * push-mode feed of 64 KiB (seqfilesrc's blocks) makes two or three
+ * blocks, and a larger batch would leave the caller waiting for the
+ * feed's end instead of unfiltering beside the worker. */
+#define CALLER_BATCH 2
 
 typedef struct
 {
