@@ -89,8 +89,7 @@ struct _GstPngWriterSegment
 
   /* the rows in the input format: copies held here, or the caller's (see
    * gst_png_writer_segment_new_borrowed()), read by encode */
-  guint8 *rows;
-  gsize rows_alloc;
+  guint8 *rows;                 /* n_rows x input_stride bytes */
   const guint8 *input;
   gsize input_stride;
 
@@ -368,7 +367,6 @@ gst_png_writer_segment_new (const GstPngWriter * writer, guint index,
   s = gst_png_writer_segment_new_borrowed (writer, index, rows,
       (gsize) writer->width * writer->fmt->in_pixel, held_bytes);
   s->rows = rows;
-  s->rows_alloc = bytes;
   s->rows_added = 0;
   held_add (held_bytes, bytes);
   return s;
@@ -380,7 +378,7 @@ segment_free_rows (GstPngWriterSegment * s)
   if (!s->rows)
     return;
   g_clear_pointer (&s->rows, g_free);
-  held_add (s->held_bytes, -(gssize) s->rows_alloc);
+  held_add (s->held_bytes, -(gssize) (s->n_rows * s->input_stride));
 }
 
 void

@@ -49,14 +49,7 @@ finish_row() {
 }
 
 measure() {
-  local label=$1 i
-  shift
-  bench_runs[$label]=""
-  bench_rss[$label]=0
-  for ((i = 0; i < BENCH_RUNS; i++)); do
-    run_once "$label" "$@"
-  done
-  finish_row "$label"
+  alternate "$@"
 }
 
 alternate() {
