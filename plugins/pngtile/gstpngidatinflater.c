@@ -32,6 +32,12 @@ G_STATIC_ASSERT (GST_PNG_IDAT_BLOCK_BYTES ==
 /* restart-marker segments larger than these are inflated here, in turn */
 #define SEGMENT_COMPRESSED_MAX (64u << 20)
 #define SEGMENT_DATA_MAX (64u << 20)
+/* IDAT payloads shorter than this are gathered into one run before ISA-L
+ * sees them: every isal_inflate() call passes its first 32 KiB of output
+ * through ISA-L's own window and copies the last 32 KiB back into it, so a
+ * call per 8 KiB IDAT (libpng's default) would copy each inflated byte two
+ * to three times. */
+#define STAGED_MAX (64 * 1024)
 
 /* Where the inflater is in the image's byte stream. */
 typedef enum
@@ -102,6 +108,10 @@ struct _GstPngIdatInflater
    * may swap it for another */
   guint8 *block;
   guint block_fill;
+
+  /* compressed bytes of plain IDATs not inflated yet (STAGED_MAX) */
+  guint8 *staged;
+  guint staged_len;
 
   /* rows unfiltered before libpng sees them (set_unfilter): on the thread
    * forwarding the blocks to libpng, this one's or (deferred) another's */
@@ -192,6 +202,7 @@ gst_png_idat_inflater_new (gsize ancillary_max)
   inflater->ancillary_max = ancillary_max;
   inflater->ancillary = g_byte_array_new ();
   inflater->block = g_malloc (GST_PNG_IDAT_BLOCK_BYTES);
+  inflater->staged = g_malloc (STAGED_MAX);
   gst_png_idat_inflater_reset (inflater);
   return inflater;
 }
@@ -215,6 +226,7 @@ gst_png_idat_inflater_free (GstPngIdatInflater * inflater)
   gst_png_segment_decoder_free (inflater->segments);
   g_byte_array_unref (inflater->ancillary);
   g_free (inflater->block);
+  g_free (inflater->staged);
   gst_png_row_unfilter_clear (&inflater->unfilter);
   g_free (inflater);
 }
@@ -231,6 +243,7 @@ gst_png_idat_inflater_reset (GstPngIdatInflater * inflater)
   inflater->stream_ended = FALSE;
   inflater->interrupted = FALSE;
   inflater->block_fill = 0;
+  inflater->staged_len = 0;
   inflater->consumed = 0;
   gst_png_row_unfilter_stop (&inflater->unfilter);
   inflater->block_pos = 0;
@@ -250,7 +263,7 @@ gst_png_idat_inflater_reset (GstPngIdatInflater * inflater)
 gsize
 gst_png_idat_inflater_held_bytes (GstPngIdatInflater * inflater)
 {
-  return sizeof (GstPngIdatInflater) + GST_PNG_IDAT_BLOCK_BYTES +
+  return sizeof (GstPngIdatInflater) + GST_PNG_IDAT_BLOCK_BYTES + STAGED_MAX +
       gst_png_row_unfilter_held_bytes (&inflater->unfilter) +
       inflater->ancillary->len + (inflater->gathering ?
       inflater->gathering->compressed_len : 0) + (inflater->segments ?
@@ -445,6 +458,39 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size)
     else if (z->avail_in == 0)
       return TRUE;
   }
+}
+
+/* Inflates what is staged; called wherever the bytes inflated so far must
+ * have reached libpng: the run of IDATs or the feed is over, or an IDAT's
+ * CRC is wrong (its data went to libpng before its CRC was checked). */
+static gboolean
+inflate_staged (GstPngIdatInflater * inflater)
+{
+  guint n = inflater->staged_len;
+
+  inflater->staged_len = 0;
+  return n == 0 || inflate_idat (inflater, inflater->staged, n);
+}
+
+/* Compressed bytes of a plain IDAT: inflated at once when they are a long
+ * run already, staged otherwise. */
+static gboolean
+stage_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size)
+{
+  while (size > 0) {
+    guint n;
+
+    if (inflater->staged_len == 0 && size >= STAGED_MAX)
+      return inflate_idat (inflater, data, size);
+    n = MIN (size, STAGED_MAX - inflater->staged_len);
+    memcpy (inflater->staged + inflater->staged_len, data, n);
+    inflater->staged_len += n;
+    data += n;
+    size -= n;
+    if (inflater->staged_len == STAGED_MAX && !inflate_staged (inflater))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 /* --- restart-marker segments --- */
@@ -675,7 +721,7 @@ begin_chunk (GstPngIdatInflater * inflater)
   /* the run of IDATs is over: what is inflated goes to libpng, which tells
    * a stream that did not end from here on */
   if (inflater->in_idat_run) {
-    if (!use_all_segments (inflater))
+    if (!inflate_staged (inflater) || !use_all_segments (inflater))
       return FALSE;
     flush_block (inflater);
     inflater->in_idat_run = FALSE;
@@ -817,16 +863,20 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
           memcpy (inflater->gathering->compressed + inflater->gathered, data,
               n);
           inflater->gathered += n;
-        } else if (!inflate_idat (inflater, data, n))
+        } else if (!stage_idat (inflater, data, n))
           return FALSE;
         break;
       case STAGE_CRC:
         n = gather (inflater, inflater->crc_bytes, CRC_BYTES, data, size);
         if (inflater->left > 0)
           break;
-        /* checked before libpng acts on the chunk */
-        if (inflater->check_crc && !crc_matches (inflater))
+        /* checked before libpng acts on the chunk, which got the data */
+        if (inflater->check_crc && !crc_matches (inflater)) {
+          /* an error inflating it comes first, as it would have */
+          if (inflater->in_idat_run)
+            inflate_staged (inflater);
           return FALSE;
+        }
         if (inflater->gathering && !submit_segment (inflater))
           return FALSE;
         if (!inflater->in_idat_run)
@@ -855,7 +905,7 @@ gst_png_idat_inflater_feed (GstPngIdatInflater * inflater,
       inflater->left = CHUNK_HEADER_BYTES;
     }
   }
-  return TRUE;
+  return inflate_staged (inflater);
 }
 
 #else /* !HAVE_ISAL */

@@ -175,19 +175,13 @@ assert_frame_is_reference (const Frame * f, const PngFixtureImage * ref,
   gst_video_frame_unmap (&frame);
 }
 
-/* Decodes one PNG through the pipeline and compares with libpng. */
+/* Decodes @data (one PNG) through the pipeline and compares with libpng. */
 static void
-check_one (const PngFixtureSpec * spec, guint tile_w, guint tile_h,
-    gsize chunk)
+check_bytes (const guint8 * data, gsize size, guint tile_w, guint tile_h,
+    gsize chunk, const gchar * what)
 {
-  GBytes *png = png_fixture_encode (spec);
-  gchar *name = png_fixture_spec_name (spec);
-  gchar *what = g_strdup_printf ("%s tiles %ux%u chunks %" G_GSIZE_FORMAT,
-      name, tile_w, tile_h, chunk);
   PngFixtureImage ref;
   gchar *err = NULL;
-  gsize size;
-  const guint8 *data = g_bytes_get_data (png, &size);
   Pipeline p;
 
   if (!png_fixture_reference_decode (data, size, &ref, &err))
@@ -200,8 +194,21 @@ check_one (const PngFixtureSpec * spec, guint tile_w, guint tile_h,
     g_error ("%s: %u frames out, expected 1", what, p.frames->len);
   assert_frame_is_reference (g_ptr_array_index (p.frames, 0), &ref, what);
   pipeline_stop (&p);
-
   png_fixture_image_clear (&ref);
+}
+
+static void
+check_one (const PngFixtureSpec * spec, guint tile_w, guint tile_h,
+    gsize chunk)
+{
+  GBytes *png = png_fixture_encode (spec);
+  gchar *name = png_fixture_spec_name (spec);
+  gchar *what = g_strdup_printf ("%s tiles %ux%u chunks %" G_GSIZE_FORMAT,
+      name, tile_w, tile_h, chunk);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (png, &size);
+
+  check_bytes (data, size, tile_w, tile_h, chunk, what);
   g_free (what);
   g_free (name);
   g_bytes_unref (png);
@@ -363,6 +370,77 @@ test_back_to_back_stream (void)
   g_byte_array_unref (stream);
 }
 
+/* @png with its image data cut into IDATs of the lengths in @lengths, in
+ * turn (the compressed stream itself unchanged). */
+static GByteArray *
+recut_idats (GBytes * png, const guint * lengths, guint n_lengths)
+{
+  gsize size, off = 8, pos, first = 0;
+  const guint8 *data = g_bytes_get_data (png, &size);
+  GByteArray *z = g_byte_array_new (), *out = g_byte_array_new ();
+  guint i = 0;
+
+  while (off + 12 <= size) {
+    guint32 len = png_fixture_read_be32 (data + off);
+
+    if (memcmp (data + off + 4, "IDAT", 4) == 0) {
+      if (z->len == 0)
+        first = off;
+      g_byte_array_append (z, data + off + 8, len);
+    }
+    off += 12 + (gsize) len;
+  }
+  g_assert_cmpuint (z->len, >, 0);
+  g_byte_array_append (out, data, first);
+  for (pos = 0; pos < z->len; i++) {
+    guint32 len = MIN (lengths[i % n_lengths], z->len - pos);
+    gsize at = out->len;
+    guint8 head[8], crc[4] = { 0 };
+
+    png_fixture_write_be32 (head, len);
+    memcpy (head + 4, "IDAT", 4);
+    g_byte_array_append (out, head, 8);
+    g_byte_array_append (out, z->data + pos, len);
+    g_byte_array_append (out, crc, 4);
+    png_fixture_fix_crc (out->data, at);
+    pos += len;
+  }
+  /* IEND */
+  g_byte_array_append (out, data + size - 12, 12);
+  g_byte_array_unref (z);
+  return out;
+}
+
+/* The inflater gathers short IDATs into longer runs: IDATs of every length,
+ * around the run's size (64 KiB) and far below it, give the same pixels. */
+static void
+test_idats_of_every_length (void)
+{
+  static const guint lengths[] = { 1, 8192, 65535, 3, 65536, 70001, 12,
+    65537, 300, 131072
+  };
+  static const gsize chunks[] = { 0, 4096, 65536 };
+  PngFixtureSpec spec;
+  GBytes *png;
+  GByteArray *recut;
+  guint c;
+
+  png_fixture_spec_init (&spec, 640, 400, PNG_COLOR_TYPE_RGB, 8);
+  png = png_fixture_encode (&spec);
+  recut = recut_idats (png, lengths, G_N_ELEMENTS (lengths));
+  /* more than the lengths above, so that they all occur */
+  g_assert_cmpuint (recut->len, >, 400 * 1024);
+  for (c = 0; c < G_N_ELEMENTS (chunks); c++) {
+    gchar *what = g_strdup_printf ("IDATs recut, chunks %" G_GSIZE_FORMAT,
+        chunks[c]);
+
+    check_bytes (recut->data, recut->len, 0, 16, chunks[c], what);
+    g_free (what);
+  }
+  g_byte_array_unref (recut);
+  g_bytes_unref (png);
+}
+
 typedef struct {
   const gchar *name;
   void (*func) (void);
@@ -379,6 +457,7 @@ static const Case cases[] = {
   {"chunks-of-4-kib", test_chunks_of_4_kib},
   {"every-grid-with-every-chunking", test_every_grid_with_every_chunking},
   {"back-to-back-stream-changing-size-and-format", test_back_to_back_stream},
+  {"idats-of-every-length", test_idats_of_every_length},
 };
 
 static void
