@@ -97,6 +97,12 @@ struct _GstPngIdatInflater
   gsize gathered;
   gboolean resumed;             /* raw deflate from a segment on */
   guint32 adler;                /* of the original inflated bytes */
+  /* the plain path: ISA-L checks the zlib header, then inflates raw
+   * deflate; the Adler-32 is summed where the blocks are finished (see
+   * gst_png_idat_inflater_finish_block()), on the thread feeding libpng
+   * when the inflater runs on another */
+  guint zheader_left;
+  gboolean adler_on_finish;
   guint32 out_adler;            /* of what libpng was given */
   guint8 history[GST_PNG_SEGMENT_HISTORY];
   gsize history_len;
@@ -157,15 +163,49 @@ gst_png_idat_inflater_defer_unfilter (GstPngIdatInflater * inflater,
   inflater->unfilter_deferred = deferred;
 }
 
-void
-gst_png_idat_inflater_unfilter_block (GstPngIdatInflater * inflater,
-    guint8 * block)
+static const gchar *
+isal_reason (int ret)
 {
+  switch (ret) {
+    case ISAL_INVALID_BLOCK:
+      return "invalid block type or lengths in the compressed data";
+    case ISAL_INVALID_SYMBOL:
+      return "invalid code in the compressed data";
+    case ISAL_INVALID_LOOKBACK:
+      return "invalid distance too far back in the compressed data";
+    case ISAL_INVALID_WRAPPER:
+      return "invalid zlib header";
+    case ISAL_UNSUPPORTED_METHOD:
+      return "unknown compression method";
+    case ISAL_INCORRECT_CHECKSUM:
+      return "incorrect Adler-32 check of the image data";
+    case ISAL_NEED_DICT:
+      return "a preset dictionary is not allowed";
+    default:
+      return "damaged compressed data";
+  }
+}
+
+gboolean
+gst_png_idat_inflater_finish_block (GstPngIdatInflater * inflater,
+    guint8 * block, gchar * error, gsize error_size)
+{
+  guint8 *data = block + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES;
   guint n = block[CHUNK_HEADER_BYTES + 1] |
       (block[CHUNK_HEADER_BYTES + 2] << 8);
+  gboolean final = block[CHUNK_HEADER_BYTES] & 1;
 
-  gst_png_row_unfilter_feed (&inflater->unfilter,
-      block + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES, n);
+  if (inflater->adler_on_finish) {
+    inflater->adler = isal_adler32 (inflater->adler, data, n);
+    /* the final, empty block carries the stream's own Adler-32 */
+    if (final && gst_png_read_be32 (data) != inflater->adler) {
+      g_snprintf (error, error_size, "IDAT: %s",
+          isal_reason (ISAL_INCORRECT_CHECKSUM));
+      return FALSE;
+    }
+  }
+  gst_png_row_unfilter_feed (&inflater->unfilter, data, n);
+  return TRUE;
 }
 
 guint8 *
@@ -255,6 +295,8 @@ gst_png_idat_inflater_reset (GstPngIdatInflater * inflater)
   inflater->resumed = FALSE;
   inflater->next_segment = 0;
   inflater->adler = inflater->out_adler = 1;
+  inflater->zheader_left = 2;
+  inflater->adler_on_finish = FALSE;
   inflater->history_len = 0;
   inflater->trailer_fill = 0;
   g_byte_array_set_size (inflater->ancillary, 0);
@@ -334,57 +376,41 @@ flush_block (GstPngIdatInflater * inflater)
   memset (b + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES + n, 0, CRC_BYTES);
   inflater->block_fill = 0;
   inflater->block_pos += n;
+  /* a block that is not the final one always checks out */
   if (!inflater->unfilter_deferred)
-    gst_png_idat_inflater_unfilter_block (inflater, b);
+    gst_png_idat_inflater_finish_block (inflater, b, NULL, 0);
   pass_on (inflater, b,
       CHUNK_HEADER_BYTES + STORED_HEADER_BYTES + n + CRC_BYTES);
 }
 
-/* Ends libpng's stream: the last stored block, an empty final one and
- * the Adler-32, which ISA-L has verified against the original. Returns
- * TRUE, as the inflating functions ending with it do. */
+/* Ends libpng's stream: the last stored block, then, in a block of its
+ * own, an empty final one and @adler (libpng ignores it). In the plain
+ * path @adler is the stream's, checked when the block is finished. */
 static gboolean
-end_stream (GstPngIdatInflater * inflater)
+end_stream (GstPngIdatInflater * inflater, guint32 adler)
 {
-  guint8 end[] = { 0, 0, 0, 9, 'I', 'D', 'A', 'T', 1, 0, 0, 0xff, 0xff,
-    0, 0, 0, 0, 0, 0, 0, 0
+  static const guint8 end[] = { 0, 0, 0, 9, 'I', 'D', 'A', 'T', 1, 0, 0,
+    0xff, 0xff
   };
+  guint8 *b;
 
   flush_block (inflater);
-  /* with segments, libpng's stream differs from the original: its own
-   * Adler-32 is kept beside */
-  gst_png_write_be32 (end + 13, inflater->segmented ? inflater->out_adler :
-      inflater->zstream.crc);
-  pass_on (inflater, end, sizeof (end));
+  b = inflater->block;
+  memcpy (b, end, sizeof (end));
+  gst_png_write_be32 (b + sizeof (end), adler);
+  memset (b + sizeof (end) + 4, 0, CRC_BYTES);
   inflater->stream_ended = TRUE;
+  if (!inflater->unfilter_deferred && !gst_png_idat_inflater_finish_block
+      (inflater, b, inflater->error, inflater->error_size))
+    return FALSE;
+  pass_on (inflater, b, sizeof (end) + 4 + CRC_BYTES);
   return TRUE;
 }
 
-static const gchar *
-isal_reason (int ret)
-{
-  switch (ret) {
-    case ISAL_INVALID_BLOCK:
-      return "invalid block type or lengths in the compressed data";
-    case ISAL_INVALID_SYMBOL:
-      return "invalid code in the compressed data";
-    case ISAL_INVALID_LOOKBACK:
-      return "invalid distance too far back in the compressed data";
-    case ISAL_INVALID_WRAPPER:
-      return "invalid zlib header";
-    case ISAL_UNSUPPORTED_METHOD:
-      return "unknown compression method";
-    case ISAL_INCORRECT_CHECKSUM:
-      return "incorrect Adler-32 check of the image data";
-    case ISAL_NEED_DICT:
-      return "a preset dictionary is not allowed";
-    default:
-      return "damaged compressed data";
-  }
-}
-
-/* The zlib stream's end, where the inflater checked the Adler-32 itself
- * (a resumed stream, segments): @trailer is the stream's own. */
+/* The zlib stream's end, where the inflater summed the Adler-32 itself
+ * (a resumed stream, segments): @trailer is the stream's own. With
+ * segments, libpng's stream differs from the original: its own Adler-32
+ * is kept beside. */
 static gboolean
 end_checked_stream (GstPngIdatInflater * inflater, guint32 trailer)
 {
@@ -393,19 +419,60 @@ end_checked_stream (GstPngIdatInflater * inflater, guint32 trailer)
         isal_reason (ISAL_INCORRECT_CHECKSUM));
     return FALSE;
   }
-  return end_stream (inflater);
+  return end_stream (inflater, inflater->out_adler);
 }
 
-/* The Adler-32 after the resumed stream's end, maybe split over IDATs:
- * checked here, as ISA-L checks it in the plain path. */
+/* The Adler-32 after the raw deflate stream's end, maybe split over
+ * IDATs. */
 static gboolean
 take_trailer (GstPngIdatInflater * inflater)
 {
+  guint32 trailer;
+
   inflater->trailer_fill += gst_png_deflate_take_leftover (&inflater->zstream,
       inflater->trailer + inflater->trailer_fill, 4 - inflater->trailer_fill);
   if (inflater->trailer_fill < 4)
     return TRUE;
-  return end_checked_stream (inflater, gst_png_read_be32 (inflater->trailer));
+  trailer = gst_png_read_be32 (inflater->trailer);
+  if (inflater->adler_on_finish)
+    return end_stream (inflater, trailer);
+  return end_checked_stream (inflater, trailer);
+}
+
+/* The plain path's zlib header, checked by ISA-L, which is then told that
+ * raw deflate follows: summing the Adler-32 as it inflates would lengthen
+ * the inflating thread, which is the decoder's slowest. Returns how many
+ * of @size bytes it took, or -1 on an error. */
+static gint
+take_zlib_header (GstPngIdatInflater * inflater, const guint8 * data,
+    guint size)
+{
+  struct inflate_state *z = &inflater->zstream;
+  guint n = MIN (size, inflater->zheader_left);
+  int ret;
+
+  z->next_in = (guint8 *) data;
+  z->avail_in = n;
+  z->next_out = inflater->block + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES;
+  z->avail_out = 0;
+  ret = isal_inflate (z);
+  /* a header with a preset dictionary makes ISA-L wait for its id */
+  if (ret == ISAL_DECOMP_OK && n == inflater->zheader_left
+      && z->block_state == ISAL_ZLIB_DICT)
+    ret = ISAL_NEED_DICT;
+  if (ret < 0 || ret == ISAL_NEED_DICT) {
+    /* ISA-L's code for the header's own check is the Adler-32's */
+    g_snprintf (inflater->error, inflater->error_size, "IDAT: %s",
+        ret == ISAL_INCORRECT_CHECKSUM ? "incorrect zlib header check" :
+        isal_reason (ret));
+    return -1;
+  }
+  inflater->zheader_left -= n;
+  if (inflater->zheader_left == 0) {
+    z->crc_flag = ISAL_DEFLATE;
+    inflater->adler_on_finish = TRUE;
+  }
+  return n;
 }
 
 /* Inflates compressed bytes of the IDAT run, passing on every full stored
@@ -418,9 +485,18 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size)
 
   if (inflater->stream_ended)
     return TRUE;
+  if (inflater->zheader_left > 0 && !inflater->resumed) {
+    gint n = take_zlib_header (inflater, data, size);
+
+    if (n < 0)
+      return FALSE;
+    data += n;
+    size -= n;
+  }
   z->next_in = (guint8 *) data;
   z->avail_in = size;
-  if (inflater->resumed && z->block_state == ISAL_BLOCK_FINISH)
+  if ((inflater->resumed || inflater->adler_on_finish)
+      && z->block_state == ISAL_BLOCK_FINISH)
     return take_trailer (inflater);
   for (;;) {
     /* looked up each time: a forward callback may have swapped the block */
@@ -448,11 +524,9 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size)
       inflater->adler = isal_adler32 (inflater->adler, out + before, n);
       inflater->out_adler = isal_adler32 (inflater->out_adler, out + before,
           n);
-      if (z->block_state == ISAL_BLOCK_FINISH)
-        return take_trailer (inflater);
     }
     if (z->block_state == ISAL_BLOCK_FINISH)
-      return end_stream (inflater);
+      return take_trailer (inflater);
     if (inflater->block_fill == limit)
       flush_block (inflater);
     else if (z->avail_in == 0)

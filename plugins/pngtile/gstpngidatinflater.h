@@ -85,15 +85,17 @@ void gst_png_idat_inflater_set_unfilter (GstPngIdatInflater * inflater,
 
 /* With @deferred TRUE, the rewritten IDAT chunks are forwarded still
  * filtered and whoever forwards them to libpng passes each through
- * gst_png_idat_inflater_unfilter_block() first, in order: so a thread
- * running the inflater leaves the unfiltering to the thread feeding
- * libpng. */
+ * gst_png_idat_inflater_finish_block() first, in order: so a thread
+ * running the inflater leaves the unfiltering and the Adler-32 to the
+ * thread feeding libpng. */
 void gst_png_idat_inflater_defer_unfilter (GstPngIdatInflater * inflater,
     gboolean deferred);
-/* Unfilters a rewritten IDAT chunk's data in place (nothing if the image's
- * rows are not unfiltered here). */
-void gst_png_idat_inflater_unfilter_block (GstPngIdatInflater * inflater,
-    guint8 * block);
+/* Adds a rewritten IDAT chunk's data to the image data's Adler-32 and
+ * unfilters it in place (if the image's rows are unfiltered here). FALSE,
+ * with the reason in @error, when the block ends the stream and the
+ * stream's Adler-32 is not the data's. */
+gboolean gst_png_idat_inflater_finish_block (GstPngIdatInflater * inflater,
+    guint8 * block, gchar * error, gsize error_size);
 
 /* Size of the block a rewritten IDAT is built in: chunk header, stored
  * block header, 65535 inflated bytes, CRC. */

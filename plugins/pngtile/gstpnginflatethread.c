@@ -408,9 +408,15 @@ gst_png_inflate_thread_feed (GstPngInflateThread * thread,
     if (piece->kind == PIECE_WARNING) {
       warn (user_data, piece->message);
     } else {
-      /* unfiltering is this thread's share of the work */
-      if (piece->kind == PIECE_IDAT)
-        gst_png_idat_inflater_unfilter_block (thread->inflater, piece->block);
+      /* unfiltering and the Adler-32 are this thread's share of the work */
+      if (piece->kind == PIECE_IDAT
+          && !gst_png_idat_inflater_finish_block (thread->inflater,
+              piece->block, error, error_size)) {
+        /* as after a longjmp: the worker's jobs end here */
+        *ended = FALSE;
+        gst_png_inflate_thread_consumed (thread);
+        return FALSE;
+      }
       forward (user_data, piece->block, piece->len);
     }
     thread->current = NULL;
