@@ -7,20 +7,33 @@
 #                          of each, $BENCH_RUNS times): rows whose ratio is a
 #                          target see the same machine, even when its speed
 #                          drifts during the benchmark
+#   self_timed LABEL       the row LABEL is timed by its command: the time is
+#                          the number before " s" on the last line it prints
+#                          (a program timing only its own work), not the wall
+#                          time of the process
 #   report ANCHOR          print every measured row with its time and RSS ratio
 #                          against the row labelled ANCHOR
 #   median                 the median of the numbers on stdin (whitespace or
 #                          newline separated)
 #
-# Peak RSS is the child's ru_maxrss as GNU time reports it (KiB), so it covers
-# everything the process touched: GStreamer itself, plugins, buffers.
+# Wall time is taken around the process with bash's microsecond clock
+# (GNU time prints hundredths). Peak RSS is the child's ru_maxrss as GNU time
+# reports it (KiB), so it covers everything the process touched: GStreamer
+# itself, plugins, buffers.
 
 BENCH_RUNS=${BENCH_RUNS:-3}
+# $EPOCHREALTIME and awk must agree on the decimal point
+export LC_NUMERIC=C
 # The first GStreamer process after a build rebuilds the registry cache,
 # loading every plugin: that run's RSS (30 MiB more) belongs to no pipeline.
 gst-inspect-1.0 >/dev/null 2>&1 || true
 declare -a bench_labels=()
 declare -A bench_time=() bench_rss=() bench_fail=() bench_runs=()
+declare -A bench_self_timed=()
+
+self_timed() {
+  bench_self_timed[$1]=1
+}
 
 median() {
   tr -s ' \t' '\n' | grep . | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
@@ -29,14 +42,21 @@ median() {
 # run_once LABEL CMD...: one run of CMD; its wall time is appended to
 # bench_runs[LABEL], its peak RSS kept when it is the largest so far.
 run_once() {
-  local label=$1 out t m
+  local label=$1 out t m start end
   shift
   out=$(mktemp)
-  if ! /usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null 2>"$out.err"; then
+  start=$EPOCHREALTIME
+  if ! /usr/bin/time -f '%M' -o "$out" "$@" >"$out.out" 2>"$out.err"; then
     bench_fail[$label]=$(grep -v '^Command exited' "$out.err" | tail -n 2 | tr '\n' ' ')
   fi
-  read -r t m < <(tail -n 1 "$out")
-  rm -f "$out" "$out.err"
+  end=$EPOCHREALTIME
+  m=$(tail -n 1 "$out")
+  if [ -n "${bench_self_timed[$label]:-}" ]; then
+    t=$(tail -n 1 "$out.out" | sed -n 's/.* \([0-9.]*\) s$/\1/p')
+  else
+    t=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }')
+  fi
+  rm -f "$out" "$out.err" "$out.out"
   bench_runs[$label]="${bench_runs[$label]:-} $t"
   ((m > ${bench_rss[$label]:-0})) && bench_rss[$label]=$m
   return 0
