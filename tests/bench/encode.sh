@@ -80,6 +80,14 @@ BENCH_RUNS=1 measure "pngtiledec ! pngtileenc compression-level=9" $(ours "$work
 # stored rows), so this is how pngtileenc's own work scales.
 alone1="stored: pngtiledec threads=1 ! pngtileenc threads=1"
 alone2="stored: pngtiledec threads=1 ! pngtileenc threads=2"
+writes "vips copy (defaults, anchor)" "$work/vips.png"
+writes "pngtiledec ! pngtileenc (defaults)" "$work/ours.png"
+writes "pngtiledec ! pngtileenc threads=1" "$work/ours-t1.png"
+writes "pngtiledec ! pngtileenc threads=2" "$work/ours-t2.png"
+writes "pngtiledec threads=1 ! pngtileenc threads=1" "$work/ours-all1.png"
+writes "pngtiledec threads=2 ! pngtileenc threads=2" "$work/ours-all2.png"
+writes "$alone1" "$work/ours-alone1.png"
+writes "$alone2" "$work/ours-alone2.png"
 vips_rows=()
 if [ "$have_vips" = 1 ]; then
   vips_rows=("vips copy (defaults, anchor)" vips copy "$src" "$work/vips.png" ---)

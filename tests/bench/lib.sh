@@ -11,6 +11,12 @@
 #                          the number before " s" on the last line it prints
 #                          (a program timing only its own work), not the wall
 #                          time of the process
+#   writes LABEL FILE      the row LABEL writes FILE: it is removed, and the
+#                          page cache written back, before each run, untimed
+#                          (truncating a file that the previous run wrote
+#                          costs tens of milliseconds on a disk mounted with
+#                          discard, and its writeback would run during the
+#                          next run)
 #   report ANCHOR          print every measured row with its time and RSS ratio
 #                          against the row labelled ANCHOR
 #   median                 the median of the numbers on stdin (whitespace or
@@ -29,10 +35,14 @@ export LC_NUMERIC=C
 gst-inspect-1.0 >/dev/null 2>&1 || true
 declare -a bench_labels=()
 declare -A bench_time=() bench_rss=() bench_fail=() bench_runs=()
-declare -A bench_self_timed=()
+declare -A bench_self_timed=() bench_writes=()
 
 self_timed() {
   bench_self_timed[$1]=1
+}
+
+writes() {
+  bench_writes[$1]=$2
 }
 
 median() {
@@ -45,6 +55,10 @@ run_once() {
   local label=$1 out t m start end
   shift
   out=$(mktemp)
+  if [ -n "${bench_writes[$label]:-}" ]; then
+    rm -f "${bench_writes[$label]}"
+    sync
+  fi
   start=$EPOCHREALTIME
   if ! /usr/bin/time -f '%M' -o "$out" "$@" >"$out.out" 2>"$out.err"; then
     bench_fail[$label]=$(grep -v '^Command exited' "$out.err" | tail -n 2 | tr '\n' ' ')
