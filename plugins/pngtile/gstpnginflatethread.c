@@ -36,13 +36,17 @@ typedef enum
   PIECE_END,                    /* the job is over; the result is set */
 } PieceKind;
 
-/* The caller sleeps until this many pieces are queued (or the job's end
- * is): a wake-up costs the worker a futex call, and the caller, faster
- * than the worker, would otherwise be woken for every block. Not more: a
- * push-mode feed of 64 KiB (seqfilesrc's blocks) makes two or three
- * blocks, and a larger batch would leave the caller waiting for the
- * feed's end instead of unfiltering beside the worker. */
-#define CALLER_BATCH 2
+/* The caller, having emptied the queue, sleeps until a batch of pieces
+ * is queued (or the job's end is): a wake-up costs the worker a futex
+ * call, and the caller, faster than the worker, would otherwise be woken
+ * for every block. The batch is 4 blocks for a feed of 256 KiB or more
+ * (pull mode's 1 MiB blocks), 2 for less: a push-mode feed of 64 KiB
+ * (seqfilesrc's blocks) makes two or three blocks, and a larger batch
+ * would leave the caller waiting for the feed's end instead of unfiltering
+ * beside the worker. */
+#define CALLER_BATCH_SMALL 2
+#define CALLER_BATCH_LARGE 4
+#define CALLER_BATCH_LARGE_FEED (256 * 1024)
 
 typedef struct
 {
@@ -81,10 +85,14 @@ struct _GstPngInflateThread
   gsize ahead_size;
   AheadState ahead;
   guint jobs_unended;           /* handed over, their PIECE_END not taken */
+  guint caller_batch;           /* for the job the worker is on */
   /* who is in g_cond_wait: a signal nobody waits for is a futex call
    * for nothing, two per block */
   gboolean worker_waiting;
   gboolean caller_waiting;
+  /* a signal decided with the lock held, sent once it is let go */
+  gboolean worker_wake_due;
+  gboolean caller_wake_due;
 
   gchar job_error[256];         /* the worker's, during a job */
 
@@ -150,33 +158,58 @@ gst_png_inflate_thread_held_bytes (GstPngInflateThread * thread)
 
 /* --- the worker --- */
 
+/* With the lock held: the wake-ups decided under it. */
+static void
+send_wakes (GstPngInflateThread * thread)
+{
+  if (thread->worker_wake_due)
+    g_cond_signal (&thread->worker_cond);
+  if (thread->caller_wake_due)
+    g_cond_signal (&thread->caller_cond);
+  thread->worker_wake_due = thread->caller_wake_due = FALSE;
+}
+
+/* Lets go of the lock, then wakes whom the holder decided to wake: woken
+ * while the lock is still held, a thread would only wait for it again. */
+static void
+unlock_and_wake (GstPngInflateThread * thread)
+{
+  gboolean worker = thread->worker_wake_due, caller = thread->caller_wake_due;
+
+  thread->worker_wake_due = thread->caller_wake_due = FALSE;
+  g_mutex_unlock (&thread->lock);
+  if (worker)
+    g_cond_signal (&thread->worker_cond);
+  if (caller)
+    g_cond_signal (&thread->caller_cond);
+}
+
 /* With the lock held: waits on @cond, @waiting telling the other thread
- * to signal it. */
+ * to signal it; whom this thread was about to wake is woken first. */
 static void
 wait_flagged (GstPngInflateThread * thread, GCond * cond, gboolean * waiting)
 {
+  send_wakes (thread);
   *waiting = TRUE;
   g_cond_wait (cond, &thread->lock);
   *waiting = FALSE;
 }
 
-/* With the lock held. */
+/* With the lock held: the worker is woken when the lock is let go. */
 static void
 wake_worker (GstPngInflateThread * thread)
 {
-  if (thread->worker_waiting)
-    g_cond_signal (&thread->worker_cond);
+  thread->worker_wake_due |= thread->worker_waiting;
 }
 
-/* With the lock held, after a piece is queued: wakes the caller when
- * its batch is complete, the job is over, or the worker is about to wait
- * for a block. */
+/* With the lock held, after a piece is queued: wakes the caller (when the
+ * lock is let go) when its batch is complete, the job is over, or the
+ * worker is about to wait for a block. */
 static void
 wake_caller (GstPngInflateThread * thread, PieceKind kind)
 {
-  if (thread->caller_waiting && (kind == PIECE_END || thread->n_free == 0
-          || thread->pieces.length >= CALLER_BATCH))
-    g_cond_signal (&thread->caller_cond);
+  thread->caller_wake_due |= thread->caller_waiting && (kind == PIECE_END
+      || thread->n_free == 0 || thread->pieces.length >= thread->caller_batch);
 }
 
 /* With the lock held. NULL when the job is cancelled. */
@@ -234,7 +267,7 @@ worker_forward (gpointer user_data, guint8 * bytes, gsize len)
     bytes += n;
     len -= n;
   }
-  g_mutex_unlock (&thread->lock);
+  unlock_and_wake (thread);
 }
 
 static void
@@ -244,7 +277,19 @@ worker_warn (gpointer user_data, const gchar * message)
 
   g_mutex_lock (&thread->lock);
   queue_piece (thread, PIECE_WARNING, NULL, 0, g_strdup (message));
-  g_mutex_unlock (&thread->lock);
+  unlock_and_wake (thread);
+}
+
+/* With the lock held: @size bytes at @data become the worker's job. */
+static void
+give_job (GstPngInflateThread * thread, const guint8 * data, gsize size)
+{
+  thread->job_data = data;
+  thread->job_size = size;
+  thread->job_pending = TRUE;
+  thread->jobs_unended++;
+  thread->caller_batch = size >= CALLER_BATCH_LARGE_FEED ?
+      CALLER_BATCH_LARGE : CALLER_BATCH_SMALL;
 }
 
 /* With the lock held, at a job's end: the job queued ahead starts now if
@@ -263,10 +308,7 @@ start_ahead (GstPngInflateThread * thread, gboolean well)
     thread->ahead = AHEAD_NONE;
     return;
   }
-  thread->job_data = thread->ahead_data;
-  thread->job_size = thread->ahead_size;
-  thread->job_pending = TRUE;
-  thread->jobs_unended++;
+  give_job (thread, thread->ahead_data, thread->ahead_size);
   thread->ahead = AHEAD_STARTED;
 }
 
@@ -290,7 +332,7 @@ worker_main (gpointer user_data)
     thread->job_pending = FALSE;
     data = thread->job_data;
     size = thread->job_size;
-    g_mutex_unlock (&thread->lock);
+    unlock_and_wake (thread);
 
     ok = gst_png_idat_inflater_feed (thread->inflater, data, size,
         worker_forward, worker_warn, thread, &ended,
@@ -304,7 +346,7 @@ worker_main (gpointer user_data)
     end->ended = ended;
     start_ahead (thread, ok && !ended);
   }
-  g_mutex_unlock (&thread->lock);
+  unlock_and_wake (thread);
   return NULL;
 }
 
@@ -328,13 +370,16 @@ recycle_piece (GstPngInflateThread * thread, Piece * piece)
 static Piece *
 next_piece (GstPngInflateThread * thread)
 {
-  /* Waits for what the inflater produces next; the worker signals with
-   * every CALLER_BATCH pieces, when it runs out of free blocks and with
-   * PIECE_END, a job's last piece. */
-  while (thread->pieces.length < CALLER_BATCH
-      && !(thread->pieces.tail && ((Piece *) thread->pieces.tail->data)->kind
-          == PIECE_END))
-    wait_flagged (thread, &thread->caller_cond, &thread->caller_waiting);
+  /* Waits, when the queue is empty, for what the inflater produces next;
+   * the worker signals with every batch of pieces, when it runs out of
+   * free blocks and with PIECE_END, a job's last piece. A queue that is
+   * not empty is emptied first: waiting for a whole batch again after each
+   * piece would have the worker wake this thread for every block. */
+  if (g_queue_is_empty (&thread->pieces))
+    while (thread->pieces.length < thread->caller_batch
+        && !(thread->pieces.tail
+            && ((Piece *) thread->pieces.tail->data)->kind == PIECE_END))
+      wait_flagged (thread, &thread->caller_cond, &thread->caller_waiting);
   return g_queue_pop_head (&thread->pieces);
 }
 
@@ -360,10 +405,7 @@ hand_over (GstPngInflateThread * thread, const guint8 * data, gsize size)
   thread->ahead = AHEAD_NONE;
   if (ahead == AHEAD_STARTED)
     return data == thread->ahead_data && size == thread->ahead_size;
-  thread->job_data = data;
-  thread->job_size = size;
-  thread->job_pending = TRUE;
-  thread->jobs_unended++;
+  give_job (thread, data, size);
   wake_worker (thread);
   return TRUE;
 }
@@ -388,7 +430,7 @@ gst_png_inflate_thread_feed (GstPngInflateThread * thread,
   g_mutex_lock (&thread->lock);
   gst_png_idat_inflater_defer_unfilter (thread->inflater, TRUE);
   if (!hand_over (thread, data, size)) {
-    g_mutex_unlock (&thread->lock);
+    unlock_and_wake (thread);
     gst_png_inflate_thread_discard (thread);
     g_strlcpy (error, "the input was not the one announced", error_size);
     *ended = FALSE;
@@ -397,12 +439,12 @@ gst_png_inflate_thread_feed (GstPngInflateThread * thread,
   }
   thread->job_running = TRUE;
   if (thread->handover) {
-    g_mutex_unlock (&thread->lock);
+    unlock_and_wake (thread);
     thread->handover (thread->handover_data);
     g_mutex_lock (&thread->lock);
   }
   while ((piece = next_piece (thread))->kind != PIECE_END) {
-    g_mutex_unlock (&thread->lock);
+    unlock_and_wake (thread);
     /* may not return: consumed() cleans up after a longjmp */
     thread->current = piece;
     if (piece->kind == PIECE_WARNING) {
@@ -433,7 +475,7 @@ gst_png_inflate_thread_feed (GstPngInflateThread * thread,
   if (!ok)
     g_strlcpy (error, piece->message, error_size);
   recycle_piece (thread, piece);
-  g_mutex_unlock (&thread->lock);
+  unlock_and_wake (thread);
   return ok;
 }
 
@@ -448,7 +490,7 @@ gst_png_inflate_thread_feed_ahead (GstPngInflateThread * thread,
     thread->ahead_size = size;
     thread->ahead = AHEAD_QUEUED;
   }
-  g_mutex_unlock (&thread->lock);
+  unlock_and_wake (thread);
 }
 
 /* With the lock held: stops the worker's jobs and takes back every block;
@@ -486,7 +528,7 @@ gst_png_inflate_thread_discard (GstPngInflateThread * thread)
   g_mutex_lock (&thread->lock);
   if (thread->ahead != AHEAD_NONE || thread->jobs_unended > 0)
     cancel_jobs (thread);
-  g_mutex_unlock (&thread->lock);
+  unlock_and_wake (thread);
 }
 
 gsize
@@ -501,6 +543,6 @@ gst_png_inflate_thread_consumed (GstPngInflateThread * thread)
     thread->last_consumed = thread->current ? thread->current->consumed : 0;
     cancel_jobs (thread);
   }
-  g_mutex_unlock (&thread->lock);
+  unlock_and_wake (thread);
   return thread->last_consumed;
 }
