@@ -50,7 +50,7 @@ make_photo() {
 # describe FILE SIDE: compressed size against the raw RGB size.
 describe() {
   local bytes
-  bytes=$(stat -c %s "$1")
+  bytes=$(stat -L -c %s "$1")
   awk -v b="$bytes" -v s="$2" 'BEGIN {
     raw = s * s * 3
     printf "== %dx%d photo-like RGB PNG: %.1f MiB, %.0f %% of the %.0f MiB decoded\n",
@@ -93,6 +93,7 @@ cpu_ratio() {
 }
 
 src=$(make_photo 8000)
+inputs "$src"
 describe "$src" 8000
 tiledec="filesrc ! pngtiledec ! fakesink"
 anchor="multifilesrc ! pngdec ! fakesink (anchor)"
@@ -150,6 +151,7 @@ make_marked() {
 }
 echo
 marked=$(make_marked "$src")
+inputs "$marked"
 if grep -q mARK "$marked"; then
   describe "$marked" 8000
   echo "   (written by pngtileenc with restart markers: a mARK chunk, one IDAT per segment)"
@@ -173,6 +175,7 @@ fi
 if [ "${BENCH_BIG:-0}" = 1 ]; then
   echo
   big=$(make_photo 32768)
+  bench_inputs=("$big")
   describe "$big" 32768
   big_tiledec="filesrc ! pngtiledec ! fakesink (32768^2)"
   big_loop="libpng row loop (32768^2)"

@@ -64,6 +64,7 @@ make_stored() {
 
 src=$(make_photo 8000)
 stored=$(make_stored "$src")
+inputs "$src" "$stored"
 echo "== 8000x8000 photo-like RGB PNG, $(size_of "$src") bytes (raw 192000000)"
 have_vips=0
 command -v vips >/dev/null && have_vips=1
@@ -150,6 +151,7 @@ rm -f "$work"/ours*.png "$work"/vips*.png "$stored"
 
 if [ "${BENCH_BIG:-0}" = 1 ]; then
   src=$(make_photo 32768)
+  bench_inputs=("$src")
   echo "== 32768x32768 photo-like RGB PNG, $(size_of "$src") bytes"
   BENCH_RUNS=1 measure "pngtiledec ! fakesink (decode alone)" gst-launch-1.0 -q \
     filesrc location="$src" ! pngtiledec ! fakesink

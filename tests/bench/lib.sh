@@ -17,6 +17,10 @@
 #                          costs tens of milliseconds on a disk mounted with
 #                          discard, and its writeback would run during the
 #                          next run)
+#   inputs FILE...         FILEs are read into the page cache before every run,
+#                          untimed, so that no row reads them from the disk (a
+#                          virtual machine may page out cold page cache within
+#                          seconds)
 #   report ANCHOR          print every measured row with its time and RSS ratio
 #                          against the row labelled ANCHOR
 #   median                 the median of the numbers on stdin (whitespace or
@@ -45,6 +49,11 @@ writes() {
   bench_writes[$1]=$2
 }
 
+bench_inputs=()
+inputs() {
+  bench_inputs+=("$@")
+}
+
 median() {
   tr -s ' \t' '\n' | grep . | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
@@ -58,6 +67,9 @@ run_once() {
   if [ -n "${bench_writes[$label]:-}" ]; then
     rm -f "${bench_writes[$label]}"
     sync
+  fi
+  if [ ${#bench_inputs[@]} -gt 0 ]; then
+    cat "${bench_inputs[@]}" >/dev/null
   fi
   start=$EPOCHREALTIME
   if ! /usr/bin/time -f '%M' -o "$out" "$@" >"$out.out" 2>"$out.err"; then
