@@ -593,7 +593,7 @@ start_segments (GstPngIdatInflater * inflater)
   gsize row_bytes = inflater->segments && inflater->threads > 1
       && inflater->have_marker ?
       gst_png_segment_decoder_set_header (inflater->segments,
-      inflater->ihdr) : 0;
+      inflater->ihdr, !inflater->unfilter_rows) : 0;
 
   inflater->segmented = row_bytes > 0 && (guint64)
       gst_png_restart_marker_rows (&inflater->marker, 0) * row_bytes <=

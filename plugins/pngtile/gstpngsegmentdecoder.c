@@ -35,6 +35,7 @@ struct _GstPngSegmentDecoder
   /* the image, read by workers while segments are in flight */
   gsize row_bytes;              /* with the filter byte */
   guint bpp;                    /* bytes per pixel, at least 1 */
+  gboolean out_adler;           /* libpng checks the rewritten rows' */
 };
 
 void
@@ -158,27 +159,31 @@ inflate_segment (GstPngSegment * segment, guint8 * data)
 
 /* --- unfiltering --- */
 
-/* Unfilters the segment's rows in place, taking the Adler-32 of each
- * while it is in the cache. A segment's first row is filtered None or Sub
- * (checked), or starts the image: the row above it counts as zeros. */
+/* Unfilters the segment's rows in place, taking the Adler-32 of each as
+ * inflated, and as unfiltered if libpng checks that, while it is in the
+ * cache. A segment's first row is filtered None or Sub (checked), or
+ * starts the image: the row above it counts as zeros. */
 static void
 unfilter_segment (GstPngSegmentDecoder * d, GstPngSegment * segment)
 {
   gsize row_bytes = d->row_bytes;
   guint8 *row = segment->out, *zeros = g_malloc0 (row_bytes);
   const guint8 *prev = zeros;
-  guint32 r, adler = 1;
+  guint32 r, adler = 1, out_adler = 1;
   gboolean ok = TRUE;
 
   for (r = 0; r < segment->rows && ok; r++) {
+    adler = isal_adler32 (adler, row, row_bytes);
     ok = gst_png_unfilter_row (row, prev, row_bytes, d->bpp) ||
         invalid (segment, "a row has an unknown filter type");
-    adler = isal_adler32 (adler, row, row_bytes);
+    if (d->out_adler)
+      out_adler = isal_adler32 (out_adler, row, row_bytes);
     prev = row;
     row += row_bytes;
   }
   g_free (zeros);
-  segment->out_adler = adler;
+  segment->adler = adler;
+  segment->out_adler = out_adler;
 }
 
 /* A worker's task. The segment is inflated flat (ISA-L's fastest path),
@@ -197,7 +202,6 @@ decode_segment (gpointer task, gpointer user_data)
   if (!segment->out)
     invalid (segment, "out of memory for the segment");
   else if (inflate_segment (segment, segment->out)) {
-    segment->adler = isal_adler32 (1, segment->out, n);
     segment->history_len = MIN (n, GST_PNG_SEGMENT_HISTORY);
     segment->history = g_memdup2 (segment->out + n - segment->history_len,
         segment->history_len);
@@ -243,9 +247,10 @@ gst_png_segment_decoder_n_workers (GstPngSegmentDecoder * d)
 
 gsize
 gst_png_segment_decoder_set_header (GstPngSegmentDecoder * d,
-    const guint8 * ihdr)
+    const guint8 * ihdr, gboolean out_adler)
 {
   g_return_val_if_fail (g_queue_is_empty (&d->in_flight), 0);
+  d->out_adler = out_adler;
   if (!gst_png_unfilter_geometry (ihdr, &d->row_bytes, &d->bpp))
     return 0;
   return d->row_bytes;

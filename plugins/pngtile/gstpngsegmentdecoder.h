@@ -56,10 +56,12 @@ void gst_png_segment_decoder_free (GstPngSegmentDecoder * decoder);
 guint gst_png_segment_decoder_n_workers (GstPngSegmentDecoder * decoder);
 
 /* The image's IHDR data (13 bytes); only while no segment is in flight.
- * Returns the filtered bytes of one of its rows, with the filter byte; 0
- * when the header is not one a segment can be decoded for. */
+ * With @out_adler, the Adler-32 of the unfiltered rows is taken too (for a
+ * libpng that checks the rewritten stream's). Returns the filtered bytes
+ * of one of its rows, with the filter byte; 0 when the header is not one a
+ * segment can be decoded for. */
 gsize gst_png_segment_decoder_set_header (GstPngSegmentDecoder * decoder,
-    const guint8 * ihdr);
+    const guint8 * ihdr, gboolean out_adler);
 
 /* Queues a segment for a worker; takes it. Never blocks: the caller keeps
  * in_flight() below n_workers, waiting for the oldest first. */
