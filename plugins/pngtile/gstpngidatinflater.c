@@ -618,22 +618,36 @@ go_sequential (GstPngIdatInflater * inflater, guint32 index)
   inflater->resumed = TRUE;
 }
 
-/* Passes on a segment's rows in stored blocks, as inflate_idat() passes
- * on what it inflates (a forward callback may take the block). */
+/* Passes on a segment's rows (filtered None by the worker) where they
+ * are, in stored blocks of their own, each with its chunk header and a
+ * zero CRC (libpng is told not to check them): copied into the block
+ * first, every row would cost the thread feeding libpng one more copy.
+ * The unfilter takes them as they are (nothing to undo), so that a
+ * sequential fallback after them finds the row above. */
 static void
-forward_rows (GstPngIdatInflater * inflater, const guint8 * rows, gsize len)
+forward_rows (GstPngIdatInflater * inflater, guint8 * rows, gsize len)
 {
-  while (len > 0 && !inflater->interrupted) {
-    guint limit = block_limit (inflater);
-    guint n = MIN (len, limit - inflater->block_fill);
+  static const guint8 zero_crc[CRC_BYTES] = { 0 };
+  guint8 head[CHUNK_HEADER_BYTES + STORED_HEADER_BYTES];
 
-    memcpy (inflater->block + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES +
-        inflater->block_fill, rows, n);
-    inflater->block_fill += n;
+  flush_block (inflater);
+  gst_png_row_unfilter_feed (&inflater->unfilter, rows, len);
+  inflater->block_pos += len;
+  memcpy (head + 4, "IDAT", 4);
+  head[8] = 0;                  /* not final, stored */
+  while (len > 0 && !inflater->interrupted) {
+    guint n = MIN (len, STORED_MAX);
+
+    gst_png_write_be32 (head, STORED_HEADER_BYTES + n);
+    head[9] = n & 0xff;
+    head[10] = n >> 8;
+    head[11] = ~n & 0xff;
+    head[12] = (~n >> 8) & 0xff;
+    pass_on (inflater, head, sizeof (head));
+    pass_on (inflater, rows, n);
+    pass_on (inflater, zero_crc, CRC_BYTES);
     rows += n;
     len -= n;
-    if (inflater->block_fill == limit)
-      flush_block (inflater);
   }
 }
 
