@@ -98,11 +98,10 @@ struct _GstPngIdatInflater
   gboolean resumed;             /* raw deflate from a segment on */
   guint32 adler;                /* of the original inflated bytes */
   /* the plain path: ISA-L checks the zlib header, then inflates raw
-   * deflate; the Adler-32 is summed where the blocks are finished (see
-   * gst_png_idat_inflater_finish_block()), on the thread feeding libpng
-   * when the inflater runs on another */
+   * deflate; once the header is taken (0 left), the Adler-32 is summed
+   * where the blocks are finished (see adler_on_finish()), on the thread
+   * feeding libpng when the inflater runs on another */
   guint zheader_left;
-  gboolean adler_on_finish;
   guint32 out_adler;            /* of what libpng was given */
   guint8 history[GST_PNG_SEGMENT_HISTORY];
   gsize history_len;
@@ -186,6 +185,28 @@ isal_reason (int ret)
   }
 }
 
+/* The plain path only takes the zlib header itself: a resumed stream, and
+ * segments, have their Adler-32 summed by the inflater and the workers. */
+static gboolean
+adler_on_finish (GstPngIdatInflater * inflater)
+{
+  return inflater->zheader_left == 0;
+}
+
+/* Writes the chunk header and stored-block header of an IDAT holding one
+ * stored block of @n bytes, then @trailing more (the Adler-32). */
+static void
+write_stored_header (guint8 * b, guint n, gboolean final, guint trailing)
+{
+  gst_png_write_be32 (b, STORED_HEADER_BYTES + n + trailing);
+  memcpy (b + 4, "IDAT", 4);
+  b[8] = final ? 1 : 0;         /* stored; padding to the byte */
+  b[9] = n & 0xff;
+  b[10] = n >> 8;
+  b[11] = ~n & 0xff;
+  b[12] = (~n >> 8) & 0xff;
+}
+
 gboolean
 gst_png_idat_inflater_finish_block (GstPngIdatInflater * inflater,
     guint8 * block, gchar * error, gsize error_size)
@@ -195,7 +216,7 @@ gst_png_idat_inflater_finish_block (GstPngIdatInflater * inflater,
       (block[CHUNK_HEADER_BYTES + 2] << 8);
   gboolean final = block[CHUNK_HEADER_BYTES] & 1;
 
-  if (inflater->adler_on_finish) {
+  if (adler_on_finish (inflater)) {
     inflater->adler = isal_adler32 (inflater->adler, data, n);
     /* the final, empty block carries the stream's own Adler-32 */
     if (final && gst_png_read_be32 (data) != inflater->adler) {
@@ -296,7 +317,6 @@ gst_png_idat_inflater_reset (GstPngIdatInflater * inflater)
   inflater->next_segment = 0;
   inflater->adler = inflater->out_adler = 1;
   inflater->zheader_left = 2;
-  inflater->adler_on_finish = FALSE;
   inflater->history_len = 0;
   inflater->trailer_fill = 0;
   g_byte_array_set_size (inflater->ancillary, 0);
@@ -366,13 +386,7 @@ flush_block (GstPngIdatInflater * inflater)
 
   if (n == 0)
     return;
-  gst_png_write_be32 (b, STORED_HEADER_BYTES + n);
-  memcpy (b + 4, "IDAT", 4);
-  b[8] = 0;                     /* not final, stored; padding to the byte */
-  b[9] = n & 0xff;
-  b[10] = n >> 8;
-  b[11] = ~n & 0xff;
-  b[12] = (~n >> 8) & 0xff;
+  write_stored_header (b, n, FALSE, 0);
   memset (b + CHUNK_HEADER_BYTES + STORED_HEADER_BYTES + n, 0, CRC_BYTES);
   inflater->block_fill = 0;
   inflater->block_pos += n;
@@ -389,21 +403,19 @@ flush_block (GstPngIdatInflater * inflater)
 static gboolean
 end_stream (GstPngIdatInflater * inflater, guint32 adler)
 {
-  static const guint8 end[] = { 0, 0, 0, 9, 'I', 'D', 'A', 'T', 1, 0, 0,
-    0xff, 0xff
-  };
+  const guint head = CHUNK_HEADER_BYTES + STORED_HEADER_BYTES;
   guint8 *b;
 
   flush_block (inflater);
   b = inflater->block;
-  memcpy (b, end, sizeof (end));
-  gst_png_write_be32 (b + sizeof (end), adler);
-  memset (b + sizeof (end) + 4, 0, CRC_BYTES);
+  write_stored_header (b, 0, TRUE, 4);
+  gst_png_write_be32 (b + head, adler);
+  memset (b + head + 4, 0, CRC_BYTES);
   inflater->stream_ended = TRUE;
   if (!inflater->unfilter_deferred && !gst_png_idat_inflater_finish_block
       (inflater, b, inflater->error, inflater->error_size))
     return FALSE;
-  pass_on (inflater, b, sizeof (end) + 4 + CRC_BYTES);
+  pass_on (inflater, b, head + 4 + CRC_BYTES);
   return TRUE;
 }
 
@@ -434,7 +446,7 @@ take_trailer (GstPngIdatInflater * inflater)
   if (inflater->trailer_fill < 4)
     return TRUE;
   trailer = gst_png_read_be32 (inflater->trailer);
-  if (inflater->adler_on_finish)
+  if (adler_on_finish (inflater))
     return end_stream (inflater, trailer);
   return end_checked_stream (inflater, trailer);
 }
@@ -468,10 +480,8 @@ take_zlib_header (GstPngIdatInflater * inflater, const guint8 * data,
     return -1;
   }
   inflater->zheader_left -= n;
-  if (inflater->zheader_left == 0) {
+  if (inflater->zheader_left == 0)
     z->crc_flag = ISAL_DEFLATE;
-    inflater->adler_on_finish = TRUE;
-  }
   return n;
 }
 
@@ -495,7 +505,7 @@ inflate_idat (GstPngIdatInflater * inflater, const guint8 * data, guint size)
   }
   z->next_in = (guint8 *) data;
   z->avail_in = size;
-  if ((inflater->resumed || inflater->adler_on_finish)
+  if ((inflater->resumed || adler_on_finish (inflater))
       && z->block_state == ISAL_BLOCK_FINISH)
     return take_trailer (inflater);
   for (;;) {
@@ -633,16 +643,10 @@ forward_rows (GstPngIdatInflater * inflater, guint8 * rows, gsize len)
   flush_block (inflater);
   gst_png_row_unfilter_feed (&inflater->unfilter, rows, len);
   inflater->block_pos += len;
-  memcpy (head + 4, "IDAT", 4);
-  head[8] = 0;                  /* not final, stored */
   while (len > 0 && !inflater->interrupted) {
     guint n = MIN (len, STORED_MAX);
 
-    gst_png_write_be32 (head, STORED_HEADER_BYTES + n);
-    head[9] = n & 0xff;
-    head[10] = n >> 8;
-    head[11] = ~n & 0xff;
-    head[12] = (~n >> 8) & 0xff;
+    write_stored_header (head, n, FALSE, 0);
     pass_on (inflater, head, sizeof (head));
     pass_on (inflater, rows, n);
     pass_on (inflater, zero_crc, CRC_BYTES);

@@ -16,25 +16,6 @@
 
 #define OUT_BYTES 65536
 
-/* The concatenated IDAT payloads of @png. */
-static GByteArray *
-idat_stream (const guint8 * png, gsize size)
-{
-  GByteArray *z = g_byte_array_new ();
-  gsize off = 8;
-
-  while (off + 12 <= size) {
-    guint32 len = png_fixture_read_be32 (png + off);
-
-    if (len > size - off - 12)
-      break;
-    if (memcmp (png + off + 4, "IDAT", 4) == 0)
-      g_byte_array_append (z, png + off + 8, len);
-    off += 12 + (gsize) len;
-  }
-  return z;
-}
-
 static gboolean
 inflate_zlib (GByteArray * z, guint8 * out, guint64 * total)
 {
@@ -97,7 +78,7 @@ main (int argc, char **argv)
     fprintf (stderr, "%s\n", err->message);
     return 1;
   }
-  z = idat_stream ((const guint8 *) png, size);
+  z = png_fixture_idat_data ((const guint8 *) png, size);
   g_free (png);
   out = g_malloc (OUT_BYTES);
   start = g_get_monotonic_time ();

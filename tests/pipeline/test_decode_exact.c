@@ -375,23 +375,14 @@ test_back_to_back_stream (void)
 static GByteArray *
 recut_idats (GBytes * png, const guint * lengths, guint n_lengths)
 {
-  gsize size, off = 8, pos, first = 0;
+  gsize size, pos;
   const guint8 *data = g_bytes_get_data (png, &size);
-  GByteArray *z = g_byte_array_new (), *out = g_byte_array_new ();
+  GByteArray *z = png_fixture_idat_data (data, size),
+      *out = g_byte_array_new ();
   guint i = 0;
 
-  while (off + 12 <= size) {
-    guint32 len = png_fixture_read_be32 (data + off);
-
-    if (memcmp (data + off + 4, "IDAT", 4) == 0) {
-      if (z->len == 0)
-        first = off;
-      g_byte_array_append (z, data + off + 8, len);
-    }
-    off += 12 + (gsize) len;
-  }
   g_assert_cmpuint (z->len, >, 0);
-  g_byte_array_append (out, data, first);
+  g_byte_array_append (out, data, png_fixture_find_chunk (data, size, "IDAT"));
   for (pos = 0; pos < z->len; i++) {
     guint32 len = MIN (lengths[i % n_lengths], z->len - pos);
     gsize at = out->len;
