@@ -400,6 +400,9 @@ typedef struct
   gboolean trailing_literal;    /* segment 1 has a byte of data too many */
   gint color_type, depth;
   gboolean every_filter;        /* rows cycle through the five, not Paeth */
+  guint unknown_filter_at;      /* 1 + the row with filter type 5; 0: none */
+  gboolean sync_flush;          /* segments end with a sync flush, which
+                                 * looks the same but keeps the history */
 } MarkedSpec;
 
 static void
@@ -493,11 +496,14 @@ marked_png (const MarkedSpec * ms, guint width, guint height)
       /* the image's first row too: Average or Paeth over zeros */
       if (ms->every_filter && (r > 0 || seg == 0))
         filter = (y + 3 + ms->first_filter) % 5;
+      if (y + 1 == ms->unknown_filter_at)
+        filter = 5;             /* predicts zero: the bytes are kept */
       filter_row (raw, rb, bpp, y, filter, row);
       z.next_in = row;
       z.avail_in = rb + 1;
       g_assert_cmpint (deflate (&z, r + 1 < rows ? Z_NO_FLUSH :
-              last ? Z_FINISH : Z_FULL_FLUSH), >=, 0);
+              last ? Z_FINISH : ms->sync_flush ? Z_SYNC_FLUSH :
+              Z_FULL_FLUSH), >=, 0);
     }
     if (seg == 1 && ms->trailing_literal && !last) {
       z.next_in = row;
@@ -662,6 +668,7 @@ test_lying_marker_falls_back (void)
     {5, 5, 2, FALSE, 0, 8},     /* first rows filtered Up */
     {5, 5, 1, TRUE, 2, 8},      /* a byte of data too many in segment 1 */
     {4, 203, 1, FALSE, 2, 8},   /* a count not below the height */
+    {5, 5, 1, FALSE, 2, 8, FALSE, 0, TRUE},     /* segments refer back */
   };
   guint i;
 
@@ -669,6 +676,32 @@ test_lying_marker_falls_back (void)
     GBytes *png = marked_png (&lies[i], 301, 203);
 
     assert_marked_decodes (png, !lies[i].trailing_literal);
+    g_bytes_unref (png);
+  }
+}
+
+/* Segments of about 1 MiB, much longer than the 32 KiB of history a
+ * fallback starts from: the same pixels, and the same fallback or error
+ * for a lie or damage far into a segment or in its last 32 KiB. */
+static void
+test_marked_large_segments (void)
+{
+  static const MarkedSpec specs[] = {
+    {2, 2, 1, FALSE, 2, 8, TRUE, 0},
+    {3, 3, 0, FALSE, 6, 8, TRUE, 0},
+    {2, 2, 4, FALSE, 2, 8, TRUE, 0},    /* segment 1 starts with Paeth */
+    {2, 2, 1, TRUE, 2, 8, FALSE, 0},    /* a byte too many in segment 1 */
+    {2, 2, 1, FALSE, 2, 8, TRUE, 300 + 250},    /* deep in segment 1 */
+    {2, 2, 1, FALSE, 2, 8, TRUE, 300 + 295},    /* in its last 32 KiB */
+    {2, 2, 1, FALSE, 2, 8, TRUE, 200},  /* in segment 0 */
+    {3, 3, 1, FALSE, 2, 8, FALSE, 0, TRUE},     /* segments refer back */
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (specs); i++) {
+    GBytes *png = marked_png (&specs[i], 1201, 600);
+
+    assert_marked_decodes (png, !specs[i].trailing_literal);
     g_bytes_unref (png);
   }
 }
@@ -723,6 +756,8 @@ main (int argc, char **argv)
       test_marked_every_filter);
   g_test_add_func ("/pnginflatethread/lying-marker-falls-back-to-sequential",
       test_lying_marker_falls_back);
+  g_test_add_func ("/pnginflatethread/marked-large-segments",
+      test_marked_large_segments);
   g_test_add_func ("/pnginflatethread/marked-rows-come-from-the-workers",
       test_marked_rows_come_from_workers);
   return g_test_run ();
