@@ -21,15 +21,24 @@
 #                          untimed, so that no row reads them from the disk (a
 #                          virtual machine may page out cold page cache within
 #                          seconds)
-#   report ANCHOR          print every measured row with its time and RSS ratio
-#                          against the row labelled ANCHOR
+#   report ANCHOR          print every measured row with its time, CPU time and
+#                          RSS ratio against the row labelled ANCHOR
+#   round_ratio LABEL ANCHOR
+#                          for two rows of one `alternate`: the median over
+#                          its rounds of LABEL's time over ANCHOR's in the
+#                          same round. A machine whose speed drifts from one
+#                          round to the next moves both times of a round
+#                          alike; the ratio of the two medians can take
+#                          them from different rounds.
 #   median                 the median of the numbers on stdin (whitespace or
 #                          newline separated)
 #
 # Wall time is taken around the process with bash's microsecond clock
 # (GNU time prints hundredths). Peak RSS is the child's ru_maxrss as GNU time
 # reports it (KiB), so it covers everything the process touched: GStreamer
-# itself, plugins, buffers.
+# itself, plugins, buffers. CPU time is the child's user + system time, the
+# median of the runs: a row whose CPU time over the machine's cores is
+# near its wall time is bound by the CPU, whatever its threads do.
 
 BENCH_RUNS=${BENCH_RUNS:-3}
 # $EPOCHREALTIME and awk must agree on the decimal point
@@ -39,6 +48,7 @@ export LC_NUMERIC=C
 gst-inspect-1.0 >/dev/null 2>&1 || true
 declare -a bench_labels=()
 declare -A bench_time=() bench_rss=() bench_fail=() bench_runs=()
+declare -A bench_cpu_runs=() bench_cpu=()
 declare -A bench_self_timed=() bench_writes=()
 
 self_timed() {
@@ -58,10 +68,16 @@ median() {
   tr -s ' \t' '\n' | grep . | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
+round_ratio() {
+  paste -d ' ' <(echo "${bench_runs[$1]}" | tr -s ' ' '\n' | grep .) \
+    <(echo "${bench_runs[$2]}" | tr -s ' ' '\n' | grep .) |
+    awk '$2 > 0 { printf "%.6f\n", $1 / $2 }' | median
+}
+
 # run_once LABEL CMD...: one run of CMD; its wall time is appended to
 # bench_runs[LABEL], its peak RSS kept when it is the largest so far.
 run_once() {
-  local label=$1 out t m start end
+  local label=$1 out t m cpu start end
   shift
   out=$(mktemp)
   if [ -n "${bench_writes[$label]:-}" ]; then
@@ -72,11 +88,11 @@ run_once() {
     cat "${bench_inputs[@]}" >/dev/null
   fi
   start=$EPOCHREALTIME
-  if ! /usr/bin/time -f '%M' -o "$out" "$@" >"$out.out" 2>"$out.err"; then
+  if ! /usr/bin/time -f '%M %U %S' -o "$out" "$@" >"$out.out" 2>"$out.err"; then
     bench_fail[$label]=$(grep -v '^Command exited' "$out.err" | tail -n 2 | tr '\n' ' ')
   fi
   end=$EPOCHREALTIME
-  m=$(tail -n 1 "$out")
+  read -r m cpu < <(tail -n 1 "$out" | awk '{ print $1, $2 + $3 }')
   if [ -n "${bench_self_timed[$label]:-}" ]; then
     t=$(tail -n 1 "$out.out" | sed -n 's/.* \([0-9.]*\) s$/\1/p')
   else
@@ -84,6 +100,7 @@ run_once() {
   fi
   rm -f "$out" "$out.err" "$out.out"
   bench_runs[$label]="${bench_runs[$label]:-} $t"
+  bench_cpu_runs[$label]="${bench_cpu_runs[$label]:-} $cpu"
   ((m > ${bench_rss[$label]:-0})) && bench_rss[$label]=$m
   return 0
 }
@@ -92,6 +109,7 @@ run_once() {
 finish_row() {
   bench_labels+=("$1")
   bench_time[$1]=$(echo "${bench_runs[$1]}" | median)
+  bench_cpu[$1]=$(echo "${bench_cpu_runs[$1]}" | median)
 }
 
 measure() {
@@ -109,6 +127,7 @@ alternate() {
     labels+=("$label")
     cmds+=("$(printf '%q ' "${cmd[@]}")")
     bench_runs[$label]=""
+    bench_cpu_runs[$label]=""
     bench_rss[$label]=0
   done
   for ((i = 0; i < BENCH_RUNS; i++)); do
@@ -123,11 +142,12 @@ alternate() {
 
 report() {
   local anchor=$1 label
-  printf '%-44s %10s %12s %11s %10s\n' "pipeline" "median s" "peak RSS MiB" "time ratio" "RSS ratio"
+  printf '%-44s %10s %7s %12s %11s %10s\n' "pipeline" "median s" "CPU s" "peak RSS MiB" "time ratio" "RSS ratio"
   for label in "${bench_labels[@]}"; do
     awk -v l="$label" -v t="${bench_time[$label]}" -v r="${bench_rss[$label]}" \
+        -v c="${bench_cpu[$label]}" \
         -v at="${bench_time[$anchor]}" -v ar="${bench_rss[$anchor]}" 'BEGIN {
-      printf "%-44s %10.3f %12.1f %11.2f %10.2f\n", l, t, r / 1024, (at > 0 ? t / at : 0), (ar > 0 ? r / ar : 0) }'
+      printf "%-44s %10.3f %7.2f %12.1f %11.2f %10.2f\n", l, t, c, r / 1024, (at > 0 ? t / at : 0), (ar > 0 ? r / ar : 0) }'
     [ -n "${bench_fail[$label]:-}" ] && echo "    (failed: ${bench_fail[$label]})"
   done
   bench_labels=()
