@@ -69,6 +69,7 @@ verdict() {
     tr = at > 0 ? t / at : 0; rm = r / 1024
     printf "   %s: time %.2f x by round (%.2f x of the medians; target <= %.2f) %s, peak RSS %.1f MiB (target <= %d) %s\n",
       l, rr, tr, mt, (rr > 0 && rr <= mt ? "met" : "MISSED"), rm, mr, (rm <= mr ? "met" : "MISSED") }'
+  echo "     the rounds: $(round_ratios "$1" "$2")"
 }
 
 # cpu_line LABEL_A LABEL_B: the two rows' median CPU times (user +
@@ -128,6 +129,7 @@ if [ ${#isal_row[@]} -gt 0 ]; then
       -v rr="$(round_ratio "$tiledec" "$inflate_isal")" 'BEGIN {
     printf "   %s against the IDAT data alone with ISA-L: %.2f x by round (%.2f x of the medians; target <= 1.15) %s\n",
       "pngtiledec (default threads)", rr, (i > 0 ? t / i : 0), (rr > 0 && rr <= 1.15 ? "met" : "MISSED") }'
+  echo "     the rounds: $(round_ratios "$tiledec" "$inflate_isal")"
 fi
 
 # make_marked SRC: the same pixels written by pngtileenc with restart

@@ -122,6 +122,7 @@ ratio() {
     printf "%-58s %5.2f by round (%.2f of the medians; peak RSS %.1f / %.1f MiB)", what, rr, (b > 0 ? a / b : 0), ra / 1024, rb / 1024
     if (limit != "") printf "  target <= %s: %s", limit, (rr > 0 && rr <= limit ? "met" : "MISSED")
     printf "\n" }'
+  echo "     the rounds: $(round_ratios "$2" "$3")"
 }
 echo "== threads=2 / threads=1 time"
 ratio "whole job: both elements threads=2 / both threads=1" \

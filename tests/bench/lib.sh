@@ -30,6 +30,8 @@
 #                          round to the next moves both times of a round
 #                          alike; the ratio of the two medians can take
 #                          them from different rounds.
+#   round_ratios LABEL ANCHOR
+#                          the rounds' ratios themselves, in order of size
 #   median                 the median of the numbers on stdin (whitespace or
 #                          newline separated)
 #
@@ -68,10 +70,14 @@ median() {
   tr -s ' \t' '\n' | grep . | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
 }
 
-round_ratio() {
+round_ratios() {
   paste -d ' ' <(echo "${bench_runs[$1]}" | tr -s ' ' '\n' | grep .) \
     <(echo "${bench_runs[$2]}" | tr -s ' ' '\n' | grep .) |
-    awk '$2 > 0 { printf "%.6f\n", $1 / $2 }' | median
+    awk '$2 > 0 { printf "%.3f\n", $1 / $2 }' | sort -g | tr '\n' ' ' | sed 's/ $//'
+}
+
+round_ratio() {
+  round_ratios "$1" "$2" | median
 }
 
 # run_once LABEL CMD...: one run of CMD; its wall time is appended to
