@@ -158,15 +158,22 @@ gst_png_inflate_thread_held_bytes (GstPngInflateThread * thread)
 
 /* --- the worker --- */
 
-/* With the lock held: the wake-ups decided under it. */
+/* With the lock held: takes the wake-ups decided under it. */
 static void
-send_wakes (GstPngInflateThread * thread)
+take_wakes (GstPngInflateThread * thread, gboolean * worker, gboolean * caller)
 {
-  if (thread->worker_wake_due)
-    g_cond_signal (&thread->worker_cond);
-  if (thread->caller_wake_due)
-    g_cond_signal (&thread->caller_cond);
+  *worker = thread->worker_wake_due;
+  *caller = thread->caller_wake_due;
   thread->worker_wake_due = thread->caller_wake_due = FALSE;
+}
+
+static void
+signal_wakes (GstPngInflateThread * thread, gboolean worker, gboolean caller)
+{
+  if (worker)
+    g_cond_signal (&thread->worker_cond);
+  if (caller)
+    g_cond_signal (&thread->caller_cond);
 }
 
 /* Lets go of the lock, then wakes whom the holder decided to wake: woken
@@ -174,14 +181,11 @@ send_wakes (GstPngInflateThread * thread)
 static void
 unlock_and_wake (GstPngInflateThread * thread)
 {
-  gboolean worker = thread->worker_wake_due, caller = thread->caller_wake_due;
+  gboolean worker, caller;
 
-  thread->worker_wake_due = thread->caller_wake_due = FALSE;
+  take_wakes (thread, &worker, &caller);
   g_mutex_unlock (&thread->lock);
-  if (worker)
-    g_cond_signal (&thread->worker_cond);
-  if (caller)
-    g_cond_signal (&thread->caller_cond);
+  signal_wakes (thread, worker, caller);
 }
 
 /* With the lock held: waits on @cond, @waiting telling the other thread
@@ -189,7 +193,11 @@ unlock_and_wake (GstPngInflateThread * thread)
 static void
 wait_flagged (GstPngInflateThread * thread, GCond * cond, gboolean * waiting)
 {
-  send_wakes (thread);
+  gboolean worker, caller;
+
+  /* sent with the lock held, but g_cond_wait() lets go of it at once */
+  take_wakes (thread, &worker, &caller);
+  signal_wakes (thread, worker, caller);
   *waiting = TRUE;
   g_cond_wait (cond, &thread->lock);
   *waiting = FALSE;
