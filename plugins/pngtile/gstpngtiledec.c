@@ -279,6 +279,9 @@ gst_png_tile_dec_post_progress (GstPngTileDec * self)
 static void
 gst_png_tile_dec_drop_image (GstPngTileDec * self)
 {
+  /* the inflate thread may be on a block announced ahead for this image:
+   * it stops before the block or the inflater is used again */
+  gst_png_inflate_thread_discard (self->inflate_thread);
   gst_png_tile_dec_release_tiles (self);
   /* sets both to NULL */
   png_destroy_read_struct (&self->png, &self->png_info, NULL);
@@ -1188,6 +1191,9 @@ gst_png_tile_dec_read_ahead (gpointer user_data)
 static void
 gst_png_tile_dec_clear_pull_ahead (GstPngTileDec * self)
 {
+  /* announced to the inflate thread, the block may be what it inflates */
+  if (self->pull_ahead_map.memory)
+    gst_png_inflate_thread_discard (self->inflate_thread);
   gst_png_tile_dec_unmap (self->pull_ahead, &self->pull_ahead_map);
   gst_clear_buffer (&self->pull_ahead);
   self->pull_ahead_flow = GST_FLOW_OK;
