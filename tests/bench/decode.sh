@@ -60,16 +60,14 @@ describe() {
 }
 
 # verdict LABEL ANCHOR MAX_TIME_RATIO MAX_RSS_MIB: for two rows of one
-# `alternate`, judged on the median of the rounds' ratios (lib.sh); the
-# ratio of the medians is printed beside it
+# `alternate`, the time judged by round (lib.sh's by_round), and peak RSS
 verdict() {
-  awk -v l="$1" -v t="${bench_time[$1]}" -v at="${bench_time[$2]}" \
-      -v rr="$(round_ratio "$1" "$2")" \
-      -v r="${bench_rss[$1]}" -v mt="$3" -v mr="$4" 'BEGIN {
-    tr = at > 0 ? t / at : 0; rm = r / 1024
-    printf "   %s: time %.2f x by round (%.2f x of the medians; target <= %.2f) %s, peak RSS %.1f MiB (target <= %d) %s\n",
-      l, rr, tr, mt, (rr > 0 && rr <= mt ? "met" : "MISSED"), rm, mr, (rm <= mr ? "met" : "MISSED") }'
-  echo "     the rounds: $(round_ratios "$1" "$2")"
+  awk -v l="$1" -v time="$(by_round "$1" "$2" "$3")" -v r="${bench_rss[$1]}" \
+      -v mr="$4" 'BEGIN {
+    rm = r / 1024
+    printf "   %s: time %s, peak RSS %.1f MiB (target <= %d) %s\n",
+      l, time, rm, mr, (rm <= mr ? "met" : "MISSED") }'
+  rounds_line "$1" "$2"
 }
 
 # cpu_line LABEL_A LABEL_B: the two rows' median CPU times (user +
@@ -125,11 +123,9 @@ if [ ${#isal_row[@]} -gt 0 ]; then
   awk -v z="${bench_time[$inflate_zlib]}" -v i="${bench_time[$inflate_isal]}" 'BEGIN {
     printf "   inflating the IDAT data alone: zlib %.3f s, ISA-L %.3f s, ratio %.2f\n",
       z, i, (z > 0 ? i / z : 0) }'
-  awk -v t="${bench_time[$tiledec]}" -v i="${bench_time[$inflate_isal]}" \
-      -v rr="$(round_ratio "$tiledec" "$inflate_isal")" 'BEGIN {
-    printf "   %s against the IDAT data alone with ISA-L: %.2f x by round (%.2f x of the medians; target <= 1.15) %s\n",
-      "pngtiledec (default threads)", rr, (i > 0 ? t / i : 0), (rr > 0 && rr <= 1.15 ? "met" : "MISSED") }'
-  echo "     the rounds: $(round_ratios "$tiledec" "$inflate_isal")"
+  echo "   pngtiledec (default threads) against the IDAT data alone with ISA-L:" \
+    "$(by_round "$tiledec" "$inflate_isal" 1.15)"
+  rounds_line "$tiledec" "$inflate_isal"
 fi
 
 # make_marked SRC: the same pixels written by pngtileenc with restart

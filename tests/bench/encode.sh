@@ -112,17 +112,13 @@ if [ "$have_vips" = 1 ]; then
 else
   report "pngtiledec ! pngtileenc threads=1"
 fi
-# ratio LABEL ROW2 ROW1 [TARGET]: ROW2's time against ROW1's, the median
-# of the rounds' ratios (lib.sh), judged, and of the medians, beside it;
-# both peak RSS
+# ratio LABEL ROW2 ROW1 [TARGET]: ROW2's time against ROW1's, judged by
+# round (lib.sh's by_round); both peak RSS
 ratio() {
-  awk -v what="$1" -v a="${bench_time[$2]}" -v b="${bench_time[$3]}" \
-      -v rr="$(round_ratio "$2" "$3")" \
-      -v ra="${bench_rss[$2]}" -v rb="${bench_rss[$3]}" -v limit="${4:-}" 'BEGIN {
-    printf "%-58s %5.2f by round (%.2f of the medians; peak RSS %.1f / %.1f MiB)", what, rr, (b > 0 ? a / b : 0), ra / 1024, rb / 1024
-    if (limit != "") printf "  target <= %s: %s", limit, (rr > 0 && rr <= limit ? "met" : "MISSED")
-    printf "\n" }'
-  echo "     the rounds: $(round_ratios "$2" "$3")"
+  awk -v what="$1" -v time="$(by_round "$2" "$3" "${4:-}")" \
+      -v ra="${bench_rss[$2]}" -v rb="${bench_rss[$3]}" 'BEGIN {
+    printf "%-58s %s, peak RSS %.1f / %.1f MiB\n", what, time, ra / 1024, rb / 1024 }'
+  rounds_line "$2" "$3"
 }
 echo "== threads=2 / threads=1 time"
 ratio "whole job: both elements threads=2 / both threads=1" \

@@ -32,6 +32,13 @@
 #                          them from different rounds.
 #   round_ratios LABEL ANCHOR
 #                          the rounds' ratios themselves, in order of size
+#   by_round LABEL ANCHOR [TARGET]
+#                          prints (no newline) round_ratio, then the ratio of
+#                          the medians, then with TARGET whether the first is
+#                          within it: "0.59 x by round (0.60 x of the medians;
+#                          target <= 0.55) MISSED"
+#   rounds_line LABEL ANCHOR
+#                          prints round_ratios on a line of its own
 #   median                 the median of the numbers on stdin (whitespace or
 #                          newline separated)
 #
@@ -78,6 +85,21 @@ round_ratios() {
 
 round_ratio() {
   round_ratios "$1" "$2" | median
+}
+
+by_round() {
+  awk -v rr="$(round_ratio "$1" "$2")" -v t="${bench_time[$1]}" \
+      -v at="${bench_time[$2]}" -v limit="${3:-}" 'BEGIN {
+    printf "%.2f x by round (%.2f x of the medians", rr, (at > 0 ? t / at : 0)
+    if (limit != "")
+      printf "; target <= %s) %s", limit, (rr > 0 && rr <= limit ? "met" : "MISSED")
+    else
+      printf ")"
+  }'
+}
+
+rounds_line() {
+  echo "     the rounds: $(round_ratios "$1" "$2")"
 }
 
 # run_once LABEL CMD...: one run of CMD; its wall time is appended to
