@@ -35,8 +35,8 @@
 #   by_round LABEL ANCHOR [TARGET]
 #                          prints (no newline) round_ratio, then the ratio of
 #                          the medians, then with TARGET whether the first is
-#                          within it: "0.59 x by round (0.60 x of the medians;
-#                          target <= 0.55) MISSED"
+#                          within it: "0.593 x by round (0.601 x of the
+#                          medians; target <= 0.55) MISSED"
 #   rounds_line LABEL ANCHOR
 #                          prints round_ratios on a line of its own
 #   median                 the median of the numbers on stdin (whitespace or
@@ -90,7 +90,9 @@ round_ratio() {
 by_round() {
   awk -v rr="$(round_ratio "$1" "$2")" -v t="${bench_time[$1]}" \
       -v at="${bench_time[$2]}" -v limit="${3:-}" 'BEGIN {
-    printf "%.2f x by round (%.2f x of the medians", rr, (at > 0 ? t / at : 0)
+    # three decimals: a ratio that misses its target by less than 0.005
+    # must not print as the target itself
+    printf "%.3f x by round (%.3f x of the medians", rr, (at > 0 ? t / at : 0)
     if (limit != "")
       printf "; target <= %s) %s", limit, (rr > 0 && rr <= limit ? "met" : "MISSED")
     else
