@@ -153,26 +153,27 @@ rm -f "$work"/ours*.png "$work"/vips*.png "$stored"
 if [ "${BENCH_BIG:-0}" = 1 ]; then
   src=$(make_photo 32768)
   bench_inputs=("$src")
+  balance="videobalance saturation=0.3 brightness=0.05"  # split into arguments
+  decoded="pngtiledec ! fakesink (decode alone)"
+  job="pngtiledec ! videobalance ! pngtileenc"
   echo "== 32768x32768 photo-like RGB PNG, $(size_of "$src") bytes"
-  BENCH_RUNS=1 measure "pngtiledec ! fakesink (decode alone)" gst-launch-1.0 -q \
+  BENCH_RUNS=1 measure "$decoded" gst-launch-1.0 -q \
     filesrc location="$src" ! pngtiledec ! fakesink
   # The job's parts, each its own row: where its time goes. videobalance
   # runs on the streaming thread; the encoder's workers take the other cores.
   BENCH_RUNS=1 measure "pngtiledec ! videobalance ! fakesink (no encoding)" gst-launch-1.0 -q \
-    filesrc location="$src" ! pngtiledec ! videobalance saturation=0.3 brightness=0.05 ! fakesink
+    filesrc location="$src" ! pngtiledec ! $balance ! fakesink
   writes "pngtiledec ! pngtileenc (no filter)" "$work/big-nofilter.png"
   BENCH_RUNS=1 measure "pngtiledec ! pngtileenc (no filter)" gst-launch-1.0 -q \
     filesrc location="$src" ! pngtiledec ! pngtileenc ! filesink location="$work/big-nofilter.png"
-  writes "pngtiledec ! videobalance ! pngtileenc" "$work/big.png"
-  BENCH_RUNS=1 measure "pngtiledec ! videobalance ! pngtileenc" gst-launch-1.0 -q \
-    filesrc location="$src" ! pngtiledec ! videobalance saturation=0.3 brightness=0.05 ! \
-    pngtileenc ! filesink location="$work/big.png"
-  report "pngtiledec ! fakesink (decode alone)"
-  echo "   targets at 32768^2: pngtiledec ! videobalance ! pngtileenc time <= 3 x decode alone, peak RSS <= 64 MiB"
+  writes "$job" "$work/big.png"
+  BENCH_RUNS=1 measure "$job" gst-launch-1.0 -q \
+    filesrc location="$src" ! pngtiledec ! $balance ! pngtileenc ! filesink location="$work/big.png"
+  report "$decoded"
+  echo "   targets at 32768^2: $job time <= 3 x decode alone, peak RSS <= 64 MiB"
   # what the job could take at best on this machine: its CPU time spread
   # evenly over every core
-  awk -v c="${bench_cpu[pngtiledec ! videobalance ! pngtileenc]}" -v n="$(nproc)" \
-      -v d="${bench_time[pngtiledec ! fakesink (decode alone)]}" 'BEGIN {
+  awk -v c="${bench_cpu[$job]}" -v n="$(nproc)" -v d="${bench_time[$decoded]}" 'BEGIN {
     printf "   the job used %.1f s of CPU: at least %.1f s on %d cores, against the %.1f s that 3 x decode alone allows\n",
       c, c / n, n, 3 * d }'
   rm -f "$work/big.png" "$work/big-nofilter.png"
